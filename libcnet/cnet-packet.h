@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__CNET_H_INSIDE__) && !defined(CNET_COMPILATION)
+#error "Only <cnet/cnet.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "cnet-types.h"
+
+G_BEGIN_DECLS
+
+#define CNET_TYPE_PACKET (cnet_packet_get_type ())
+
+GType cnet_packet_get_type (void) G_GNUC_CONST;
+
+CnetPacket *cnet_packet_ref (CnetPacket *packet);
+void cnet_packet_unref (CnetPacket *packet);
+void cnet_packet_free_bulk (CnetPacket **packets, guint n_packets);
+
+CnetMempool *cnet_packet_get_mempool (CnetPacket *packet);
+guint8 *cnet_packet_get_data (CnetPacket *packet, gsize *length);
+guint cnet_packet_get_length (CnetPacket *packet);
+guint cnet_packet_get_headroom (CnetPacket *packet);
+guint cnet_packet_get_tailroom (CnetPacket *packet);
+guint cnet_packet_get_buffer_size (CnetPacket *packet);
+
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_set_length (CnetPacket *packet, guint length,
+                                 GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_prepend (CnetPacket *packet, guint length,
+                              GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_append (CnetPacket *packet, guint length, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_pull (CnetPacket *packet, guint length, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_trim (CnetPacket *packet, guint length, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_read (CnetPacket *packet, guint offset, guint8 *buffer,
+                           gsize length, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+GBytes *cnet_packet_read_bytes (CnetPacket *packet, guint offset, gsize length,
+                                GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_write (CnetPacket *packet, guint offset,
+                            const guint8 *data, gsize length, GError **error);
+void cnet_packet_swap_macs (CnetPacket *packet);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetPacket, cnet_packet_unref)
+
+G_END_DECLS

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__CNET_H_INSIDE__) && !defined(CNET_COMPILATION)
+#error "Only <cnet/cnet.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "cnet-types.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CnetPortStats:
+ * @rx_packets: packets handed to the application by cnet_port_rx_burst()
+ * @rx_bytes: bytes of those packets
+ * @tx_packets: packets placed on the TX ring by cnet_port_tx_burst()
+ * @tx_bytes: bytes of those packets
+ * @tx_completed: sent packets whose frames the kernel gave back
+ * @rx_dropped: (kernel) frames dropped for other reasons than a full RX
+ *   ring, such as no free frame on the fill ring
+ * @rx_invalid_descs: (kernel) invalid descriptors on the fill ring
+ * @tx_invalid_descs: (kernel) invalid descriptors on the TX ring
+ * @rx_ring_full: (kernel) frames dropped because the RX ring was full: the
+ *   application did not keep up
+ * @rx_fill_ring_empty_descs: (kernel) times the kernel found the fill ring
+ *   empty
+ * @tx_ring_empty_descs: (kernel) times the kernel found the TX ring empty
+ *   when kicked
+ * @fill_ring_empty: times cnet_port_rx_burst() found that the kernel had
+ *   used up every frame on the fill ring
+ * @alloc_failures: frames the fill ring should have got but the mempool
+ *   had none: all were held by the application or in flight
+ * @rx_wakeups: times the kernel was woken to refill (need-wakeup) or
+ *   busy-polled
+ * @tx_kicks: `sendto()` calls that made the kernel send
+ * @tx_kick_errors: kicks that failed for another reason than a busy ring
+ * @tx_ring_full: packets cnet_port_tx_burst() could not place because the
+ *   TX ring was full; the caller kept them
+ * @xdp_redirected: (XDP program) frames of this queue handed to a socket
+ * @xdp_passed: (XDP program) frames of this queue passed to the kernel stack
+ * @xdp_dropped: (XDP program) frames of this queue dropped as malformed
+ *
+ * A snapshot of a port's counters, from cnet_port_get_stats(). The kernel's
+ * counters are the socket's `XDP_STATISTICS`; the XDP program's count from
+ * when the program was attached, for every socket that has served the
+ * queue.
+ *
+ * Since: 1.0
+ */
+struct _CnetPortStats {
+  guint64 rx_packets;
+  guint64 rx_bytes;
+  guint64 tx_packets;
+  guint64 tx_bytes;
+  guint64 tx_completed;
+
+  guint64 rx_dropped;
+  guint64 rx_invalid_descs;
+  guint64 tx_invalid_descs;
+  guint64 rx_ring_full;
+  guint64 rx_fill_ring_empty_descs;
+  guint64 tx_ring_empty_descs;
+
+  guint64 fill_ring_empty;
+  guint64 alloc_failures;
+  guint64 rx_wakeups;
+  guint64 tx_kicks;
+  guint64 tx_kick_errors;
+  guint64 tx_ring_full;
+
+  guint64 xdp_redirected;
+  guint64 xdp_passed;
+  guint64 xdp_dropped;
+};
+
+#define CNET_TYPE_PORT_STATS (cnet_port_stats_get_type ())
+
+GType cnet_port_stats_get_type (void) G_GNUC_CONST;
+
+CnetPortStats *cnet_port_stats_copy (const CnetPortStats *stats);
+void cnet_port_stats_free (CnetPortStats *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetPortStats, cnet_port_stats_free)
+
+G_END_DECLS

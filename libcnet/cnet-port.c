@@ -1,0 +1,1427 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <linux/if_xdp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cnet-enums.h"
+#include "cnet-mempool.h"
+#include "cnet-port.h"
+#include "cnet-private.h"
+#include "cnet-xdp-program.h"
+
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+/**
+ * CnetPort:
+ *
+ * One AF_XDP socket on one receive queue of an interface, receiving into
+ * and sending from the frames of a #CnetMempool.
+ *
+ * Creating a port attaches libcnet's #CnetXdpProgram to the interface (or
+ * shares the one this process has there), creates the socket on the kernel
+ * UAPI (`linux/if_xdp.h`: UMEM registration, four rings, bind) and puts the
+ * socket in the program's XSKMAP slot for the queue. Dropping the last
+ * reference undoes all of it, in reverse, and gives every frame back to the
+ * mempool.
+ *
+ * The C data path is cnet_port_rx_burst() and cnet_port_tx_burst(), which
+ * move arrays of #CnetPacket pointers and transfer their ownership. They
+ * allocate nothing. Receiving is single-consumer: one thread at a time
+ * (a second concurrent caller is refused with a critical warning). Sending
+ * may be done from several threads at once; a mutex, taken once per burst,
+ * orders them.
+ *
+ * To wait for packets, poll cnet_port_get_fd() for `POLLIN` or call
+ * cnet_port_wait().
+ *
+ * Since: 1.0
+ */
+
+typedef struct {
+  guint32 *producer;
+  guint32 *consumer;
+  guint32 *flags;
+  void *descs;
+  guint32 mask;
+  guint32 size;
+  guint32 cached_prod;
+  guint32 cached_cons;
+  void *map;
+  gsize map_size;
+} CnetRing;
+
+struct _CnetPort {
+  GObject parent_instance;
+
+  /* Construct-only settings. */
+  char *interface;
+  guint queue;
+  CnetMempool *pool;
+  CnetXdpMode xdp_mode;
+  CnetBindMode bind_mode; /* asked for, then the one used */
+  CnetXdpAttachFlags attach_flags;
+  gboolean need_wakeup;
+  guint busy_poll_usecs;
+  guint busy_poll_budget;
+  guint rx_size;
+  guint tx_size;
+  guint fill_size;
+  guint comp_size;
+
+  guint ifindex;
+  CnetXdpProgram *prog;
+  gboolean queue_claimed;
+  gboolean in_xskmap;
+  int fd;
+  guint32 tag;
+
+  /* RX side: only the receiving thread touches these. */
+  alignas (CNET_CACHE_LINE) CnetRing rx;
+  CnetRing fill;
+  gint rx_busy;
+  guint64 rx_packets;
+  guint64 rx_bytes;
+  guint64 fill_ring_empty;
+  guint64 alloc_failures;
+  guint64 rx_wakeups;
+  CnetFrameCache rx_cache;
+
+  /* TX side: under tx_lock. */
+  alignas (CNET_CACHE_LINE) GMutex tx_lock;
+  CnetRing tx;
+  CnetRing comp;
+  guint outstanding_tx;
+  guint64 tx_packets;
+  guint64 tx_bytes;
+  guint64 tx_completed;
+  guint64 tx_kicks;
+  guint64 tx_kick_errors;
+  guint64 tx_ring_full;
+  CnetFrameCache tx_cache;
+};
+
+enum {
+  PROP_0,
+  PROP_INTERFACE,
+  PROP_QUEUE,
+  PROP_MEMPOOL,
+  PROP_XDP_MODE,
+  PROP_BIND_MODE,
+  PROP_ATTACH_FLAGS,
+  PROP_NEED_WAKEUP,
+  PROP_BUSY_POLL_USECS,
+  PROP_BUSY_POLL_BUDGET,
+  PROP_RX_SIZE,
+  PROP_TX_SIZE,
+  PROP_FILL_SIZE,
+  PROP_COMP_SIZE,
+  PROP_IFINDEX,
+  PROP_XDP_PROGRAM,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static void cnet_port_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CnetPort, cnet_port, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      cnet_port_initable_iface_init))
+
+#define CNET_BURST_MAX 256
+
+static guint32 next_tag = 1;
+
+/* --- rings: the producer/consumer protocol of linux/if_xdp.h ---------- */
+
+static inline guint32
+cnet_ring_load_acquire (const guint32 *p)
+{
+  return __atomic_load_n (p, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+cnet_ring_store_release (guint32 *p, guint32 v)
+{
+  __atomic_store_n (p, v, __ATOMIC_RELEASE);
+}
+
+/* Consumer side (RX, completion): how many entries may be read. */
+static inline guint32
+cnet_ring_peek (CnetRing *r, guint32 n)
+{
+  guint32 avail = r->cached_prod - r->cached_cons;
+
+  if (avail == 0)
+    {
+      r->cached_prod = cnet_ring_load_acquire (r->producer);
+      avail = r->cached_prod - r->cached_cons;
+    }
+  return MIN (avail, n);
+}
+
+static inline void
+cnet_ring_release (CnetRing *r, guint32 n)
+{
+  r->cached_cons += n;
+  cnet_ring_store_release (r->consumer, r->cached_cons);
+}
+
+/* Producer side (fill, TX): how many entries may be written. */
+static inline guint32
+cnet_ring_free (CnetRing *r, guint32 n)
+{
+  guint32 free_entries = r->size - (r->cached_prod - r->cached_cons);
+
+  if (free_entries < n)
+    {
+      r->cached_cons = cnet_ring_load_acquire (r->consumer);
+      free_entries = r->size - (r->cached_prod - r->cached_cons);
+    }
+  return MIN (free_entries, n);
+}
+
+static inline void
+cnet_ring_submit (CnetRing *r, guint32 n)
+{
+  r->cached_prod += n;
+  cnet_ring_store_release (r->producer, r->cached_prod);
+}
+
+static inline gboolean
+cnet_ring_needs_wakeup (CnetRing *r)
+{
+  return (__atomic_load_n (r->flags, __ATOMIC_RELAXED) &
+          XDP_RING_NEED_WAKEUP) != 0;
+}
+
+/* --- setup on the kernel UAPI ----------------------------------------- */
+
+static gboolean
+cnet_port_fail (CnetPort *self, GError **error, int errsv, const char *what)
+{
+  g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+               "%s queue %u: %s: %s", self->interface, self->queue, what,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+cnet_port_map_ring (CnetPort *self, CnetRing *ring, guint size,
+                    const struct xdp_ring_offset *off, gsize desc_size,
+                    off_t pgoff, GError **error)
+{
+  ring->map_size = off->desc + size * desc_size;
+  ring->map = mmap (NULL, ring->map_size, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_POPULATE, self->fd, pgoff);
+  if (ring->map == MAP_FAILED)
+    {
+      ring->map = NULL;
+      return cnet_port_fail (self, error, errno, "cannot map a ring");
+    }
+  ring->producer = (guint32 *) ((guint8 *) ring->map + off->producer);
+  ring->consumer = (guint32 *) ((guint8 *) ring->map + off->consumer);
+  ring->flags = (guint32 *) ((guint8 *) ring->map + off->flags);
+  ring->descs = (guint8 *) ring->map + off->desc;
+  ring->size = size;
+  ring->mask = size - 1;
+  ring->cached_prod = *ring->producer;
+  ring->cached_cons = *ring->consumer;
+  return TRUE;
+}
+
+static void
+cnet_port_unmap_ring (CnetRing *ring)
+{
+  if (ring->map != NULL)
+    munmap (ring->map, ring->map_size);
+  memset (ring, 0, sizeof *ring);
+}
+
+static gboolean
+cnet_port_register_umem (CnetPort *self, GError **error)
+{
+  struct xdp_umem_reg reg = {
+    .addr = (guint64) (guintptr) self->pool->area,
+    .len = self->pool->area_size,
+    .chunk_size = self->pool->frame_size,
+    .headroom = self->pool->umem_headroom,
+  };
+
+  if (setsockopt (self->fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) < 0)
+    {
+      int errsv = errno;
+      struct rlimit rl;
+
+      if ((errsv == ENOBUFS || errsv == ENOMEM || errsv == EPERM) &&
+          getrlimit (RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+          geteuid () != 0)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_NO_MEMORY,
+                       "%s queue %u: cannot register the UMEM: the mempool's "
+                       "%" G_GSIZE_FORMAT " bytes exceed what RLIMIT_MEMLOCK "
+                       "(%llu bytes) lets this process lock; use fewer or "
+                       "smaller frames (%s)",
+                       self->interface, self->queue, self->pool->area_size,
+                       (unsigned long long) rl.rlim_cur, g_strerror (errsv));
+          return FALSE;
+        }
+      return cnet_port_fail (self, error, errsv, "cannot register the UMEM");
+    }
+  return TRUE;
+}
+
+static gboolean
+cnet_port_set_ring_size (CnetPort *self, int opt, guint size,
+                         const char *name, GError **error)
+{
+  if (setsockopt (self->fd, SOL_XDP, opt, &size, sizeof size) < 0)
+    {
+      g_autofree char *what =
+        g_strdup_printf ("cannot create the %s ring of %u entries", name,
+                         size);
+      return cnet_port_fail (self, error, errno, what);
+    }
+  return TRUE;
+}
+
+/* Creates the socket, registers the UMEM, creates and maps the four rings
+ * and binds. */
+static gboolean
+cnet_port_open_socket (CnetPort *self, guint16 bind_flags, GError **error)
+{
+  struct xdp_mmap_offsets off;
+  socklen_t optlen = sizeof off;
+  struct sockaddr_xdp sxdp = {
+    .sxdp_family = AF_XDP,
+    .sxdp_ifindex = self->ifindex,
+    .sxdp_queue_id = self->queue,
+    .sxdp_flags = bind_flags,
+  };
+
+  self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (self->fd < 0)
+    {
+      int errsv = errno;
+      if (errsv == EPERM || errsv == EACCES)
+        return cnet_port_fail (self, error, errsv,
+                               "creating an AF_XDP socket needs CAP_NET_RAW");
+      return cnet_port_fail (self, error, errsv,
+                             "cannot create an AF_XDP socket");
+    }
+
+  if (!cnet_port_register_umem (self, error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
+                                "fill", error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
+                                self->comp_size, "completion", error) ||
+      !cnet_port_set_ring_size (self, XDP_RX_RING, self->rx_size, "RX",
+                                error) ||
+      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX",
+                                error))
+    return FALSE;
+
+  if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
+    return cnet_port_fail (self, error, errno,
+                           "cannot read the ring offsets");
+
+  if (!cnet_port_map_ring (self, &self->fill, self->fill_size, &off.fr,
+                           sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING,
+                           error) ||
+      !cnet_port_map_ring (self, &self->comp, self->comp_size, &off.cr,
+                           sizeof (guint64), XDP_UMEM_PGOFF_COMPLETION_RING,
+                           error) ||
+      !cnet_port_map_ring (self, &self->rx, self->rx_size, &off.rx,
+                           sizeof (struct xdp_desc), XDP_PGOFF_RX_RING,
+                           error) ||
+      !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
+                           sizeof (struct xdp_desc), XDP_PGOFF_TX_RING,
+                           error))
+    return FALSE;
+
+  if (bind (self->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
+    {
+      int errsv = errno;
+      CnetNetdevInfo netdev;
+
+      switch (errsv)
+        {
+        case EBUSY:
+          g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                       "%s queue %u: the queue has an AF_XDP socket already "
+                       "(%s)",
+                       self->interface, self->queue, g_strerror (errsv));
+          return FALSE;
+        case EOPNOTSUPP:
+          if (bind_flags & XDP_ZEROCOPY)
+            {
+              cnet_netdev_lookup (self->interface, &netdev, NULL);
+              g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                           "%s queue %u: driver %s does not support "
+                           "zero-copy AF_XDP; bind in copy or auto mode (%s)",
+                           self->interface, self->queue, netdev.driver,
+                           g_strerror (errsv));
+              return FALSE;
+            }
+          break;
+        default:
+          break;
+        }
+      return cnet_port_fail (self, error, errsv, "cannot bind the socket");
+    }
+  return TRUE;
+}
+
+static void
+cnet_port_close_socket (CnetPort *self)
+{
+  cnet_port_unmap_ring (&self->rx);
+  cnet_port_unmap_ring (&self->tx);
+  cnet_port_unmap_ring (&self->fill);
+  cnet_port_unmap_ring (&self->comp);
+  if (self->fd >= 0)
+    close (self->fd);
+  self->fd = -1;
+}
+
+static gboolean
+cnet_port_set_busy_poll (CnetPort *self, GError **error)
+{
+  int one = 1;
+  int usecs = (int) self->busy_poll_usecs;
+  int budget = (int) self->busy_poll_budget;
+
+  if (self->busy_poll_usecs == 0)
+    return TRUE;
+  if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one,
+                  sizeof one) < 0 ||
+      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof usecs) <
+        0 ||
+      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
+                  sizeof budget) < 0)
+    return cnet_port_fail (self, error, errno,
+                           "cannot enable busy polling (a busy-poll budget "
+                           "above the default needs CAP_NET_ADMIN)");
+  return TRUE;
+}
+
+/* Puts frames from the RX cache on the fill ring, as many as there is
+ * room for. Only the receiving thread calls this. */
+static void
+cnet_port_refill (CnetPort *self)
+{
+  guint64 addrs[CNET_BURST_MAX];
+  guint32 room = cnet_ring_free (&self->fill, CNET_BURST_MAX);
+  guint got;
+
+  if (room == 0)
+    return;
+  if (room == self->fill.size)
+    self->fill_ring_empty++;
+  got = cnet_mempool_cache_get (self->pool, &self->rx_cache, addrs, room);
+  if (got < room)
+    self->alloc_failures += room - got;
+  for (guint i = 0; i < got; i++)
+    {
+      CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addrs[i]);
+
+      pkt->state = CNET_PACKET_STATE_KERNEL;
+      pkt->port_tag = self->tag;
+      ((guint64 *) self->fill.descs)[(self->fill.cached_prod + i) &
+                                     self->fill.mask] = addrs[i];
+    }
+  cnet_ring_submit (&self->fill, got);
+}
+
+static gboolean
+cnet_port_check_settings (CnetPort *self, GError **error)
+{
+  const struct {
+    const char *name;
+    guint size;
+  } rings[] = {
+    { "rx-size", self->rx_size },
+    { "tx-size", self->tx_size },
+    { "fill-size", self->fill_size },
+    { "comp-size", self->comp_size },
+  };
+
+  if (self->interface == NULL || self->pool == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "a port needs an interface and a mempool");
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rings); i++)
+    if (rings[i].size < 64 || rings[i].size > 65536 ||
+        (rings[i].size & (rings[i].size - 1)) != 0)
+      {
+        g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                     "%s queue %u: %s %u is not allowed: a power of two "
+                     "from 64 to 65536",
+                     self->interface, self->queue, rings[i].name,
+                     rings[i].size);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
+                         GError **error)
+{
+  CnetPort *self = CNET_PORT (initable);
+  CnetNetdevInfo netdev;
+  guint16 flags = self->need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
+
+  if (!cnet_port_check_settings (self, error))
+    return FALSE;
+  if (!cnet_netdev_lookup (self->interface, &netdev, error))
+    return FALSE;
+  self->ifindex = netdev.ifindex;
+  if (netdev.n_rx_queues != 0 && self->queue >= netdev.n_rx_queues)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: the interface has %u receive queue%s "
+                   "(0 to %u)",
+                   self->interface, self->queue, netdev.n_rx_queues,
+                   netdev.n_rx_queues == 1 ? "" : "s",
+                   netdev.n_rx_queues - 1);
+      return FALSE;
+    }
+
+  self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
+                                        self->attach_flags, error);
+  if (self->prog == NULL)
+    return FALSE;
+  if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
+    return FALSE;
+  self->queue_claimed = TRUE;
+
+  switch (self->bind_mode)
+    {
+    case CNET_BIND_MODE_ZEROCOPY:
+      if (!cnet_port_open_socket (self, flags | XDP_ZEROCOPY, error))
+        return FALSE;
+      break;
+    case CNET_BIND_MODE_COPY:
+      if (!cnet_port_open_socket (self, flags | XDP_COPY, error))
+        return FALSE;
+      break;
+    case CNET_BIND_MODE_AUTO:
+    default:
+      {
+        g_autoptr (GError) zc_error = NULL;
+
+        /* A socket whose bind failed cannot be bound again: start over. */
+        if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, &zc_error))
+          self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
+        else if (g_error_matches (zc_error, CNET_ERROR,
+                                  CNET_ERROR_NOT_SUPPORTED))
+          {
+            g_info ("%s queue %u: zero-copy not supported by driver %s, "
+                    "using copy mode",
+                    self->interface, self->queue, netdev.driver);
+            cnet_port_close_socket (self);
+            if (!cnet_port_open_socket (self, flags | XDP_COPY, error))
+              return FALSE;
+            self->bind_mode = CNET_BIND_MODE_COPY;
+          }
+        else
+          {
+            g_propagate_error (error, g_steal_pointer (&zc_error));
+            return FALSE;
+          }
+      }
+      break;
+    }
+
+  if (!cnet_port_set_busy_poll (self, error))
+    return FALSE;
+
+  self->tag = g_atomic_int_add (&next_tag, 1);
+  cnet_mempool_register_cache (self->pool, &self->rx_cache);
+  cnet_mempool_register_cache (self->pool, &self->tx_cache);
+  while (cnet_ring_free (&self->fill, 1) > 0)
+    {
+      guint32 before = self->fill.cached_prod;
+      cnet_port_refill (self);
+      if (self->fill.cached_prod == before)
+        break; /* mempool empty */
+    }
+  self->alloc_failures = 0;
+  self->fill_ring_empty = 0;
+
+  if (!cnet_xdp_program_set_socket (self->prog, self->queue, self->fd,
+                                    error))
+    return FALSE;
+  self->in_xskmap = TRUE;
+
+  g_debug ("%s queue %u: port up, %s mode, XDP program %u", self->interface,
+           self->queue,
+           self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy" : "copy",
+           cnet_xdp_program_get_id (self->prog));
+  return TRUE;
+}
+
+static void
+cnet_port_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = cnet_port_initable_init;
+}
+
+static void
+cnet_port_dispose (GObject *object)
+{
+  CnetPort *self = CNET_PORT (object);
+
+  /* Reverse order of construction: stop the redirect, close the socket (the
+   * kernel lets go of every frame), then take the frames back. */
+  if (self->in_xskmap)
+    cnet_xdp_program_clear_socket (self->prog, self->queue);
+  self->in_xskmap = FALSE;
+  cnet_port_close_socket (self);
+  if (self->tag != 0)
+    {
+      cnet_mempool_unregister_cache (self->pool, &self->rx_cache);
+      cnet_mempool_unregister_cache (self->pool, &self->tx_cache);
+      cnet_mempool_reclaim (self->pool, self->tag);
+      self->tag = 0;
+    }
+  if (self->queue_claimed)
+    cnet_xdp_program_release_queue (self->prog, self->queue, self);
+  self->queue_claimed = FALSE;
+  g_clear_object (&self->prog);
+  g_clear_object (&self->pool);
+
+  G_OBJECT_CLASS (cnet_port_parent_class)->dispose (object);
+}
+
+static void
+cnet_port_finalize (GObject *object)
+{
+  CnetPort *self = CNET_PORT (object);
+
+  g_free (self->interface);
+  g_mutex_clear (&self->tx_lock);
+
+  G_OBJECT_CLASS (cnet_port_parent_class)->finalize (object);
+}
+
+static void
+cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
+                        GParamSpec *pspec)
+{
+  CnetPort *self = CNET_PORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_INTERFACE:
+      g_value_set_string (value, self->interface);
+      break;
+    case PROP_QUEUE:
+      g_value_set_uint (value, self->queue);
+      break;
+    case PROP_MEMPOOL:
+      g_value_set_object (value, self->pool);
+      break;
+    case PROP_XDP_MODE:
+      g_value_set_enum (value, self->prog ? cnet_xdp_program_get_mode (self->prog)
+                                          : self->xdp_mode);
+      break;
+    case PROP_BIND_MODE:
+      g_value_set_enum (value, self->bind_mode);
+      break;
+    case PROP_ATTACH_FLAGS:
+      g_value_set_flags (value, self->attach_flags);
+      break;
+    case PROP_NEED_WAKEUP:
+      g_value_set_boolean (value, self->need_wakeup);
+      break;
+    case PROP_BUSY_POLL_USECS:
+      g_value_set_uint (value, self->busy_poll_usecs);
+      break;
+    case PROP_BUSY_POLL_BUDGET:
+      g_value_set_uint (value, self->busy_poll_budget);
+      break;
+    case PROP_RX_SIZE:
+      g_value_set_uint (value, self->rx_size);
+      break;
+    case PROP_TX_SIZE:
+      g_value_set_uint (value, self->tx_size);
+      break;
+    case PROP_FILL_SIZE:
+      g_value_set_uint (value, self->fill_size);
+      break;
+    case PROP_COMP_SIZE:
+      g_value_set_uint (value, self->comp_size);
+      break;
+    case PROP_IFINDEX:
+      g_value_set_uint (value, self->ifindex);
+      break;
+    case PROP_XDP_PROGRAM:
+      g_value_set_object (value, self->prog);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
+                        GParamSpec *pspec)
+{
+  CnetPort *self = CNET_PORT (object);
+
+  switch (prop_id)
+    {
+    case PROP_INTERFACE:
+      self->interface = g_value_dup_string (value);
+      break;
+    case PROP_QUEUE:
+      self->queue = g_value_get_uint (value);
+      break;
+    case PROP_MEMPOOL:
+      self->pool = g_value_dup_object (value);
+      break;
+    case PROP_XDP_MODE:
+      self->xdp_mode = g_value_get_enum (value);
+      break;
+    case PROP_BIND_MODE:
+      self->bind_mode = g_value_get_enum (value);
+      break;
+    case PROP_ATTACH_FLAGS:
+      self->attach_flags = g_value_get_flags (value);
+      break;
+    case PROP_NEED_WAKEUP:
+      self->need_wakeup = g_value_get_boolean (value);
+      break;
+    case PROP_BUSY_POLL_USECS:
+      self->busy_poll_usecs = g_value_get_uint (value);
+      break;
+    case PROP_BUSY_POLL_BUDGET:
+      self->busy_poll_budget = g_value_get_uint (value);
+      break;
+    case PROP_RX_SIZE:
+      self->rx_size = g_value_get_uint (value);
+      break;
+    case PROP_TX_SIZE:
+      self->tx_size = g_value_get_uint (value);
+      break;
+    case PROP_FILL_SIZE:
+      self->fill_size = g_value_get_uint (value);
+      break;
+    case PROP_COMP_SIZE:
+      self->comp_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GParamSpec *
+cnet_port_ring_pspec (const char *name)
+{
+  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT,
+                            CNET_PORT_DEFAULT_RING_SIZE,
+                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                              G_PARAM_STATIC_STRINGS);
+}
+
+static void
+cnet_port_class_init (CnetPortClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cnet_port_dispose;
+  object_class->finalize = cnet_port_finalize;
+  object_class->get_property = cnet_port_get_property;
+  object_class->set_property = cnet_port_set_property;
+
+  /**
+   * CnetPort:interface:
+   *
+   * The name of the interface.
+   *
+   * Since: 1.0
+   */
+  props[PROP_INTERFACE] =
+    g_param_spec_string ("interface", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:queue:
+   *
+   * The receive queue of the interface the socket is bound to.
+   *
+   * Since: 1.0
+   */
+  props[PROP_QUEUE] =
+    g_param_spec_uint ("queue", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:mempool:
+   *
+   * The mempool whose frames the port receives into and sends from.
+   *
+   * Since: 1.0
+   */
+  props[PROP_MEMPOOL] =
+    g_param_spec_object ("mempool", NULL, NULL, CNET_TYPE_MEMPOOL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:xdp-mode:
+   *
+   * How the XDP program is attached: asked for at construction, the mode
+   * used afterwards.
+   *
+   * Since: 1.0
+   */
+  props[PROP_XDP_MODE] =
+    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE,
+                       CNET_XDP_MODE_AUTO,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:bind-mode:
+   *
+   * How the socket is bound: asked for at construction, the mode used
+   * afterwards. With %CNET_BIND_MODE_AUTO on a driver without zero-copy
+   * support (veth), the port falls back to copy mode and says so here.
+   *
+   * Since: 1.0
+   */
+  props[PROP_BIND_MODE] =
+    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE,
+                       CNET_BIND_MODE_AUTO,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:attach-flags:
+   *
+   * What to do about a foreign XDP program on the interface.
+   *
+   * Since: 1.0
+   */
+  props[PROP_ATTACH_FLAGS] =
+    g_param_spec_flags ("attach-flags", NULL, NULL,
+                        CNET_TYPE_XDP_ATTACH_FLAGS, CNET_XDP_ATTACH_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:need-wakeup:
+   *
+   * Whether the socket uses `XDP_USE_NEED_WAKEUP`: the kernel says when it
+   * must be kicked, and the port makes a system call only then.
+   *
+   * Since: 1.0
+   */
+  props[PROP_NEED_WAKEUP] =
+    g_param_spec_boolean ("need-wakeup", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                            G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:busy-poll-usecs:
+   *
+   * When not 0, the socket prefers busy polling (`SO_PREFER_BUSY_POLL`,
+   * `SO_BUSY_POLL` with this many microseconds): the receiving thread
+   * drives the driver instead of interrupts.
+   *
+   * Since: 1.0
+   */
+  props[PROP_BUSY_POLL_USECS] =
+    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:busy-poll-budget:
+   *
+   * The number of frames one busy poll may process
+   * (`SO_BUSY_POLL_BUDGET`).
+   *
+   * Since: 1.0
+   */
+  props[PROP_BUSY_POLL_BUDGET] =
+    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 1, G_MAXUINT16, 64,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:rx-size:
+   *
+   * The number of descriptors of the RX ring, a power of two.
+   *
+   * Since: 1.0
+   */
+  props[PROP_RX_SIZE] = cnet_port_ring_pspec ("rx-size");
+
+  /**
+   * CnetPort:tx-size:
+   *
+   * The number of descriptors of the TX ring, a power of two.
+   *
+   * Since: 1.0
+   */
+  props[PROP_TX_SIZE] = cnet_port_ring_pspec ("tx-size");
+
+  /**
+   * CnetPort:fill-size:
+   *
+   * The number of descriptors of the fill ring, a power of two. The port
+   * keeps it as full as the mempool allows.
+   *
+   * Since: 1.0
+   */
+  props[PROP_FILL_SIZE] = cnet_port_ring_pspec ("fill-size");
+
+  /**
+   * CnetPort:comp-size:
+   *
+   * The number of descriptors of the completion ring, a power of two.
+   *
+   * Since: 1.0
+   */
+  props[PROP_COMP_SIZE] = cnet_port_ring_pspec ("comp-size");
+
+  /**
+   * CnetPort:ifindex:
+   *
+   * The index of the interface.
+   *
+   * Since: 1.0
+   */
+  props[PROP_IFINDEX] =
+    g_param_spec_uint ("ifindex", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:xdp-program:
+   *
+   * The XDP program that steers the queue's frames to this port.
+   *
+   * Since: 1.0
+   */
+  props[PROP_XDP_PROGRAM] =
+    g_param_spec_object ("xdp-program", NULL, NULL, CNET_TYPE_XDP_PROGRAM,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+cnet_port_init (CnetPort *self)
+{
+  self->fd = -1;
+  self->need_wakeup = TRUE;
+  self->busy_poll_budget = 64;
+  self->rx_size = self->tx_size = CNET_PORT_DEFAULT_RING_SIZE;
+  self->fill_size = self->comp_size = CNET_PORT_DEFAULT_RING_SIZE;
+  g_mutex_init (&self->tx_lock);
+}
+
+/**
+ * cnet_port_new:
+ * @interface: the interface name
+ * @queue: the receive queue
+ * @mempool: the mempool to receive into and send from
+ * @error: return location for a #GError
+ *
+ * Opens a port with default settings: XDP and bind modes chosen
+ * automatically, need-wakeup on, rings of %CNET_PORT_DEFAULT_RING_SIZE
+ * descriptors. For other settings construct a port with g_initable_new()
+ * and the #CnetPort properties.
+ *
+ * Needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or root).
+ *
+ * Returns: (transfer full): the port, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+CnetPort *
+cnet_port_new (const char *interface, guint queue, CnetMempool *mempool,
+               GError **error)
+{
+  g_return_val_if_fail (interface != NULL, NULL);
+  g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), NULL);
+
+  return g_initable_new (CNET_TYPE_PORT, NULL, error, "interface", interface,
+                         "queue", queue, "mempool", mempool, NULL);
+}
+
+/**
+ * cnet_port_get_interface:
+ * @port: a #CnetPort
+ *
+ * Returns: the interface name
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_get_interface (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+  return port->interface;
+}
+
+/**
+ * cnet_port_get_ifindex:
+ * @port: a #CnetPort
+ *
+ * Returns: the interface index
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_get_ifindex (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+  return port->ifindex;
+}
+
+/**
+ * cnet_port_get_queue:
+ * @port: a #CnetPort
+ *
+ * Returns: the receive queue
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_get_queue (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+  return port->queue;
+}
+
+/**
+ * cnet_port_get_mempool:
+ * @port: a #CnetPort
+ *
+ * Returns: (transfer none): the port's mempool
+ *
+ * Since: 1.0
+ */
+CnetMempool *
+cnet_port_get_mempool (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+  return port->pool;
+}
+
+/**
+ * cnet_port_get_xdp_program:
+ * @port: a #CnetPort
+ *
+ * Returns: (transfer none): the XDP program on the port's interface
+ *
+ * Since: 1.0
+ */
+CnetXdpProgram *
+cnet_port_get_xdp_program (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+  return port->prog;
+}
+
+/**
+ * cnet_port_get_bind_mode:
+ * @port: a #CnetPort
+ *
+ * Returns: the bind mode in use: %CNET_BIND_MODE_COPY or
+ *   %CNET_BIND_MODE_ZEROCOPY
+ *
+ * Since: 1.0
+ */
+CnetBindMode
+cnet_port_get_bind_mode (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), CNET_BIND_MODE_AUTO);
+  return port->bind_mode;
+}
+
+/**
+ * cnet_port_get_need_wakeup:
+ * @port: a #CnetPort
+ *
+ * Returns: whether the socket uses need-wakeup
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_get_need_wakeup (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+  return port->need_wakeup;
+}
+
+/**
+ * cnet_port_get_fd:
+ * @port: a #CnetPort
+ *
+ * Gets the AF_XDP socket, to poll for `POLLIN` (packets on the RX ring) or
+ * `POLLOUT`. The port keeps ownership: do not close it.
+ *
+ * Returns: the socket's file descriptor
+ *
+ * Since: 1.0
+ */
+int
+cnet_port_get_fd (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), -1);
+  return port->fd;
+}
+
+/**
+ * cnet_port_rx_burst: (skip)
+ * @port: a #CnetPort
+ * @packets: (out caller-allocates) (array length=n_packets): where to store
+ *   the received packets
+ * @n_packets: the room in @packets
+ *
+ * Takes up to @n_packets received packets off the RX ring, without
+ * waiting, and refills the fill ring. The caller owns the packets: it
+ * sends them with cnet_port_tx_burst() or frees them with
+ * cnet_packet_free_bulk().
+ *
+ * Only one thread at a time may receive on a port.
+ *
+ * Returns: the number of packets stored in @packets
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
+{
+  CnetMempool *pool;
+  guint32 n;
+  guint64 bytes = 0;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+
+  if (G_UNLIKELY (!g_atomic_int_compare_and_exchange (&port->rx_busy, 0, 1)))
+    {
+      g_critical ("%s queue %u: cnet_port_rx_burst() called from two threads "
+                  "at once; receiving on a port is single-consumer",
+                  port->interface, port->queue);
+      return 0;
+    }
+  if (G_UNLIKELY (port->fd < 0))
+    {
+      g_atomic_int_set (&port->rx_busy, 0);
+      return 0;
+    }
+
+  pool = port->pool;
+  n = cnet_ring_peek (&port->rx, n_packets);
+  for (guint32 i = 0; i < n; i++)
+    {
+      const struct xdp_desc *desc =
+        &((struct xdp_desc *) port->rx.descs)[(port->rx.cached_cons + i) &
+                                              port->rx.mask];
+      CnetPacket *pkt = cnet_mempool_packet_at (pool, desc->addr);
+
+      cnet_packet_init_owned (pkt, (guint16) (desc->addr - pkt->addr),
+                              (guint16) desc->len);
+      bytes += desc->len;
+      packets[i] = pkt;
+    }
+  if (n > 0)
+    cnet_ring_release (&port->rx, n);
+  port->rx_packets += n;
+  port->rx_bytes += bytes;
+
+  cnet_port_refill (port);
+
+  /* The kernel asks to be woken when it found the fill ring empty (zero-copy
+   * drivers); busy polling drives the driver from here. */
+  if ((port->need_wakeup && cnet_ring_needs_wakeup (&port->fill)) ||
+      (port->busy_poll_usecs != 0 && n == 0))
+    {
+      port->rx_wakeups++;
+      recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+    }
+
+  g_atomic_int_set (&port->rx_busy, 0);
+  return n;
+}
+
+/* Takes completed frames off the completion ring. Under tx_lock. */
+static void
+cnet_port_complete_locked (CnetPort *self)
+{
+  guint32 n = cnet_ring_peek (&self->comp, self->comp.size);
+
+  for (guint32 i = 0; i < n; i++)
+    {
+      guint64 addr = ((guint64 *) self->comp.descs)[(self->comp.cached_cons + i) &
+                                                    self->comp.mask];
+      CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addr);
+
+      pkt->state = CNET_PACKET_STATE_FREE;
+      cnet_mempool_cache_put (self->pool, &self->tx_cache, pkt->addr);
+    }
+  if (n > 0)
+    cnet_ring_release (&self->comp, n);
+  self->outstanding_tx -= n;
+  self->tx_completed += n;
+}
+
+/* Makes the kernel send what is on the TX ring. In copy mode the kernel
+ * sends at most a small batch per call and says EAGAIN when more is left,
+ * so kick until it stops asking. Under tx_lock. */
+static void
+cnet_port_kick_locked (CnetPort *self)
+{
+  for (guint tries = 0; tries < 64; tries++)
+    {
+      if (self->need_wakeup && !cnet_ring_needs_wakeup (&self->tx))
+        return;
+      self->tx_kicks++;
+      if (sendto (self->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+        return;
+      switch (errno)
+        {
+        case EAGAIN:
+          /* More left to send; go on unless the ring is empty. */
+          if (__atomic_load_n (self->tx.consumer, __ATOMIC_ACQUIRE) ==
+              self->tx.cached_prod)
+            return;
+          cnet_port_complete_locked (self);
+          continue;
+        case EBUSY:
+        case ENOBUFS:
+          /* The device is busy; the frames stay on the ring. */
+          return;
+        default:
+          self->tx_kick_errors++;
+          return;
+        }
+    }
+}
+
+/**
+ * cnet_port_tx_burst: (skip)
+ * @port: a #CnetPort
+ * @packets: (array length=n_packets): the packets to send
+ * @n_packets: the number of packets
+ *
+ * Places up to @n_packets packets on the TX ring and makes the kernel send
+ * them. The port takes ownership of the packets it placed and gives their
+ * frames back to the mempool when the kernel has sent them; the caller
+ * keeps the rest (the TX ring was full) and may retry or free them.
+ *
+ * Every packet must belong to the port's mempool. Safe to call from several
+ * threads at once.
+ *
+ * Returns: the number of packets placed, from the start of @packets
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
+{
+  guint32 room;
+  guint32 n = 0;
+  guint64 bytes = 0;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+  g_return_val_if_fail (packets != NULL || n_packets == 0, 0);
+
+  g_mutex_lock (&port->tx_lock);
+  if (G_UNLIKELY (port->fd < 0))
+    {
+      g_mutex_unlock (&port->tx_lock);
+      return 0;
+    }
+  cnet_port_complete_locked (port);
+  room = cnet_ring_free (&port->tx, n_packets);
+  for (; n < room; n++)
+    {
+      CnetPacket *pkt = packets[n];
+      struct xdp_desc *desc =
+        &((struct xdp_desc *) port->tx.descs)[(port->tx.cached_prod + n) &
+                                              port->tx.mask];
+
+      if (G_UNLIKELY (pkt->pool != port->pool ||
+                      pkt->state != CNET_PACKET_STATE_OWNED))
+        {
+          g_critical ("%s queue %u: cnet_port_tx_burst(): packet %u %s",
+                      port->interface, port->queue, n,
+                      pkt->pool != port->pool
+                        ? "belongs to another mempool"
+                        : "is not owned by the application");
+          break;
+        }
+      desc->addr = pkt->addr + pkt->data_off;
+      desc->len = pkt->len;
+      desc->options = 0;
+      bytes += pkt->len;
+      pkt->state = CNET_PACKET_STATE_IN_FLIGHT;
+      pkt->port_tag = port->tag;
+    }
+  if (n > 0)
+    {
+      cnet_ring_submit (&port->tx, n);
+      port->outstanding_tx += n;
+      port->tx_packets += n;
+      port->tx_bytes += bytes;
+    }
+  port->tx_ring_full += n_packets - room;
+  if (port->outstanding_tx > 0)
+    cnet_port_kick_locked (port);
+  g_mutex_unlock (&port->tx_lock);
+  return n;
+}
+
+/**
+ * cnet_port_tx_flush:
+ * @port: a #CnetPort
+ *
+ * Takes back the frames the kernel has sent and kicks it to send what is
+ * still on the TX ring. A sender that stops sending calls this until it
+ * returns 0 to be sure everything went out.
+ *
+ * Returns: the number of packets still waiting to be sent or completed
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_tx_flush (CnetPort *port)
+{
+  guint outstanding;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+
+  g_mutex_lock (&port->tx_lock);
+  if (port->fd >= 0)
+    {
+      cnet_port_complete_locked (port);
+      if (port->outstanding_tx > 0)
+        {
+          cnet_port_kick_locked (port);
+          cnet_port_complete_locked (port);
+        }
+    }
+  outstanding = port->outstanding_tx;
+  g_mutex_unlock (&port->tx_lock);
+  return outstanding;
+}
+
+/**
+ * cnet_port_wait:
+ * @port: a #CnetPort
+ * @timeout_ms: how long to wait, in milliseconds; -1 waits without limit
+ * @error: return location for a #GError
+ *
+ * Waits until the RX ring has packets or @timeout_ms has passed.
+ *
+ * Returns: %TRUE when packets are ready; %FALSE on timeout (with @error
+ *   unset) or when polling failed (with @error set)
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
+{
+  struct pollfd pfd;
+  int r;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+
+  pfd.fd = port->fd;
+  pfd.events = POLLIN;
+  do
+    r = poll (&pfd, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return cnet_port_fail (port, error, errno, "cannot poll the socket");
+  if (r > 0 && (pfd.revents & (POLLERR | POLLNVAL)))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
+                   "%s queue %u: the socket reports an error; the interface "
+                   "may be gone",
+                   port->interface, port->queue);
+      return FALSE;
+    }
+  return r > 0;
+}
+
+/**
+ * cnet_port_get_stats:
+ * @port: a #CnetPort
+ * @stats: (out caller-allocates): where to store the counters
+ * @error: return location for a #GError
+ *
+ * Reads the port's counters: the library's own, the socket's
+ * `XDP_STATISTICS` and the XDP program's counters for the port's queue.
+ * The library's counters are read without stopping the data path, so a
+ * snapshot taken while packets flow may be a few packets apart.
+ *
+ * Returns: %TRUE, or %FALSE with @error set when the kernel's counters
+ *   cannot be read
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
+{
+  struct xdp_statistics xs = { 0 };
+  socklen_t len = sizeof xs;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+  g_return_val_if_fail (stats != NULL, FALSE);
+
+  memset (stats, 0, sizeof *stats);
+  stats->rx_packets = port->rx_packets;
+  stats->rx_bytes = port->rx_bytes;
+  stats->fill_ring_empty = port->fill_ring_empty;
+  stats->alloc_failures = port->alloc_failures;
+  stats->rx_wakeups = port->rx_wakeups;
+
+  g_mutex_lock (&port->tx_lock);
+  stats->tx_packets = port->tx_packets;
+  stats->tx_bytes = port->tx_bytes;
+  stats->tx_completed = port->tx_completed;
+  stats->tx_kicks = port->tx_kicks;
+  stats->tx_kick_errors = port->tx_kick_errors;
+  stats->tx_ring_full = port->tx_ring_full;
+  g_mutex_unlock (&port->tx_lock);
+
+  if (getsockopt (port->fd, SOL_XDP, XDP_STATISTICS, &xs, &len) < 0)
+    return cnet_port_fail (port, error, errno,
+                           "cannot read the socket's statistics");
+  stats->rx_dropped = xs.rx_dropped;
+  stats->rx_invalid_descs = xs.rx_invalid_descs;
+  stats->tx_invalid_descs = xs.tx_invalid_descs;
+  stats->rx_ring_full = xs.rx_ring_full;
+  stats->rx_fill_ring_empty_descs = xs.rx_fill_ring_empty_descs;
+  stats->tx_ring_empty_descs = xs.tx_ring_empty_descs;
+
+  return cnet_xdp_program_get_queue_counters (port->prog, port->queue,
+                                              &stats->xdp_redirected,
+                                              &stats->xdp_passed,
+                                              &stats->xdp_dropped, error);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__CNET_H_INSIDE__) && !defined(CNET_COMPILATION)
+#error "Only <cnet/cnet.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+#include "cnet-port-stats.h"
+#include "cnet-types.h"
+
+G_BEGIN_DECLS
+
+/**
+ * CNET_PORT_DEFAULT_RING_SIZE:
+ *
+ * The number of descriptors of each ring (RX, TX, fill, completion) when
+ * none is given.
+ *
+ * Since: 1.0
+ */
+#define CNET_PORT_DEFAULT_RING_SIZE 2048
+
+#define CNET_TYPE_PORT (cnet_port_get_type ())
+G_DECLARE_FINAL_TYPE (CnetPort, cnet_port, CNET, PORT, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+CnetPort *cnet_port_new (const char *interface, guint queue,
+                         CnetMempool *mempool, GError **error);
+
+const char *cnet_port_get_interface (CnetPort *port);
+guint cnet_port_get_ifindex (CnetPort *port);
+guint cnet_port_get_queue (CnetPort *port);
+CnetMempool *cnet_port_get_mempool (CnetPort *port);
+CnetXdpProgram *cnet_port_get_xdp_program (CnetPort *port);
+CnetBindMode cnet_port_get_bind_mode (CnetPort *port);
+gboolean cnet_port_get_need_wakeup (CnetPort *port);
+int cnet_port_get_fd (CnetPort *port);
+
+guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
+                          guint n_packets);
+guint cnet_port_tx_burst (CnetPort *port, CnetPacket **packets,
+                          guint n_packets);
+guint cnet_port_tx_flush (CnetPort *port);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
+
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_port_get_stats (CnetPort *port, CnetPortStats *stats,
+                              GError **error);
+
+G_END_DECLS

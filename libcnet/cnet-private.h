@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the parts of libcnet share and users never see.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdalign.h>
+
+#include "cnet-error.h"
+#include "cnet-mempool.h"
+#include "cnet-packet.h"
+#include "cnet-types.h"
+
+G_BEGIN_DECLS
+
+#define CNET_DBUS_ERROR_PREFIX "org.cnet.Cnet1.Error."
+
+#define CNET_CACHE_LINE 64
+
+/* The packet header lives in the first CNET_PACKET_HEADER_SIZE bytes of its
+ * frame, inside the UMEM headroom, where the kernel never writes (it places
+ * received data at headroom + XDP_PACKET_HEADROOM). Receiving therefore
+ * allocates nothing: the header of a received frame is already there. */
+#define CNET_PACKET_HEADER_SIZE 64
+#define CNET_PACKET_MAGIC 0x636e6574u /* "cnet" */
+
+typedef enum {
+  CNET_PACKET_STATE_FREE = 0x0f,   /* in the mempool, a cache or a fill ring */
+  CNET_PACKET_STATE_OWNED = 0x0a,  /* the application holds it */
+  CNET_PACKET_STATE_KERNEL = 0x4b,  /* on a port's fill ring or in its socket */
+  CNET_PACKET_STATE_IN_FLIGHT = 0x5e, /* on a port's TX ring, until completion */
+} CnetPacketState;
+
+struct _CnetPacket {
+  CnetMempool *pool;
+  guint64 addr;      /* offset of the frame in the UMEM */
+  guint32 magic;
+  guint16 data_off;  /* offset of the first data byte from the frame start */
+  guint16 len;       /* bytes of data */
+  gint ref_count;    /* for the boxed type; 1 while owned */
+  guint16 state;     /* CnetPacketState */
+  guint16 buf_len;   /* the frame size */
+  guint32 port_tag;  /* the port holding it, with _KERNEL and _IN_FLIGHT */
+};
+
+G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
+
+/* A frame cache: a small stack of free frame addresses that one user (a
+ * port's RX or TX side) owns and exchanges with the mempool in bulk, so the
+ * mempool's lock is taken once per many frames. */
+#define CNET_CACHE_SIZE 512
+#define CNET_CACHE_BULK 256
+
+typedef struct {
+  guint count;
+  guint64 addrs[CNET_CACHE_SIZE];
+} CnetFrameCache;
+
+struct _CnetMempool {
+  GObject parent_instance;
+
+  guint n_frames;
+  guint frame_size;
+  guint frame_shift;
+  guint headroom;      /* the application's headroom, property */
+  guint umem_headroom; /* headroom given to the kernel: header + headroom */
+  guint8 *area;
+  gsize area_size;
+
+  GMutex lock;        /* protects stack, n_stack and caches */
+  guint64 *stack;     /* free frame addresses */
+  guint n_stack;
+  GPtrArray *caches;  /* CnetFrameCache * registered by ports, not owned */
+};
+
+static inline CnetPacket *
+cnet_mempool_packet_at (CnetMempool *pool, guint64 addr)
+{
+  return (CnetPacket *) (pool->area + (addr & ~(guint64) (pool->frame_size - 1)));
+}
+
+static inline guint8 *
+cnet_packet_data_ptr (CnetPacket *pkt)
+{
+  return (guint8 *) pkt + pkt->data_off;
+}
+
+/* Frame exchange for the data path (cnet-mempool.c). Addresses, not packets:
+ * the rings speak in addresses. */
+guint cnet_mempool_get_addrs (CnetMempool *pool, guint64 *addrs, guint n);
+void cnet_mempool_put_addrs (CnetMempool *pool, const guint64 *addrs, guint n);
+guint cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
+                              guint64 *addrs, guint n);
+void cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache,
+                             guint64 addr);
+void cnet_mempool_cache_flush (CnetMempool *pool, CnetFrameCache *cache);
+void cnet_mempool_register_cache (CnetMempool *pool, CnetFrameCache *cache);
+void cnet_mempool_unregister_cache (CnetMempool *pool, CnetFrameCache *cache);
+guint cnet_mempool_reclaim (CnetMempool *pool, guint32 port_tag);
+
+static inline void
+cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
+{
+  pkt->data_off = data_off;
+  pkt->len = len;
+  pkt->ref_count = 1;
+  pkt->state = CNET_PACKET_STATE_OWNED;
+}
+
+/* cnet-error.c */
+CnetError cnet_error_from_errno (int errsv);
+
+/* cnet-netdev.c: facts about an interface */
+typedef struct {
+  char name[16];
+  guint ifindex;
+  guint n_rx_queues; /* 0: unknown */
+  char driver[32];
+} CnetNetdevInfo;
+
+gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
+                             GError **error);
+gboolean cnet_netdev_exists (guint ifindex);
+
+/* cnet-xdp-program.c: the part ports use */
+CnetXdpProgram *cnet_xdp_program_acquire (const char *ifname,
+                                          CnetXdpMode mode,
+                                          CnetXdpAttachFlags flags,
+                                          GError **error);
+gboolean cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
+                                       gpointer owner, GError **error);
+void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
+                                     gpointer owner);
+gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue,
+                                      int fd, GError **error);
+void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
+
+G_END_DECLS

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__CNET_H_INSIDE__) && !defined(CNET_COMPILATION)
+#error "Only <cnet/cnet.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CnetMempool CnetMempool;
+typedef struct _CnetPacket CnetPacket;
+typedef struct _CnetPort CnetPort;
+typedef struct _CnetPortStats CnetPortStats;
+typedef struct _CnetXdpProgram CnetXdpProgram;
+
+/**
+ * CnetXdpMode:
+ * @CNET_XDP_MODE_AUTO: native mode where the driver supports it, generic
+ *   otherwise
+ * @CNET_XDP_MODE_NATIVE: the driver runs the program (`XDP_FLAGS_DRV_MODE`)
+ * @CNET_XDP_MODE_GENERIC: the kernel runs the program on socket buffers
+ *   (`XDP_FLAGS_SKB_MODE`); works on every interface, slower
+ *
+ * How the XDP program is attached to an interface.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  CNET_XDP_MODE_AUTO,
+  CNET_XDP_MODE_NATIVE,
+  CNET_XDP_MODE_GENERIC,
+} CnetXdpMode;
+
+/**
+ * CnetBindMode:
+ * @CNET_BIND_MODE_AUTO: zero-copy where the driver supports it, copy
+ *   otherwise (the port's #CnetPort:bind-mode then says which was used)
+ * @CNET_BIND_MODE_COPY: the kernel copies each frame between the driver and
+ *   the UMEM (`XDP_COPY`)
+ * @CNET_BIND_MODE_ZEROCOPY: the driver uses the UMEM directly
+ *   (`XDP_ZEROCOPY`); refused by drivers without support, such as veth
+ *
+ * How an AF_XDP socket is bound to its queue.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  CNET_BIND_MODE_AUTO,
+  CNET_BIND_MODE_COPY,
+  CNET_BIND_MODE_ZEROCOPY,
+} CnetBindMode;
+
+/**
+ * CnetXdpAttachFlags:
+ * @CNET_XDP_ATTACH_NONE: refuse to touch an interface that has a foreign
+ *   XDP program
+ * @CNET_XDP_ATTACH_REPLACE: detach a foreign XDP program and attach
+ *   libcnet's in its place
+ *
+ * Flags for attaching libcnet's XDP program.
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/ {
+  CNET_XDP_ATTACH_NONE = 0,
+  CNET_XDP_ATTACH_REPLACE = 1 << 0,
+} CnetXdpAttachFlags;
+
+G_END_DECLS

@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gio/gio.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <string.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+
+#include "cnet-enums.h"
+#include "cnet-private.h"
+#include "cnet-xdp-common.h"
+#include "cnet-xdp-program.h"
+
+/**
+ * CnetXdpProgram:
+ *
+ * libcnet's XDP program attached to one interface.
+ *
+ * The program (`bpf/cnet-xdp.bpf.c`, compiled at build time and embedded in
+ * the library) hands every frame that arrives on receive queue N to the
+ * AF_XDP socket in slot N of its XSKMAP and passes frames of queues without
+ * a socket on to the kernel stack. Per-queue counters tell how many frames
+ * went each way.
+ *
+ * Ports attach the program themselves; one process shares one
+ * #CnetXdpProgram per interface, and the program is detached when its last
+ * user drops it. When an XDP program that libcnet did not attach (in this
+ * process) is found on the interface, attaching fails with
+ * %CNET_ERROR_FOREIGN_PROGRAM unless %CNET_XDP_ATTACH_REPLACE is given.
+ *
+ * Since: 1.0
+ */
+
+struct _CnetXdpProgram {
+  GObject parent_instance;
+
+  char *interface;
+  guint ifindex;
+  CnetXdpMode mode; /* requested, then the one attached */
+  CnetXdpAttachFlags flags;
+
+  struct bpf_object *obj;
+  struct xdp_program *xdp;
+  guint prog_id;
+  int xsks_fd;
+  int counters_fd;
+  gboolean attached;
+
+  GMutex lock; /* protects owners */
+  gpointer owners[CNET_XDP_MAX_QUEUES];
+};
+
+enum {
+  PROP_0,
+  PROP_INTERFACE,
+  PROP_IFINDEX,
+  PROP_MODE,
+  PROP_FLAGS,
+  PROP_ID,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_STATIC_ASSERT (CNET_XDP_PROGRAM_MAX_QUEUES == CNET_XDP_MAX_QUEUES);
+
+/* The programs this process has attached, by ifindex (not owned). */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+static void cnet_xdp_program_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CnetXdpProgram, cnet_xdp_program,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      cnet_xdp_program_initable_iface_init))
+
+/* libbpf and libxdp print to stderr by default; route them to the GLib log
+ * (G_MESSAGES_DEBUG=libcnet shows them). This is process-wide: an
+ * application that sets its own print functions afterwards keeps them. */
+static int
+cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
+                   va_list args)
+{
+  g_autofree char *msg = g_strdup_vprintf (fmt, args);
+
+  g_strchomp (msg);
+  g_debug ("libbpf: %s", msg);
+  return 0;
+}
+
+static int
+cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
+                   va_list args)
+{
+  g_autofree char *msg = g_strdup_vprintf (fmt, args);
+
+  g_strchomp (msg);
+  g_debug ("%s", msg);
+  return 0;
+}
+
+static void
+cnet_xdp_program_init_logging (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      libbpf_set_print (cnet_libbpf_print);
+      libxdp_set_print (cnet_libxdp_print);
+      g_once_init_leave (&once, 1);
+    }
+}
+
+static const char *
+cnet_xdp_mode_name (CnetXdpMode mode)
+{
+  switch (mode)
+    {
+    case CNET_XDP_MODE_NATIVE:
+      return "native";
+    case CNET_XDP_MODE_GENERIC:
+      return "generic";
+    case CNET_XDP_MODE_AUTO:
+    default:
+      return "auto";
+    }
+}
+
+static char *
+cnet_xdp_prog_name_by_id (guint id)
+{
+  struct bpf_prog_info info = { 0 };
+  guint32 len = sizeof info;
+  int fd = bpf_prog_get_fd_by_id (id);
+  char *name;
+
+  if (fd < 0)
+    return g_strdup ("?");
+  if (bpf_obj_get_info_by_fd (fd, &info, &len) == 0 && info.name[0] != '\0')
+    name = g_strndup (info.name, sizeof info.name);
+  else
+    name = g_strdup ("?");
+  close (fd);
+  return name;
+}
+
+/* Refuses (or, when asked, removes) an XDP program already on the
+ * interface. */
+static gboolean
+cnet_xdp_program_handle_existing (CnetXdpProgram *self, GError **error)
+{
+  LIBBPF_OPTS (bpf_xdp_query_opts, query);
+  g_autofree char *name = NULL;
+  guint32 detach_flags;
+  const char *where;
+  guint id;
+  int err;
+
+  err = bpf_xdp_query ((int) self->ifindex, 0, &query);
+  if (err < 0)
+    {
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (-err),
+                   "%s: cannot query its XDP programs: %s", self->interface,
+                   g_strerror (-err));
+      return FALSE;
+    }
+
+  if (query.drv_prog_id != 0)
+    {
+      id = query.drv_prog_id;
+      detach_flags = XDP_FLAGS_DRV_MODE;
+      where = "native";
+    }
+  else if (query.skb_prog_id != 0)
+    {
+      id = query.skb_prog_id;
+      detach_flags = XDP_FLAGS_SKB_MODE;
+      where = "generic";
+    }
+  else if (query.hw_prog_id != 0)
+    {
+      id = query.hw_prog_id;
+      detach_flags = XDP_FLAGS_HW_MODE;
+      where = "offloaded";
+    }
+  else
+    return TRUE;
+
+  name = cnet_xdp_prog_name_by_id (id);
+  if (!(self->flags & CNET_XDP_ATTACH_REPLACE))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FOREIGN_PROGRAM,
+                   "%s: a foreign XDP program is attached in %s mode "
+                   "(id %u, \"%s\")%s; detach it, or ask to replace it "
+                   "(CNET_XDP_ATTACH_REPLACE)",
+                   self->interface, where, id, name,
+                   g_str_equal (name, CNET_XDP_PROG_NAME)
+                     ? ", left by another or a crashed libcnet process"
+                     : "");
+      return FALSE;
+    }
+
+  g_info ("%s: replacing XDP program %u (\"%s\") attached in %s mode",
+          self->interface, id, name, where);
+  err = bpf_xdp_detach ((int) self->ifindex, detach_flags, NULL);
+  if (err < 0)
+    {
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (-err),
+                   "%s: cannot detach XDP program %u (\"%s\"): %s",
+                   self->interface, id, name, g_strerror (-err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  gconstpointer data;
+  gsize size;
+  long err;
+
+  bytes = g_resources_lookup_data ("/org/cnet/bpf/cnet-xdp.bpf.o",
+                                   G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (bytes == NULL)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &size);
+
+  {
+    LIBBPF_OPTS (bpf_object_open_opts, open_opts,
+                 .object_name = CNET_XDP_PROG_NAME);
+    self->obj = bpf_object__open_mem (data, size, &open_opts);
+  }
+  err = libbpf_get_error (self->obj);
+  if (err)
+    {
+      self->obj = NULL;
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: cannot open the embedded XDP program: %s",
+                   self->interface, g_strerror ((int) -err));
+      return FALSE;
+    }
+
+  self->xdp = xdp_program__from_bpf_obj (self->obj, "xdp");
+  err = libxdp_get_error (self->xdp);
+  if (err)
+    {
+      self->xdp = NULL;
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: libxdp cannot use the embedded XDP program: %s",
+                   self->interface, g_strerror ((int) -err));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cnet_xdp_program_attach_mode (CnetXdpProgram *self, CnetXdpMode mode)
+{
+  return xdp_program__attach (self->xdp, (int) self->ifindex,
+                              mode == CNET_XDP_MODE_NATIVE ? XDP_MODE_NATIVE
+                                                           : XDP_MODE_SKB,
+                              0);
+}
+
+static gboolean
+cnet_xdp_program_initable_init (GInitable *initable,
+                                GCancellable *cancellable, GError **error)
+{
+  CnetXdpProgram *self = CNET_XDP_PROGRAM (initable);
+  CnetNetdevInfo netdev;
+  CnetXdpMode mode;
+  int err;
+
+  cnet_xdp_program_init_logging ();
+
+  if (!cnet_netdev_lookup (self->interface, &netdev, error))
+    return FALSE;
+  self->ifindex = netdev.ifindex;
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_hash_table_new (NULL, NULL);
+  if (g_hash_table_contains (registry, GUINT_TO_POINTER (self->ifindex)))
+    {
+      g_mutex_unlock (&registry_lock);
+      g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                   "%s: this process has already attached libcnet's XDP "
+                   "program; share it through cnet_xdp_program_attach()",
+                   self->interface);
+      return FALSE;
+    }
+
+  if (!cnet_xdp_program_handle_existing (self, error) ||
+      !cnet_xdp_program_load (self, error))
+    {
+      g_mutex_unlock (&registry_lock);
+      return FALSE;
+    }
+
+  mode = self->mode == CNET_XDP_MODE_AUTO ? CNET_XDP_MODE_NATIVE : self->mode;
+  err = cnet_xdp_program_attach_mode (self, mode);
+  if (err < 0 && self->mode == CNET_XDP_MODE_AUTO)
+    {
+      g_debug ("%s: native XDP failed (%s), trying generic", self->interface,
+               g_strerror (-err));
+      mode = CNET_XDP_MODE_GENERIC;
+      err = cnet_xdp_program_attach_mode (self, mode);
+    }
+  if (err < 0)
+    {
+      g_mutex_unlock (&registry_lock);
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (-err),
+                   "%s: cannot attach the XDP program in %s mode (driver "
+                   "%s): %s%s",
+                   self->interface, cnet_xdp_mode_name (mode), netdev.driver,
+                   g_strerror (-err),
+                   -err == EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)" : "");
+      return FALSE;
+    }
+  self->attached = TRUE;
+  self->mode = mode;
+  self->prog_id = xdp_program__id (self->xdp);
+  self->xsks_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_xsks");
+  self->counters_fd =
+    bpf_object__find_map_fd_by_name (self->obj, "cnet_counters");
+  g_hash_table_insert (registry, GUINT_TO_POINTER (self->ifindex), self);
+  g_mutex_unlock (&registry_lock);
+
+  g_debug ("%s: XDP program %u attached in %s mode", self->interface,
+           self->prog_id, cnet_xdp_mode_name (mode));
+  if (self->xsks_fd < 0 || self->counters_fd < 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: the XDP program has no cnet_xsks or cnet_counters "
+                   "map", self->interface);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+cnet_xdp_program_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = cnet_xdp_program_initable_init;
+}
+
+/* Detaches the program, unless the interface is gone (which took the
+ * program with it) or somebody replaced it (then it is theirs now). */
+static void
+cnet_xdp_program_detach (CnetXdpProgram *self)
+{
+  LIBBPF_OPTS (bpf_xdp_query_opts, query);
+  int err;
+
+  if (!self->attached)
+    return;
+  self->attached = FALSE;
+
+  g_mutex_lock (&registry_lock);
+  g_hash_table_remove (registry, GUINT_TO_POINTER (self->ifindex));
+
+  err = bpf_xdp_query ((int) self->ifindex, 0, &query);
+  if (err < 0)
+    g_debug ("%s: gone, nothing to detach (%s)", self->interface,
+             g_strerror (-err));
+  else if (query.drv_prog_id != self->prog_id &&
+           query.skb_prog_id != self->prog_id)
+    g_warning ("%s: XDP program %u was replaced by another; leaving it",
+               self->interface, self->prog_id);
+  else
+    {
+      err = xdp_program__detach (self->xdp, (int) self->ifindex,
+                                 self->mode == CNET_XDP_MODE_NATIVE
+                                   ? XDP_MODE_NATIVE
+                                   : XDP_MODE_SKB,
+                                 0);
+      if (err < 0)
+        g_warning ("%s: cannot detach XDP program %u: %s", self->interface,
+                   self->prog_id, g_strerror (-err));
+      else
+        g_debug ("%s: XDP program %u detached", self->interface,
+                 self->prog_id);
+    }
+  g_mutex_unlock (&registry_lock);
+}
+
+static void
+cnet_xdp_program_finalize (GObject *object)
+{
+  CnetXdpProgram *self = CNET_XDP_PROGRAM (object);
+
+  cnet_xdp_program_detach (self);
+  if (self->xdp != NULL)
+    xdp_program__close (self->xdp);
+  /* xdp_program__from_bpf_obj() leaves the object to its caller. */
+  if (self->obj != NULL)
+    bpf_object__close (self->obj);
+  g_free (self->interface);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (cnet_xdp_program_parent_class)->finalize (object);
+}
+
+static void
+cnet_xdp_program_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
+{
+  CnetXdpProgram *self = CNET_XDP_PROGRAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_INTERFACE:
+      g_value_set_string (value, self->interface);
+      break;
+    case PROP_IFINDEX:
+      g_value_set_uint (value, self->ifindex);
+      break;
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_FLAGS:
+      g_value_set_flags (value, self->flags);
+      break;
+    case PROP_ID:
+      g_value_set_uint (value, self->prog_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cnet_xdp_program_set_property (GObject *object, guint prop_id,
+                               const GValue *value, GParamSpec *pspec)
+{
+  CnetXdpProgram *self = CNET_XDP_PROGRAM (object);
+
+  switch (prop_id)
+    {
+    case PROP_INTERFACE:
+      self->interface = g_value_dup_string (value);
+      break;
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_FLAGS:
+      self->flags = g_value_get_flags (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cnet_xdp_program_class_init (CnetXdpProgramClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cnet_xdp_program_finalize;
+  object_class->get_property = cnet_xdp_program_get_property;
+  object_class->set_property = cnet_xdp_program_set_property;
+
+  /**
+   * CnetXdpProgram:interface:
+   *
+   * The name of the interface the program is attached to.
+   *
+   * Since: 1.0
+   */
+  props[PROP_INTERFACE] =
+    g_param_spec_string ("interface", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetXdpProgram:ifindex:
+   *
+   * The index of the interface the program is attached to.
+   *
+   * Since: 1.0
+   */
+  props[PROP_IFINDEX] =
+    g_param_spec_uint ("ifindex", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetXdpProgram:mode:
+   *
+   * The attach mode: the one asked for at construction, then the one used
+   * (%CNET_XDP_MODE_AUTO resolves to native or generic).
+   *
+   * Since: 1.0
+   */
+  props[PROP_MODE] =
+    g_param_spec_enum ("mode", NULL, NULL, CNET_TYPE_XDP_MODE,
+                       CNET_XDP_MODE_AUTO,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                         G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetXdpProgram:flags:
+   *
+   * How to treat a foreign program found on the interface.
+   *
+   * Since: 1.0
+   */
+  props[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL, CNET_TYPE_XDP_ATTACH_FLAGS,
+                        CNET_XDP_ATTACH_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetXdpProgram:id:
+   *
+   * The kernel's id of the attached program, as `ip link` and `bpftool`
+   * show it.
+   *
+   * Since: 1.0
+   */
+  props[PROP_ID] = g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT, 0,
+                                      G_PARAM_READABLE |
+                                        G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+cnet_xdp_program_init (CnetXdpProgram *self)
+{
+  g_mutex_init (&self->lock);
+  self->xsks_fd = -1;
+  self->counters_fd = -1;
+}
+
+/**
+ * cnet_xdp_program_attach:
+ * @interface: the interface name
+ * @mode: the attach mode
+ * @flags: what to do about a foreign program
+ * @error: return location for a #GError
+ *
+ * Attaches libcnet's XDP program to @interface, or returns the one this
+ * process has already attached there (then @mode must agree with its mode,
+ * or be %CNET_XDP_MODE_AUTO). The program stays attached while a reference
+ * to it exists.
+ *
+ * Returns: (transfer full): the program, or %NULL with @error set:
+ *   %CNET_ERROR_NOT_FOUND for an unknown interface,
+ *   %CNET_ERROR_FOREIGN_PROGRAM when another program is attached,
+ *   %CNET_ERROR_PERMISSION_DENIED without CAP_NET_ADMIN and CAP_BPF
+ *
+ * Since: 1.0
+ */
+CnetXdpProgram *
+cnet_xdp_program_attach (const char *interface, CnetXdpMode mode,
+                         CnetXdpAttachFlags flags, GError **error)
+{
+  CnetXdpProgram *prog = NULL;
+  guint ifindex;
+
+  g_return_val_if_fail (interface != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ifindex = if_nametoindex (interface);
+  if (ifindex != 0)
+    {
+      g_mutex_lock (&registry_lock);
+      if (registry != NULL)
+        prog = g_hash_table_lookup (registry, GUINT_TO_POINTER (ifindex));
+      /* A program whose last reference is being dropped is not shared. */
+      if (prog != NULL && g_atomic_int_get (&G_OBJECT (prog)->ref_count) > 0)
+        prog = g_object_ref (prog);
+      else
+        prog = NULL;
+      g_mutex_unlock (&registry_lock);
+    }
+
+  if (prog != NULL)
+    {
+      if (mode != CNET_XDP_MODE_AUTO && mode != prog->mode)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                       "%s: libcnet's XDP program is attached in %s mode "
+                       "already; %s mode was asked for",
+                       interface, cnet_xdp_mode_name (prog->mode),
+                       cnet_xdp_mode_name (mode));
+          g_object_unref (prog);
+          return NULL;
+        }
+      return prog;
+    }
+
+  return g_initable_new (CNET_TYPE_XDP_PROGRAM, NULL, error, "interface",
+                         interface, "mode", mode, "flags", flags, NULL);
+}
+
+/**
+ * cnet_xdp_program_get_interface:
+ * @program: a #CnetXdpProgram
+ *
+ * Returns: the interface name
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_xdp_program_get_interface (CnetXdpProgram *program)
+{
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), NULL);
+  return program->interface;
+}
+
+/**
+ * cnet_xdp_program_get_ifindex:
+ * @program: a #CnetXdpProgram
+ *
+ * Returns: the interface index
+ *
+ * Since: 1.0
+ */
+guint
+cnet_xdp_program_get_ifindex (CnetXdpProgram *program)
+{
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), 0);
+  return program->ifindex;
+}
+
+/**
+ * cnet_xdp_program_get_mode:
+ * @program: a #CnetXdpProgram
+ *
+ * Returns: the mode the program is attached in: %CNET_XDP_MODE_NATIVE or
+ *   %CNET_XDP_MODE_GENERIC
+ *
+ * Since: 1.0
+ */
+CnetXdpMode
+cnet_xdp_program_get_mode (CnetXdpProgram *program)
+{
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), CNET_XDP_MODE_AUTO);
+  return program->mode;
+}
+
+/**
+ * cnet_xdp_program_get_id:
+ * @program: a #CnetXdpProgram
+ *
+ * Returns: the kernel's id of the program
+ *
+ * Since: 1.0
+ */
+guint
+cnet_xdp_program_get_id (CnetXdpProgram *program)
+{
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), 0);
+  return program->prog_id;
+}
+
+/**
+ * cnet_xdp_program_get_queue_counters:
+ * @program: a #CnetXdpProgram
+ * @queue: a receive queue
+ * @redirected: (out) (optional): frames handed to the queue's socket
+ * @passed: (out) (optional): frames passed to the kernel because the queue
+ *   had no socket
+ * @dropped: (out) (optional): frames dropped as shorter than an Ethernet
+ *   header
+ * @error: return location for a #GError
+ *
+ * Reads the program's counters for @queue, summed over all CPUs. They count
+ * from the moment the program was attached.
+ *
+ * Returns: %TRUE, or %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_xdp_program_get_queue_counters (CnetXdpProgram *program, guint queue,
+                                     guint64 *redirected, guint64 *passed,
+                                     guint64 *dropped, GError **error)
+{
+  g_autofree struct cnet_xdp_queue_counters *percpu = NULL;
+  struct cnet_xdp_queue_counters sum = { 0 };
+  int n_cpus;
+  guint32 key = queue;
+
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (queue >= CNET_XDP_MAX_QUEUES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: the XDP program serves queues 0 to %u",
+                   program->interface, queue, CNET_XDP_MAX_QUEUES - 1);
+      return FALSE;
+    }
+  n_cpus = libbpf_num_possible_cpus ();
+  if (n_cpus <= 0)
+    n_cpus = 1;
+  percpu = g_new0 (struct cnet_xdp_queue_counters, n_cpus);
+  if (bpf_map_lookup_elem (program->counters_fd, &key, percpu) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot read the XDP counters: %s",
+                   program->interface, queue, g_strerror (errsv));
+      return FALSE;
+    }
+  for (int i = 0; i < n_cpus; i++)
+    {
+      sum.redirected += percpu[i].redirected;
+      sum.passed += percpu[i].passed;
+      sum.dropped += percpu[i].dropped;
+    }
+  if (redirected)
+    *redirected = sum.redirected;
+  if (passed)
+    *passed = sum.passed;
+  if (dropped)
+    *dropped = sum.dropped;
+  return TRUE;
+}
+
+/* Reserves @queue for @owner (a port), so that two ports of this process
+ * never fight over one XSKMAP slot. */
+gboolean
+cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
+                              gpointer owner, GError **error)
+{
+  gboolean ok = FALSE;
+
+  if (queue >= CNET_XDP_MAX_QUEUES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: libcnet serves queues 0 to %u only",
+                   prog->interface, queue, CNET_XDP_MAX_QUEUES - 1);
+      return FALSE;
+    }
+  g_mutex_lock (&prog->lock);
+  if (prog->owners[queue] == NULL)
+    {
+      prog->owners[queue] = owner;
+      ok = TRUE;
+    }
+  g_mutex_unlock (&prog->lock);
+  if (!ok)
+    g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                 "%s queue %u: this process has a port on this queue "
+                 "already",
+                 prog->interface, queue);
+  return ok;
+}
+
+void
+cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
+                                gpointer owner)
+{
+  g_mutex_lock (&prog->lock);
+  if (queue < CNET_XDP_MAX_QUEUES && prog->owners[queue] == owner)
+    prog->owners[queue] = NULL;
+  g_mutex_unlock (&prog->lock);
+}
+
+gboolean
+cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
+                             GError **error)
+{
+  guint32 key = queue;
+  guint32 value = (guint32) fd;
+
+  if (bpf_map_update_elem (prog->xsks_fd, &key, &value, BPF_ANY) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot insert the socket into the XSKMAP: "
+                   "%s",
+                   prog->interface, queue, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue)
+{
+  guint32 key = queue;
+
+  if (bpf_map_delete_elem (prog->xsks_fd, &key) < 0 && errno != ENOENT)
+    g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s",
+             prog->interface, queue, g_strerror (errno));
+}
