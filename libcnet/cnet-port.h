@@ -43,7 +43,6 @@ guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
 guint cnet_port_tx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);
 guint cnet_port_tx_flush (CnetPort *port);
-G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
 
 G_GNUC_WARN_UNUSED_RESULT

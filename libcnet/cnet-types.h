@@ -5,7 +5,7 @@
 #error "Only <cnet/cnet.h> can be included directly."
 #endif
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 

@@ -353,11 +353,21 @@ cnet_xdp_program_initable_iface_init (GInitableIface *iface)
 }
 
 /* Detaches the program, unless the interface is gone (which took the
- * program with it) or somebody replaced it (then it is theirs now). */
+ * program with it) or somebody replaced it (then it is theirs now).
+ *
+ * This uses libbpf, not xdp_program__detach(): libxdp 1.3.1 leaks a
+ * program fd per detach when it runs without its dispatcher (as here, see
+ * DESIGN.md), and XDP_FLAGS_REPLACE with our fd as the old program makes
+ * the kernel detach only if the attached program is still ours, with no
+ * window between the check and the detach. */
 static void
 cnet_xdp_program_detach (CnetXdpProgram *self)
 {
-  LIBBPF_OPTS (bpf_xdp_query_opts, query);
+  LIBBPF_OPTS (bpf_xdp_attach_opts, opts,
+               .old_prog_fd = xdp_program__fd (self->xdp));
+  guint32 flags = XDP_FLAGS_REPLACE | (self->mode == CNET_XDP_MODE_NATIVE
+                                         ? XDP_FLAGS_DRV_MODE
+                                         : XDP_FLAGS_SKB_MODE);
   int err;
 
   if (!self->attached)
@@ -366,30 +376,19 @@ cnet_xdp_program_detach (CnetXdpProgram *self)
 
   g_mutex_lock (&registry_lock);
   g_hash_table_remove (registry, GUINT_TO_POINTER (self->ifindex));
-
-  err = bpf_xdp_query ((int) self->ifindex, 0, &query);
-  if (err < 0)
-    g_debug ("%s: gone, nothing to detach (%s)", self->interface,
-             g_strerror (-err));
-  else if (query.drv_prog_id != self->prog_id &&
-           query.skb_prog_id != self->prog_id)
-    g_warning ("%s: XDP program %u was replaced by another; leaving it",
-               self->interface, self->prog_id);
-  else
-    {
-      err = xdp_program__detach (self->xdp, (int) self->ifindex,
-                                 self->mode == CNET_XDP_MODE_NATIVE
-                                   ? XDP_MODE_NATIVE
-                                   : XDP_MODE_SKB,
-                                 0);
-      if (err < 0)
-        g_warning ("%s: cannot detach XDP program %u: %s", self->interface,
-                   self->prog_id, g_strerror (-err));
-      else
-        g_debug ("%s: XDP program %u detached", self->interface,
-                 self->prog_id);
-    }
+  err = bpf_xdp_detach ((int) self->ifindex, flags, &opts);
   g_mutex_unlock (&registry_lock);
+
+  if (err == 0)
+    g_debug ("%s: XDP program %u detached", self->interface, self->prog_id);
+  else if (err == -ENODEV)
+    g_debug ("%s: gone, and its XDP program with it", self->interface);
+  else if (err == -EEXIST)
+    g_warning ("%s: XDP program %u was replaced by another; leaving that "
+               "one alone", self->interface, self->prog_id);
+  else
+    g_warning ("%s: cannot detach XDP program %u: %s", self->interface,
+               self->prog_id, g_strerror (-err));
 }
 
 static void
