@@ -111,6 +111,7 @@ cnet_mempool_initable_init (GInitable *initable, GCancellable *cancellable,
       pkt->magic = CNET_PACKET_MAGIC;
       pkt->buf_len = self->frame_size;
       pkt->state = CNET_PACKET_STATE_FREE;
+      pkt->pool_ref = 0;
       /* Lowest addresses on top, so a small pool use stays compact. */
       self->stack[self->n_frames - 1 - i] = addr;
     }
@@ -532,6 +533,8 @@ cnet_mempool_alloc (CnetMempool *mempool, GError **error)
                    "mempool: all %u frames are in use", mempool->n_frames);
       return NULL;
     }
+  /* Bindings may drop the mempool before the packet. */
+  cnet_packet_pin_pool (pkt);
   return pkt;
 }
 
@@ -542,22 +545,31 @@ guint
 cnet_mempool_reclaim (CnetMempool *pool, guint32 port_tag)
 {
   guint n = 0;
+  guint n_pool_refs = 0;
 
   g_mutex_lock (&pool->lock);
   for (guint i = 0; i < pool->n_frames; i++)
     {
-      CnetPacket *pkt = (CnetPacket *) (pool->area + ((gsize) i << pool->frame_shift));
+      CnetPacket *pkt =
+        (CnetPacket *) (pool->area + ((gsize) i << pool->frame_shift));
+      gboolean pinned = pkt->pool_ref;
 
-      if ((pkt->state == CNET_PACKET_STATE_KERNEL ||
-           pkt->state == CNET_PACKET_STATE_IN_FLIGHT) &&
-          pkt->port_tag == port_tag)
-        {
-          g_assert (pool->n_stack < pool->n_frames);
-          pkt->state = CNET_PACKET_STATE_FREE;
-          pool->stack[pool->n_stack++] = pkt->addr;
-          n++;
-        }
+      if (pkt->port_tag != port_tag)
+        continue;
+      if (pkt->state == CNET_PACKET_STATE_KERNEL)
+        pkt->state = CNET_PACKET_STATE_FREE;
+      else if (pkt->state != CNET_PACKET_STATE_IN_FLIGHT ||
+               !cnet_packet_drop_ref (pkt, CNET_PACKET_STATE_SENT))
+        continue; /* not the port's, or others hold it and free it last */
+      g_assert (pool->n_stack < pool->n_frames);
+      pkt->port_tag = 0;
+      pkt->pool_ref = 0;
+      pool->stack[pool->n_stack++] = pkt->addr;
+      n_pool_refs += pinned ? 1 : 0;
+      n++;
     }
   g_mutex_unlock (&pool->lock);
+  while (n_pool_refs-- > 0)
+    g_object_unref (pool);
   return n;
 }

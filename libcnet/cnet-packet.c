@@ -45,17 +45,34 @@ cnet_packet_check_owned (CnetPacket *pkt, GError **error)
                "packet in frame %" G_GUINT64_FORMAT " is %s: it may no "
                "longer be used",
                pkt->addr >> pkt->pool->frame_shift,
-               pkt->state == CNET_PACKET_STATE_IN_FLIGHT
-                 ? "sent and waits for its completion"
+               pkt->state == CNET_PACKET_STATE_IN_FLIGHT ||
+                   pkt->state == CNET_PACKET_STATE_SENT
+                 ? "sent"
                  : "freed");
   return FALSE;
 }
 
-static void
-cnet_packet_release (CnetPacket *pkt)
+/* Makes @pkt keep its mempool alive: a binding may drop its mempool before
+ * the packets it holds. The reference goes when the frame goes back. */
+void
+cnet_packet_pin_pool (CnetPacket *pkt)
 {
-  pkt->state = CNET_PACKET_STATE_FREE;
-  cnet_mempool_put_addrs (pkt->pool, &pkt->addr, 1);
+  if (!pkt->pool_ref)
+    {
+      pkt->pool_ref = 1;
+      g_object_ref (pkt->pool);
+    }
+}
+
+/* Gives @n free frames back to @pool and then drops @n_pool_refs
+ * references on it (the last may finalize it, so this comes last). */
+static void
+cnet_packet_return (CnetMempool *pool, const guint64 *addrs, guint n,
+                    guint n_pool_refs)
+{
+  cnet_mempool_put_addrs (pool, addrs, n);
+  while (n_pool_refs-- > 0)
+    g_object_unref (pool);
 }
 
 /**
@@ -63,8 +80,9 @@ cnet_packet_release (CnetPacket *pkt)
  * @packet: a #CnetPacket
  *
  * Takes a reference on @packet, for bindings and for code that hands a
- * packet to several owners. The frame goes back to its mempool when the
- * last reference is dropped.
+ * packet to several holders. The frame goes back to its mempool when the
+ * last reference is dropped, and the mempool stays alive while a packet
+ * someone took a reference on exists.
  *
  * Returns: (transfer full): @packet
  *
@@ -74,9 +92,12 @@ CnetPacket *
 cnet_packet_ref (CnetPacket *packet)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), NULL);
-  g_return_val_if_fail (packet->state == CNET_PACKET_STATE_OWNED, NULL);
+  g_return_val_if_fail (packet->state != CNET_PACKET_STATE_FREE &&
+                          packet->state != CNET_PACKET_STATE_KERNEL,
+                        NULL);
 
   g_atomic_int_inc (&packet->ref_count);
+  cnet_packet_pin_pool (packet);
   return packet;
 }
 
@@ -85,20 +106,33 @@ cnet_packet_ref (CnetPacket *packet)
  * @packet: (transfer full): a #CnetPacket
  *
  * Drops a reference on @packet. Dropping the last one frees the frame back
- * to its mempool. A packet that was sent is owned by the kernel: dropping a
- * reference to it only forgets the reference.
+ * to its mempool. A packet that was sent stays with the kernel until the
+ * send completes, whoever else holds a reference.
  *
  * Since: 1.0
  */
 void
 cnet_packet_unref (CnetPacket *packet)
 {
-  g_return_if_fail (cnet_packet_is_valid (packet));
+  CnetMempool *pool;
+  gboolean pinned;
 
-  if (packet->state != CNET_PACKET_STATE_OWNED)
+  g_return_if_fail (cnet_packet_is_valid (packet));
+  g_return_if_fail (packet->state != CNET_PACKET_STATE_FREE &&
+                    packet->state != CNET_PACKET_STATE_KERNEL);
+
+  if (packet->state == CNET_PACKET_STATE_IN_FLIGHT)
+    {
+      /* The kernel holds a reference until completion. */
+      g_atomic_int_add (&packet->ref_count, -1);
+      return;
+    }
+  pool = packet->pool;
+  pinned = packet->pool_ref;
+  if (!cnet_packet_drop_ref (packet, packet->state))
     return;
-  if (g_atomic_int_dec_and_test (&packet->ref_count))
-    cnet_packet_release (packet);
+  packet->pool_ref = 0;
+  cnet_packet_return (pool, &packet->addr, 1, pinned ? 1 : 0);
 }
 
 /**
@@ -106,10 +140,10 @@ cnet_packet_unref (CnetPacket *packet)
  * @packets: (array length=n_packets): the packets to free
  * @n_packets: the number of packets
  *
- * Gives @n_packets owned packets back to their mempools, whatever their
- * reference counts: this is the C data path's way to drop packets after
- * cnet_port_rx_burst(). Consecutive packets of the same mempool are freed
- * under one lock.
+ * Drops the caller's reference on each of @n_packets packets, as
+ * cnet_packet_unref() does, giving the frames back to their mempools: this
+ * is the C data path's way to drop packets after cnet_port_rx_burst().
+ * Consecutive packets of the same mempool go back under one lock.
  *
  * Since: 1.0
  */
@@ -119,31 +153,40 @@ cnet_packet_free_bulk (CnetPacket **packets, guint n_packets)
   guint64 addrs[CNET_CACHE_BULK];
   CnetMempool *pool = NULL;
   guint n = 0;
+  guint n_pool_refs = 0;
 
   for (guint i = 0; i < n_packets; i++)
     {
       CnetPacket *pkt = packets[i];
+      gboolean pinned;
 
       g_return_if_fail (cnet_packet_is_valid (pkt));
-      if (G_UNLIKELY (pkt->state != CNET_PACKET_STATE_OWNED))
+      if (G_UNLIKELY (pkt->state != CNET_PACKET_STATE_OWNED &&
+                      pkt->state != CNET_PACKET_STATE_SENT))
         {
           g_critical ("cnet_packet_free_bulk: packet in frame %" G_GUINT64_FORMAT
-                      " is not owned by the application (double free?)",
+                      " is not held by the application (double free, or "
+                      "freed after sending?)",
                       pkt->addr >> pkt->pool->frame_shift);
           continue;
         }
+      pinned = pkt->pool_ref;
+      if (!cnet_packet_drop_ref (pkt, pkt->state))
+        continue;
+      pkt->pool_ref = 0;
       if (pkt->pool != pool || n == G_N_ELEMENTS (addrs))
         {
           if (n > 0)
-            cnet_mempool_put_addrs (pool, addrs, n);
+            cnet_packet_return (pool, addrs, n, n_pool_refs);
           pool = pkt->pool;
           n = 0;
+          n_pool_refs = 0;
         }
-      pkt->state = CNET_PACKET_STATE_FREE;
       addrs[n++] = pkt->addr;
+      n_pool_refs += pinned ? 1 : 0;
     }
   if (n > 0)
-    cnet_mempool_put_addrs (pool, addrs, n);
+    cnet_packet_return (pool, addrs, n, n_pool_refs);
 }
 
 /**

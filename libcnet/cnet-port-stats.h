@@ -18,15 +18,15 @@ G_BEGIN_DECLS
  * @tx_packets: packets placed on the TX ring by cnet_port_tx_burst()
  * @tx_bytes: bytes of those packets
  * @tx_completed: sent packets whose frames the kernel gave back
- * @rx_dropped: (kernel) frames dropped for other reasons than a full RX
+ * @rx_dropped: kernel counter: frames dropped for other reasons than a full RX
  *   ring, such as no free frame on the fill ring
- * @rx_invalid_descs: (kernel) invalid descriptors on the fill ring
- * @tx_invalid_descs: (kernel) invalid descriptors on the TX ring
- * @rx_ring_full: (kernel) frames dropped because the RX ring was full: the
+ * @rx_invalid_descs: kernel counter: invalid descriptors on the fill ring
+ * @tx_invalid_descs: kernel counter: invalid descriptors on the TX ring
+ * @rx_ring_full: kernel counter: frames dropped because the RX ring was full: the
  *   application did not keep up
- * @rx_fill_ring_empty_descs: (kernel) times the kernel found the fill ring
+ * @rx_fill_ring_empty_descs: kernel counter: times the kernel found the fill ring
  *   empty
- * @tx_ring_empty_descs: (kernel) times the kernel found the TX ring empty
+ * @tx_ring_empty_descs: kernel counter: times the kernel found the TX ring empty
  *   when kicked
  * @fill_ring_empty: times cnet_port_rx_burst() found that the kernel had
  *   used up every frame on the fill ring
@@ -38,9 +38,9 @@ G_BEGIN_DECLS
  * @tx_kick_errors: kicks that failed for another reason than a busy ring
  * @tx_ring_full: packets cnet_port_tx_burst() could not place because the
  *   TX ring was full; the caller kept them
- * @xdp_redirected: (XDP program) frames of this queue handed to a socket
- * @xdp_passed: (XDP program) frames of this queue passed to the kernel stack
- * @xdp_dropped: (XDP program) frames of this queue dropped as malformed
+ * @xdp_redirected: XDP program counter: frames of this queue handed to a socket
+ * @xdp_passed: XDP program counter: frames of this queue passed to the kernel stack
+ * @xdp_dropped: XDP program counter: frames of this queue dropped as malformed
  *
  * A snapshot of a port's counters, from cnet_port_get_stats(). The kernel's
  * counters are the socket's `XDP_STATISTICS`; the XDP program's count from

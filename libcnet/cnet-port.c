@@ -1168,7 +1168,9 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   return n;
 }
 
-/* Takes completed frames off the completion ring. Under tx_lock. */
+/* Takes completed frames off the completion ring. Under tx_lock. The port
+ * holds a reference on its mempool, so dropping a packet's pin on it here
+ * never finalizes it. */
 static void
 cnet_port_complete_locked (CnetPort *self)
 {
@@ -1179,9 +1181,16 @@ cnet_port_complete_locked (CnetPort *self)
       guint64 addr = ((guint64 *) self->comp.descs)[(self->comp.cached_cons + i) &
                                                     self->comp.mask];
       CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addr);
+      gboolean pinned = pkt->pool_ref;
 
-      pkt->state = CNET_PACKET_STATE_FREE;
+      if (!cnet_packet_drop_ref (pkt, CNET_PACKET_STATE_SENT))
+        continue; /* a binding still holds it; its last unref frees it */
       cnet_mempool_cache_put (self->pool, &self->tx_cache, pkt->addr);
+      if (G_UNLIKELY (pinned))
+        {
+          pkt->pool_ref = 0;
+          g_object_unref (self->pool);
+        }
     }
   if (n > 0)
     cnet_ring_release (&self->comp, n);

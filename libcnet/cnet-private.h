@@ -30,6 +30,7 @@ typedef enum {
   CNET_PACKET_STATE_OWNED = 0x0a,  /* the application holds it */
   CNET_PACKET_STATE_KERNEL = 0x4b,  /* on a port's fill ring or in its socket */
   CNET_PACKET_STATE_IN_FLIGHT = 0x5e, /* on a port's TX ring, until completion */
+  CNET_PACKET_STATE_SENT = 0x5d,   /* sent and completed, but still referenced */
 } CnetPacketState;
 
 struct _CnetPacket {
@@ -42,6 +43,7 @@ struct _CnetPacket {
   guint16 state;     /* CnetPacketState */
   guint16 buf_len;   /* the frame size */
   guint32 port_tag;  /* the port holding it, with _KERNEL and _IN_FLIGHT */
+  guint8 pool_ref;   /* holds a reference on pool (taken for bindings) */
 };
 
 G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
@@ -98,6 +100,29 @@ void cnet_mempool_cache_flush (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_register_cache (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_unregister_cache (CnetMempool *pool, CnetFrameCache *cache);
 guint cnet_mempool_reclaim (CnetMempool *pool, guint32 port_tag);
+
+/* Drops the reference of a party that lets go of @pkt: the application
+ * freeing it, or the kernel completing its send. Returns TRUE when that was
+ * the last reference: the frame is free, and the caller gives it back to
+ * the mempool (and then drops the mempool reference if pkt->pool_ref was
+ * set). Otherwise the packet lives on in @keep_state for the other holders.
+ * The usual case, one reference, costs no atomic operation: with one
+ * reference nobody else can be touching the count. */
+static inline gboolean
+cnet_packet_drop_ref (CnetPacket *pkt, CnetPacketState keep_state)
+{
+  if (G_LIKELY (pkt->ref_count == 1) ||
+      g_atomic_int_dec_and_test (&pkt->ref_count))
+    {
+      pkt->ref_count = 0;
+      pkt->state = CNET_PACKET_STATE_FREE;
+      return TRUE;
+    }
+  pkt->state = keep_state;
+  return FALSE;
+}
+
+void cnet_packet_pin_pool (CnetPacket *pkt);
 
 static inline void
 cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
