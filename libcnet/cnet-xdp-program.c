@@ -82,7 +82,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CnetXdpProgram, cnet_xdp_program,
 /* libbpf and libxdp print to stderr by default; route them to the GLib log
  * (G_MESSAGES_DEBUG=libcnet shows them). This is process-wide: an
  * application that sets its own print functions afterwards keeps them. */
-static int
+G_GNUC_PRINTF (2, 0) static int
 cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
                    va_list args)
 {
@@ -93,7 +93,7 @@ cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
   return 0;
 }
 
-static int
+G_GNUC_PRINTF (2, 0) static int
 cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
                    va_list args)
 {
