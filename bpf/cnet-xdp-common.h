@@ -8,8 +8,11 @@
 #include <linux/types.h>
 
 /* The number of receive queues one program serves: the size of the XSKMAP
- * and of the counter map. Queues at or above it are passed to the kernel. */
+ * and of the counter maps. Queues at or above it are passed to the kernel. */
 #define CNET_XDP_MAX_QUEUES 64
+
+/* The number of steering rules one queue may have. */
+#define CNET_XDP_MAX_RULES 16
 
 /* The name libcnet gives its program; used to recognise it on an interface. */
 #define CNET_XDP_PROG_NAME "cnet_xdp"
@@ -17,6 +20,37 @@
 /* Per-queue, per-CPU counters (a BPF_MAP_TYPE_PERCPU_ARRAY value). */
 struct cnet_xdp_queue_counters {
   __u64 redirected; /* handed to the AF_XDP socket in the queue's slot */
-  __u64 passed;     /* no socket in the slot: XDP_PASS to the kernel stack */
+  __u64 passed;     /* no socket in the slot, or no rule matched: XDP_PASS */
   __u64 dropped;    /* shorter than an Ethernet header: XDP_DROP */
+};
+
+/* What a rule looks at; a rule matches when every field it sets matches. */
+enum {
+  CNET_XDP_RULE_ETHERTYPE = 1 << 0,
+  CNET_XDP_RULE_IP_PROTO = 1 << 1,
+  CNET_XDP_RULE_DPORT = 1 << 2,
+  CNET_XDP_RULE_DADDR4 = 1 << 3,
+  CNET_XDP_RULE_DADDR6 = 1 << 4,
+};
+
+/* One steering rule. Addresses and masks are in network byte order, ports
+ * and the ethertype in host order. */
+struct cnet_xdp_rule {
+  __u32 fields;     /* CNET_XDP_RULE_* */
+  __u16 ethertype;
+  __u8 ip_proto;
+  __u8 pad;
+  __u16 dport_min;
+  __u16 dport_max;
+  __u32 daddr[4];   /* IPv4 in daddr[0] */
+  __u32 dmask[4];
+};
+
+/* The rules of one queue (a BPF_MAP_TYPE_ARRAY value, indexed by queue). A
+ * frame goes to the queue's socket when any rule matches; with no rules,
+ * every frame does. */
+struct cnet_xdp_queue_rules {
+  __u32 n_rules;
+  __u32 pad;
+  struct cnet_xdp_rule rules[CNET_XDP_MAX_RULES];
 };

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * libcnet's XDP program: every frame that arrives on receive queue N goes to
- * the AF_XDP socket in slot N of cnet_xsks, if there is one, and to the
- * kernel stack otherwise. Per-queue counters say which happened.
+ * libcnet's XDP program. A frame that arrives on receive queue N goes to the
+ * AF_XDP socket in slot N of cnet_xsks when the slot has a socket and the
+ * queue's steering rules (if it has any) match it; everything else goes on
+ * to the kernel stack. Per-queue and per-rule counters say what happened.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "cnet-xdp-common.h"
@@ -24,6 +30,105 @@ struct {
   __type (value, struct cnet_xdp_queue_counters);
 } cnet_counters SEC (".maps");
 
+struct {
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, CNET_XDP_MAX_QUEUES);
+  __type (key, __u32);
+  __type (value, struct cnet_xdp_queue_rules);
+} cnet_rules SEC (".maps");
+
+/* Hits per rule: index queue * CNET_XDP_MAX_RULES + rule. */
+struct {
+  __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint (max_entries, CNET_XDP_MAX_QUEUES * CNET_XDP_MAX_RULES);
+  __type (key, __u32);
+  __type (value, __u64);
+} cnet_rule_hits SEC (".maps");
+
+/* What the rules look at, parsed once per frame. */
+struct frame_info {
+  __u32 daddr[4];
+  __u16 ethertype;
+  __u16 dport;
+  __u8 ip_proto;
+  __u8 has_dport;
+  __u8 family; /* 4, 6 or 0 */
+};
+
+static __always_inline void
+parse_frame (void *data, void *data_end, struct frame_info *info)
+{
+  struct ethhdr *eth = data;
+  void *l4 = 0;
+
+  info->ethertype = bpf_ntohs (eth->h_proto);
+  if (info->ethertype == ETH_P_IP)
+    {
+      struct iphdr *ip = (void *) (eth + 1);
+
+      if ((void *) (ip + 1) > data_end || ip->ihl < 5)
+        return;
+      info->family = 4;
+      info->ip_proto = ip->protocol;
+      info->daddr[0] = ip->daddr;
+      /* Only the first fragment carries the ports. */
+      if ((ip->frag_off & bpf_htons (0x1fff)) == 0)
+        l4 = (void *) ip + ip->ihl * 4;
+    }
+  else if (info->ethertype == ETH_P_IPV6)
+    {
+      struct ipv6hdr *ip6 = (void *) (eth + 1);
+
+      if ((void *) (ip6 + 1) > data_end)
+        return;
+      info->family = 6;
+      info->ip_proto = ip6->nexthdr;
+      __builtin_memcpy (info->daddr, &ip6->daddr, 16);
+      l4 = ip6 + 1;
+    }
+
+  if (l4 != 0 &&
+      (info->ip_proto == IPPROTO_UDP || info->ip_proto == IPPROTO_TCP ||
+       info->ip_proto == IPPROTO_SCTP))
+    {
+      /* UDP, TCP and SCTP all start with source and destination port. */
+      struct udphdr *ports = l4;
+
+      if ((void *) (ports + 1) <= data_end)
+        {
+          info->dport = bpf_ntohs (ports->dest);
+          info->has_dport = 1;
+        }
+    }
+}
+
+static __always_inline int
+rule_matches (const struct cnet_xdp_rule *rule, const struct frame_info *info)
+{
+  if ((rule->fields & CNET_XDP_RULE_ETHERTYPE) &&
+      rule->ethertype != info->ethertype)
+    return 0;
+  if ((rule->fields & CNET_XDP_RULE_IP_PROTO) &&
+      (info->family == 0 || rule->ip_proto != info->ip_proto))
+    return 0;
+  if ((rule->fields & CNET_XDP_RULE_DPORT) &&
+      (!info->has_dport || info->dport < rule->dport_min ||
+       info->dport > rule->dport_max))
+    return 0;
+  if ((rule->fields & CNET_XDP_RULE_DADDR4) &&
+      (info->family != 4 ||
+       (info->daddr[0] & rule->dmask[0]) != rule->daddr[0]))
+    return 0;
+  if ((rule->fields & CNET_XDP_RULE_DADDR6) &&
+      (info->family != 6 ||
+       (info->daddr[0] & rule->dmask[0]) != rule->daddr[0] ||
+       (info->daddr[1] & rule->dmask[1]) != rule->daddr[1] ||
+       (info->daddr[2] & rule->dmask[2]) != rule->daddr[2] ||
+       (info->daddr[3] & rule->dmask[3]) != rule->daddr[3]))
+    return 0;
+  return 1;
+}
+
 SEC ("xdp")
 int
 cnet_xdp (struct xdp_md *ctx)
@@ -32,6 +137,7 @@ cnet_xdp (struct xdp_md *ctx)
   void *data_end = (void *) (long) ctx->data_end;
   __u32 queue = ctx->rx_queue_index;
   struct cnet_xdp_queue_counters *counters;
+  struct cnet_xdp_queue_rules *rules;
   long action;
 
   counters = bpf_map_lookup_elem (&cnet_counters, &queue);
@@ -42,6 +148,34 @@ cnet_xdp (struct xdp_md *ctx)
     {
       counters->dropped++;
       return XDP_DROP;
+    }
+
+  rules = bpf_map_lookup_elem (&cnet_rules, &queue);
+  if (rules && rules->n_rules > 0)
+    {
+      struct frame_info info = {};
+      int matched = -1;
+
+      parse_frame (data, data_end, &info);
+      for (__u32 i = 0; i < CNET_XDP_MAX_RULES; i++)
+        {
+          if (i >= rules->n_rules)
+            break;
+          if (rule_matches (&rules->rules[i], &info))
+            {
+              matched = (int) i;
+              break;
+            }
+        }
+      if (matched < 0)
+        {
+          counters->passed++;
+          return XDP_PASS;
+        }
+      __u32 key = queue * CNET_XDP_MAX_RULES + (__u32) matched;
+      __u64 *hits = bpf_map_lookup_elem (&cnet_rule_hits, &key);
+      if (hits)
+        (*hits)++;
     }
 
   action = bpf_redirect_map (&cnet_xsks, queue, XDP_PASS);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <linux/if_xdp.h>
 #include <string.h>
@@ -134,6 +135,7 @@ cnet_mempool_finalize (GObject *object)
     munmap (self->area, self->area_size);
   g_free (self->stack);
   g_ptr_array_unref (self->caches);
+  g_ptr_array_unref (self->sockets);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cnet_mempool_parent_class)->finalize (object);
@@ -239,6 +241,7 @@ cnet_mempool_init (CnetMempool *self)
 {
   g_mutex_init (&self->lock);
   self->caches = g_ptr_array_new ();
+  self->sockets = g_ptr_array_new ();
 }
 
 /**
@@ -572,4 +575,38 @@ cnet_mempool_reclaim (CnetMempool *pool, guint32 port_tag)
   while (n_pool_refs-- > 0)
     g_object_unref (pool);
   return n;
+}
+
+/* Returns a duplicate of a live socket that has the UMEM registered (the
+ * caller closes it once bound), or -1 when there is none. */
+int
+cnet_mempool_dup_umem_socket (CnetMempool *pool, guint16 *flags)
+{
+  int fd = -1;
+
+  g_mutex_lock (&pool->lock);
+  if (pool->sockets->len > 0)
+    {
+      CnetUmemSocket *sock = g_ptr_array_index (pool->sockets, 0);
+      fd = fcntl (sock->fd, F_DUPFD_CLOEXEC, 3);
+      *flags = sock->flags;
+    }
+  g_mutex_unlock (&pool->lock);
+  return fd;
+}
+
+void
+cnet_mempool_add_umem_socket (CnetMempool *pool, CnetUmemSocket *sock)
+{
+  g_mutex_lock (&pool->lock);
+  g_ptr_array_add (pool->sockets, sock);
+  g_mutex_unlock (&pool->lock);
+}
+
+void
+cnet_mempool_remove_umem_socket (CnetMempool *pool, CnetUmemSocket *sock)
+{
+  g_mutex_lock (&pool->lock);
+  g_ptr_array_remove (pool->sockets, sock);
+  g_mutex_unlock (&pool->lock);
 }

@@ -41,6 +41,9 @@ G_BEGIN_DECLS
  * @xdp_redirected: XDP program counter: frames of this queue handed to a socket
  * @xdp_passed: XDP program counter: frames of this queue passed to the kernel stack
  * @xdp_dropped: XDP program counter: frames of this queue dropped as malformed
+ * @n_rules: the number of steering rules the port has
+ * @rule_hits: XDP program counter: frames each steering rule sent to the
+ *   socket, in the order of cnet_port_get_rules(); the first @n_rules count
  *
  * A snapshot of a port's counters, from cnet_port_get_stats(). The kernel's
  * counters are the socket's `XDP_STATISTICS`; the XDP program's count from
@@ -73,6 +76,9 @@ struct _CnetPortStats {
   guint64 xdp_redirected;
   guint64 xdp_passed;
   guint64 xdp_dropped;
+
+  guint n_rules;
+  guint64 rule_hits[16];
 };
 
 #define CNET_TYPE_PORT_STATS (cnet_port_stats_get_type ())

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cnet-enums.h"
+#include "cnet-match.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
@@ -86,6 +87,11 @@ struct _CnetPort {
   gboolean in_xskmap;
   int fd;
   guint32 tag;
+  CnetUmemSocket umem_socket; /* registered with the mempool once bound */
+  gboolean shares_umem;
+
+  GMutex rules_lock;
+  GStrv rules; /* canonical text of the steering rules */
 
   /* RX side: only the receiving thread touches these. */
   alignas (CNET_CACHE_LINE) CnetRing rx;
@@ -127,6 +133,7 @@ enum {
   PROP_TX_SIZE,
   PROP_FILL_SIZE,
   PROP_COMP_SIZE,
+  PROP_RULES,
   PROP_IFINDEX,
   PROP_XDP_PROGRAM,
   N_PROPS
@@ -135,6 +142,10 @@ enum {
 static GParamSpec *props[N_PROPS];
 
 static void cnet_port_initable_iface_init (GInitableIface *iface);
+
+G_STATIC_ASSERT (G_N_ELEMENTS (((CnetPortStats *) NULL)->rule_hits) ==
+                 CNET_MATCH_MAX_RULES);
+G_STATIC_ASSERT (CNET_MATCH_MAX_RULES == CNET_XDP_MAX_RULES);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CnetPort, cnet_port, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
@@ -297,10 +308,13 @@ cnet_port_set_ring_size (CnetPort *self, int opt, guint size,
   return TRUE;
 }
 
-/* Creates the socket, registers the UMEM, creates and maps the four rings
- * and binds. */
+/* Creates the socket, registers the UMEM (or shares @shared_fd's: then
+ * the socket gets a fill and a completion ring of its own, as the kernel
+ * requires for another queue, and inherits that socket's bind flags),
+ * creates and maps the four rings and binds. */
 static gboolean
-cnet_port_open_socket (CnetPort *self, guint16 bind_flags, GError **error)
+cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
+                       GError **error)
 {
   struct xdp_mmap_offsets off;
   socklen_t optlen = sizeof off;
@@ -308,7 +322,8 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, GError **error)
     .sxdp_family = AF_XDP,
     .sxdp_ifindex = self->ifindex,
     .sxdp_queue_id = self->queue,
-    .sxdp_flags = bind_flags,
+    .sxdp_flags = shared_fd >= 0 ? XDP_SHARED_UMEM : bind_flags,
+    .sxdp_shared_umem_fd = shared_fd >= 0 ? (guint32) shared_fd : 0,
   };
 
   self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
@@ -322,7 +337,7 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, GError **error)
                              "cannot create an AF_XDP socket");
     }
 
-  if (!cnet_port_register_umem (self, error) ||
+  if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
       !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
                                 "fill", error) ||
       !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
@@ -478,16 +493,104 @@ cnet_port_check_settings (CnetPort *self, GError **error)
   return TRUE;
 }
 
+/* Binds with a UMEM of the socket's own, in the bind mode asked for. */
+static gboolean
+cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
+                         guint16 flags, GError **error)
+{
+  g_autoptr (GError) zc_error = NULL;
+
+  switch (self->bind_mode)
+    {
+    case CNET_BIND_MODE_ZEROCOPY:
+      return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
+    case CNET_BIND_MODE_COPY:
+      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
+    case CNET_BIND_MODE_AUTO:
+    default:
+      break;
+    }
+
+  /* A socket whose bind failed cannot be bound again: start over. */
+  if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, &zc_error))
+    {
+      self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
+      return TRUE;
+    }
+  if (!g_error_matches (zc_error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED))
+    {
+      g_propagate_error (error, g_steal_pointer (&zc_error));
+      return FALSE;
+    }
+  g_info ("%s queue %u: zero-copy not supported by driver %s, using copy "
+          "mode",
+          self->interface, self->queue, netdev->driver);
+  cnet_port_close_socket (self);
+  if (!cnet_port_open_socket (self, flags | XDP_COPY, -1, error))
+    return FALSE;
+  self->bind_mode = CNET_BIND_MODE_COPY;
+  return TRUE;
+}
+
+/* Parses @rules into the XDP program's form and the canonical text. */
+static gboolean
+cnet_port_parse_rules (CnetPort *self, const char *const *rules,
+                       struct cnet_xdp_rule *xdp_rules, guint *n_rules,
+                       GStrv *canonical, GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = rules ? g_strv_length ((GStrv) rules) : 0;
+
+  if (n > CNET_MATCH_MAX_RULES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: %u steering rules are too many; a port may "
+                   "have %u",
+                   self->interface, self->queue, n, CNET_MATCH_MAX_RULES);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (CnetMatch) match = cnet_match_new (rules[i], &local_error);
+
+      if (match == NULL)
+        {
+          g_set_error (error, CNET_ERROR, local_error->code, "%s queue %u: %s",
+                       self->interface, self->queue, local_error->message);
+          return FALSE;
+        }
+      cnet_match_to_xdp (match, &xdp_rules[i]);
+      {
+        g_autofree char *text = cnet_match_to_string (match);
+        g_strv_builder_add (builder, text);
+      }
+    }
+  *n_rules = n;
+  *canonical = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 static gboolean
 cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
                          GError **error)
 {
   CnetPort *self = CNET_PORT (initable);
+  struct cnet_xdp_rule xdp_rules[CNET_MATCH_MAX_RULES];
+  g_auto (GStrv) canonical = NULL;
   CnetNetdevInfo netdev;
   guint16 flags = self->need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
+  guint16 shared_flags = 0;
+  guint n_rules = 0;
+  int shared_fd;
 
   if (!cnet_port_check_settings (self, error))
     return FALSE;
+  if (!cnet_port_parse_rules (self, (const char *const *) self->rules,
+                              xdp_rules, &n_rules, &canonical, error))
+    return FALSE;
+  g_strfreev (self->rules);
+  self->rules = g_steal_pointer (&canonical);
   if (!cnet_netdev_lookup (self->interface, &netdev, error))
     return FALSE;
   self->ifindex = netdev.ifindex;
@@ -510,43 +613,27 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
     return FALSE;
   self->queue_claimed = TRUE;
 
-  switch (self->bind_mode)
+  shared_fd = cnet_mempool_dup_umem_socket (self->pool, &shared_flags);
+  if (shared_fd >= 0)
     {
-    case CNET_BIND_MODE_ZEROCOPY:
-      if (!cnet_port_open_socket (self, flags | XDP_ZEROCOPY, error))
-        return FALSE;
-      break;
-    case CNET_BIND_MODE_COPY:
-      if (!cnet_port_open_socket (self, flags | XDP_COPY, error))
-        return FALSE;
-      break;
-    case CNET_BIND_MODE_AUTO:
-    default:
-      {
-        g_autoptr (GError) zc_error = NULL;
+      gboolean ok = cnet_port_open_socket (self, 0, shared_fd, error);
 
-        /* A socket whose bind failed cannot be bound again: start over. */
-        if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, &zc_error))
-          self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
-        else if (g_error_matches (zc_error, CNET_ERROR,
-                                  CNET_ERROR_NOT_SUPPORTED))
-          {
-            g_info ("%s queue %u: zero-copy not supported by driver %s, "
-                    "using copy mode",
-                    self->interface, self->queue, netdev.driver);
-            cnet_port_close_socket (self);
-            if (!cnet_port_open_socket (self, flags | XDP_COPY, error))
-              return FALSE;
-            self->bind_mode = CNET_BIND_MODE_COPY;
-          }
-        else
-          {
-            g_propagate_error (error, g_steal_pointer (&zc_error));
-            return FALSE;
-          }
-      }
-      break;
+      /* Shared means the first socket's bind mode and need-wakeup. */
+      close (shared_fd);
+      if (!ok)
+        return FALSE;
+      self->shares_umem = TRUE;
+      self->bind_mode = (shared_flags & XDP_ZEROCOPY) ? CNET_BIND_MODE_ZEROCOPY
+                                                      : CNET_BIND_MODE_COPY;
+      self->need_wakeup = (shared_flags & XDP_USE_NEED_WAKEUP) != 0;
     }
+  else if (!cnet_port_bind_own_umem (self, &netdev, flags, error))
+    return FALSE;
+  self->umem_socket.fd = self->fd;
+  self->umem_socket.flags =
+    (self->need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
+    (self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY);
+  cnet_mempool_add_umem_socket (self->pool, &self->umem_socket);
 
   if (!cnet_port_set_busy_poll (self, error))
     return FALSE;
@@ -564,7 +651,10 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   self->alloc_failures = 0;
   self->fill_ring_empty = 0;
 
-  if (!cnet_xdp_program_set_socket (self->prog, self->queue, self->fd,
+  /* Rules first: the socket gets only what they steer to it. */
+  if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules,
+                                   n_rules, error) ||
+      !cnet_xdp_program_set_socket (self->prog, self->queue, self->fd,
                                     error))
     return FALSE;
   self->in_xskmap = TRUE;
@@ -592,6 +682,9 @@ cnet_port_dispose (GObject *object)
   if (self->in_xskmap)
     cnet_xdp_program_clear_socket (self->prog, self->queue);
   self->in_xskmap = FALSE;
+  if (self->umem_socket.fd >= 0)
+    cnet_mempool_remove_umem_socket (self->pool, &self->umem_socket);
+  self->umem_socket.fd = -1;
   cnet_port_close_socket (self);
   if (self->tag != 0)
     {
@@ -615,7 +708,9 @@ cnet_port_finalize (GObject *object)
   CnetPort *self = CNET_PORT (object);
 
   g_free (self->interface);
+  g_strfreev (self->rules);
   g_mutex_clear (&self->tx_lock);
+  g_mutex_clear (&self->rules_lock);
 
   G_OBJECT_CLASS (cnet_port_parent_class)->finalize (object);
 }
@@ -667,6 +762,9 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_COMP_SIZE:
       g_value_set_uint (value, self->comp_size);
+      break;
+    case PROP_RULES:
+      g_value_take_boxed (value, cnet_port_get_rules (self));
       break;
     case PROP_IFINDEX:
       g_value_set_uint (value, self->ifindex);
@@ -725,6 +823,9 @@ cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     case PROP_COMP_SIZE:
       self->comp_size = g_value_get_uint (value);
+      break;
+    case PROP_RULES:
+      self->rules = g_value_dup_boxed (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -906,6 +1007,21 @@ cnet_port_class_init (CnetPortClass *klass)
   props[PROP_COMP_SIZE] = cnet_port_ring_pspec ("comp-size");
 
   /**
+   * CnetPort:rules:
+   *
+   * The steering rules (see #CnetMatch): only frames that one of them
+   * matches go to the port; the rest of the queue's traffic goes to the
+   * kernel. Empty or unset: the whole queue goes to the port. Read back in
+   * canonical form; change with cnet_port_set_rules().
+   *
+   * Since: 1.0
+   */
+  props[PROP_RULES] =
+    g_param_spec_boxed ("rules", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS);
+
+  /**
    * CnetPort:ifindex:
    *
    * The index of the interface.
@@ -934,7 +1050,9 @@ static void
 cnet_port_init (CnetPort *self)
 {
   self->fd = -1;
+  self->umem_socket.fd = -1;
   self->need_wakeup = TRUE;
+  g_mutex_init (&self->rules_lock);
   self->busy_poll_budget = 64;
   self->rx_size = self->tx_size = CNET_PORT_DEFAULT_RING_SIZE;
   self->fill_size = self->comp_size = CNET_PORT_DEFAULT_RING_SIZE;
@@ -1429,8 +1547,204 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   stats->rx_fill_ring_empty_descs = xs.rx_fill_ring_empty_descs;
   stats->tx_ring_empty_descs = xs.tx_ring_empty_descs;
 
-  return cnet_xdp_program_get_queue_counters (port->prog, port->queue,
-                                              &stats->xdp_redirected,
-                                              &stats->xdp_passed,
-                                              &stats->xdp_dropped, error);
+  if (!cnet_xdp_program_get_queue_counters (port->prog, port->queue,
+                                            &stats->xdp_redirected,
+                                            &stats->xdp_passed,
+                                            &stats->xdp_dropped, error))
+    return FALSE;
+
+  g_mutex_lock (&port->rules_lock);
+  stats->n_rules = port->rules ? g_strv_length (port->rules) : 0;
+  g_mutex_unlock (&port->rules_lock);
+  return cnet_xdp_program_get_rule_hits (port->prog, port->queue,
+                                         stats->rule_hits, stats->n_rules,
+                                         error);
+}
+
+/**
+ * cnet_port_set_rules:
+ * @port: a #CnetPort
+ * @rules: (array zero-terminated=1) (nullable): the new steering rules, or
+ *   %NULL for none
+ * @error: return location for a #GError
+ *
+ * Replaces the port's steering rules (see #CnetMatch and #CnetPort:rules)
+ * and zeroes their hit counters. With no rules the whole queue goes to the
+ * port. On error the old rules stay.
+ *
+ * Returns: %TRUE, or %FALSE with @error set when a rule does not parse
+ *   (%CNET_ERROR_INVALID_ARGUMENT) or there are more than
+ *   %CNET_MATCH_MAX_RULES (%CNET_ERROR_OUT_OF_RANGE)
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_set_rules (CnetPort *port, const char *const *rules,
+                     GError **error)
+{
+  struct cnet_xdp_rule xdp_rules[CNET_MATCH_MAX_RULES];
+  g_auto (GStrv) canonical = NULL;
+  guint n_rules;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cnet_port_parse_rules (port, rules, xdp_rules, &n_rules, &canonical,
+                              error))
+    return FALSE;
+  g_mutex_lock (&port->rules_lock);
+  if (!cnet_xdp_program_set_rules (port->prog, port->queue, xdp_rules,
+                                   n_rules, error))
+    {
+      g_mutex_unlock (&port->rules_lock);
+      return FALSE;
+    }
+  g_strfreev (port->rules);
+  port->rules = g_steal_pointer (&canonical);
+  g_mutex_unlock (&port->rules_lock);
+  g_object_notify_by_pspec (G_OBJECT (port), props[PROP_RULES]);
+  return TRUE;
+}
+
+/**
+ * cnet_port_get_rules:
+ * @port: a #CnetPort
+ *
+ * Gets the port's steering rules in canonical form, in the order their hit
+ * counters have in #CnetPortStats.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the rules; empty
+ *   when the whole queue goes to the port
+ *
+ * Since: 1.0
+ */
+char **
+cnet_port_get_rules (CnetPort *port)
+{
+  char **rules;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+
+  g_mutex_lock (&port->rules_lock);
+  rules = port->rules ? g_strdupv (port->rules) : g_new0 (char *, 1);
+  g_mutex_unlock (&port->rules_lock);
+  return rules;
+}
+
+/**
+ * cnet_port_open_queues:
+ * @interface: the interface name
+ * @first_queue: the first receive queue
+ * @n_queues: how many queues, from @first_queue on
+ * @mempool: the mempool all the ports share
+ * @error: return location for a #GError
+ *
+ * Opens a port on each of @n_queues consecutive queues of @interface, all
+ * on @mempool (the first registers the UMEM, the others share it, each
+ * with fill and completion rings of its own), with default settings. It is
+ * all or nothing: on error no port stays open.
+ *
+ * Hand the ports to worker threads as you like; each port is
+ * single-consumer for receiving.
+ *
+ * Returns: (transfer container) (element-type CnetPort): the ports, in
+ *   queue order, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+cnet_port_open_queues (const char *interface, guint first_queue,
+                       guint n_queues, CnetMempool *mempool, GError **error)
+{
+  g_autoptr (GPtrArray) ports = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (interface != NULL, NULL);
+  g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (n_queues == 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s: a group of ports needs at least one queue",
+                   interface);
+      return NULL;
+    }
+  for (guint q = first_queue; q < first_queue + n_queues; q++)
+    {
+      CnetPort *port = cnet_port_new (interface, q, mempool, error);
+
+      if (port == NULL)
+        return NULL;
+      g_ptr_array_add (ports, port);
+    }
+  /* The caller frees the array; the ports go with their last reference. */
+  g_ptr_array_set_free_func (ports, NULL);
+  return g_steal_pointer (&ports);
+}
+
+/**
+ * cnet_port_forward_burst: (skip)
+ * @port: the port to send from
+ * @packets: (array length=n_packets): the packets to send
+ * @n_packets: the number of packets
+ *
+ * Sends packets that may come from another port. Packets of @port's
+ * mempool go as they are, without copying (a received frame is sent from
+ * where it lies); packets of other mempools are copied into frames of
+ * @port's mempool, and the originals freed once the copies are on the TX
+ * ring. Allocates nothing on the heap.
+ *
+ * Returns: the number of packets sent, from the start of @packets; the
+ *   caller keeps the rest (the TX ring or @port's mempool was full)
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
+                         guint n_packets)
+{
+  guint done = 0;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+
+  while (done < n_packets)
+    {
+      CnetPacket *copies[64];
+      guint n_same = 0, n_other = 0, n_copies, sent;
+
+      /* A run of packets of our mempool goes out as it is. */
+      while (done + n_same < n_packets &&
+             packets[done + n_same]->pool == port->pool)
+        n_same++;
+      if (n_same > 0)
+        {
+          sent = cnet_port_tx_burst (port, packets + done, n_same);
+          done += sent;
+          if (sent < n_same)
+            break;
+          continue;
+        }
+
+      /* A run of foreign packets goes out as copies. */
+      while (done + n_other < n_packets && n_other < G_N_ELEMENTS (copies) &&
+             packets[done + n_other]->pool != port->pool)
+        n_other++;
+      n_copies = cnet_mempool_alloc_bulk (port->pool, copies, n_other);
+      for (guint i = 0; i < n_copies; i++)
+        {
+          CnetPacket *src = packets[done + i];
+          CnetPacket *dst = copies[i];
+
+          dst->len = src->len;
+          memcpy (cnet_packet_data_ptr (dst), cnet_packet_data_ptr (src),
+                  MIN (src->len, (guint) (dst->buf_len - dst->data_off)));
+        }
+      sent = cnet_port_tx_burst (port, copies, n_copies);
+      cnet_packet_free_bulk (copies + sent, n_copies - sent);
+      cnet_packet_free_bulk (packets + done, sent);
+      done += sent;
+      if (sent < n_other)
+        break;
+    }
+  return done;
 }

@@ -46,6 +46,18 @@ guint cnet_port_tx_flush (CnetPort *port);
 gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
 
 G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_port_set_rules (CnetPort *port, const char *const *rules,
+                              GError **error);
+char **cnet_port_get_rules (CnetPort *port);
+
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray *cnet_port_open_queues (const char *interface, guint first_queue,
+                                  guint n_queues, CnetMempool *mempool,
+                                  GError **error);
+guint cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
+                               guint n_packets);
+
+G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_get_stats (CnetPort *port, CnetPortStats *stats,
                               GError **error);
 

@@ -8,9 +8,11 @@
 #include <stdalign.h>
 
 #include "cnet-error.h"
+#include "cnet-match.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
 #include "cnet-types.h"
+#include "cnet-xdp-common.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +61,15 @@ typedef struct {
   guint64 addrs[CNET_CACHE_SIZE];
 } CnetFrameCache;
 
+/* A socket that has the mempool's UMEM registered, so that other ports can
+ * share it (XDP_SHARED_UMEM) instead of registering (and pinning) it again.
+ * @flags are the bind flags the socket was bound with, which sharing
+ * sockets inherit. */
+typedef struct {
+  int fd;
+  guint16 flags;
+} CnetUmemSocket;
+
 struct _CnetMempool {
   GObject parent_instance;
 
@@ -74,6 +85,7 @@ struct _CnetMempool {
   guint64 *stack;     /* free frame addresses */
   guint n_stack;
   GPtrArray *caches;  /* CnetFrameCache * registered by ports, not owned */
+  GPtrArray *sockets; /* CnetUmemSocket * of ports, not owned */
 };
 
 static inline CnetPacket *
@@ -100,6 +112,9 @@ void cnet_mempool_cache_flush (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_register_cache (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_unregister_cache (CnetMempool *pool, CnetFrameCache *cache);
 guint cnet_mempool_reclaim (CnetMempool *pool, guint32 port_tag);
+int cnet_mempool_dup_umem_socket (CnetMempool *pool, guint16 *flags);
+void cnet_mempool_add_umem_socket (CnetMempool *pool, CnetUmemSocket *sock);
+void cnet_mempool_remove_umem_socket (CnetMempool *pool, CnetUmemSocket *sock);
 
 /* Drops the reference of a party that lets go of @pkt: the application
  * freeing it, or the kernel completing its send. Returns TRUE when that was
@@ -160,5 +175,14 @@ void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
 gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue,
                                       int fd, GError **error);
 void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
+gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
+                                     const struct cnet_xdp_rule *rules,
+                                     guint n_rules, GError **error);
+gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
+                                         guint64 *hits, guint n_hits,
+                                         GError **error);
+
+/* cnet-match.c */
+void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);
 
 G_END_DECLS

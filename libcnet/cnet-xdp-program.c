@@ -48,6 +48,9 @@ struct _CnetXdpProgram {
   guint prog_id;
   int xsks_fd;
   int counters_fd;
+  int rules_fd;
+  int hits_fd;
+  int n_cpus;
   gboolean attached;
 
   GMutex lock; /* protects owners */
@@ -331,16 +334,21 @@ cnet_xdp_program_initable_init (GInitable *initable,
   self->xsks_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_xsks");
   self->counters_fd =
     bpf_object__find_map_fd_by_name (self->obj, "cnet_counters");
+  self->rules_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_rules");
+  self->hits_fd =
+    bpf_object__find_map_fd_by_name (self->obj, "cnet_rule_hits");
+  self->n_cpus = MAX (libbpf_num_possible_cpus (), 1);
   g_hash_table_insert (registry, GUINT_TO_POINTER (self->ifindex), self);
   g_mutex_unlock (&registry_lock);
 
   g_debug ("%s: XDP program %u attached in %s mode", self->interface,
            self->prog_id, cnet_xdp_mode_name (mode));
-  if (self->xsks_fd < 0 || self->counters_fd < 0)
+  if (self->xsks_fd < 0 || self->counters_fd < 0 || self->rules_fd < 0 ||
+      self->hits_fd < 0)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                   "%s: the XDP program has no cnet_xsks or cnet_counters "
-                   "map", self->interface);
+                   "%s: the XDP program lacks one of its maps",
+                   self->interface);
       return FALSE;
     }
   return TRUE;
@@ -538,6 +546,8 @@ cnet_xdp_program_init (CnetXdpProgram *self)
   g_mutex_init (&self->lock);
   self->xsks_fd = -1;
   self->counters_fd = -1;
+  self->rules_fd = -1;
+  self->hits_fd = -1;
 }
 
 /**
@@ -701,9 +711,7 @@ cnet_xdp_program_get_queue_counters (CnetXdpProgram *program, guint queue,
                    program->interface, queue, CNET_XDP_MAX_QUEUES - 1);
       return FALSE;
     }
-  n_cpus = libbpf_num_possible_cpus ();
-  if (n_cpus <= 0)
-    n_cpus = 1;
+  n_cpus = program->n_cpus;
   percpu = g_new0 (struct cnet_xdp_queue_counters, n_cpus);
   if (bpf_map_lookup_elem (program->counters_fd, &key, percpu) < 0)
     {
@@ -758,14 +766,78 @@ cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
   return ok;
 }
 
+/* Frees @queue for the next port, with no rules left behind. */
 void
 cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
                                 gpointer owner)
 {
   g_mutex_lock (&prog->lock);
   if (queue < CNET_XDP_MAX_QUEUES && prog->owners[queue] == owner)
-    prog->owners[queue] = NULL;
+    {
+      prog->owners[queue] = NULL;
+      if (!cnet_xdp_program_set_rules (prog, queue, NULL, 0, NULL))
+        g_debug ("%s queue %u: cannot clear the rules", prog->interface,
+                 queue);
+    }
   g_mutex_unlock (&prog->lock);
+}
+
+/* Replaces the steering rules of @queue and zeroes their hit counters.
+ * The program reads the rules while they are written, so a frame or two
+ * in flight may be judged by a mix of the old and the new rules. */
+gboolean
+cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
+                            const struct cnet_xdp_rule *rules, guint n_rules,
+                            GError **error)
+{
+  struct cnet_xdp_queue_rules value = { .n_rules = n_rules };
+  g_autofree guint64 *zeros = g_new0 (guint64, prog->n_cpus);
+  guint32 key = queue;
+
+  g_return_val_if_fail (n_rules <= CNET_XDP_MAX_RULES, FALSE);
+  if (n_rules > 0)
+    memcpy (value.rules, rules, n_rules * sizeof *rules);
+  for (guint i = 0; i < CNET_XDP_MAX_RULES; i++)
+    {
+      guint32 hit_key = queue * CNET_XDP_MAX_RULES + i;
+      if (bpf_map_update_elem (prog->hits_fd, &hit_key, zeros, BPF_ANY) < 0)
+        break;
+    }
+  if (bpf_map_update_elem (prog->rules_fd, &key, &value, BPF_ANY) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot write the steering rules: %s",
+                   prog->interface, queue, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads the hits of the first @n_hits rules of @queue, summed over CPUs. */
+gboolean
+cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
+                                guint64 *hits, guint n_hits, GError **error)
+{
+  g_autofree guint64 *percpu = g_new0 (guint64, prog->n_cpus);
+
+  for (guint i = 0; i < MIN (n_hits, CNET_XDP_MAX_RULES); i++)
+    {
+      guint32 key = queue * CNET_XDP_MAX_RULES + i;
+
+      if (bpf_map_lookup_elem (prog->hits_fd, &key, percpu) < 0)
+        {
+          int errsv = errno;
+          g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                       "%s queue %u: cannot read the rule counters: %s",
+                       prog->interface, queue, g_strerror (errsv));
+          return FALSE;
+        }
+      hits[i] = 0;
+      for (int c = 0; c < prog->n_cpus; c++)
+        hits[i] += percpu[c];
+    }
+  return TRUE;
 }
 
 gboolean

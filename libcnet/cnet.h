@@ -9,6 +9,7 @@
 
 #include "cnet-enums.h"
 #include "cnet-error.h"
+#include "cnet-match.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
 #include "cnet-port-stats.h"
