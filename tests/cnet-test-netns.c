@@ -12,9 +12,12 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cnet-test-netns.h"
@@ -132,7 +135,17 @@ void
 cnet_test_netns_free (CnetTestNetns *ns)
 {
   g_assert_cmpuint (cnet_test_xdp_prog_id (ns->veth_a), ==, 0);
-  g_assert_cmpuint (cnet_test_xdp_prog_id (ns->veth_b), ==, 0);
+  if (ns->peer_pid != 0)
+    {
+      g_assert_no_errno (setns (ns->peer_netns_fd, CLONE_NEWNET));
+      g_assert_cmpuint (cnet_test_xdp_prog_id (ns->veth_b), ==, 0);
+      g_assert_no_errno (setns (ns->netns_fd, CLONE_NEWNET));
+      kill (ns->peer_pid, SIGKILL);
+      waitpid (ns->peer_pid, NULL, 0);
+      close (ns->peer_netns_fd);
+    }
+  else
+    g_assert_cmpuint (cnet_test_xdp_prog_id (ns->veth_b), ==, 0);
 
   g_assert_no_errno (setns (ns->orig_netns_fd, CLONE_NEWNET));
   close (ns->orig_netns_fd);
@@ -156,6 +169,80 @@ cnet_test_print_fds (void)
       g_printerr ("# fd %s -> %s\n", de->d_name, target ? target : "?");
     }
   closedir (dir);
+}
+
+/* Moves the peer end into a second namespace of its own, held by a child
+ * process that dies with this one (PR_SET_PDEATHSIG), and gives both ends
+ * an address, so that the two namespaces are two hosts on a link. */
+void
+cnet_test_netns_split (CnetTestNetns *ns)
+{
+  g_autofree char *cmd = NULL;
+  g_autofree char *path = NULL;
+  int pipefd[2];
+  char c;
+  pid_t pid;
+
+  g_assert_no_errno (pipe2 (pipefd, O_CLOEXEC));
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      /* Only async-signal-safe calls here: the parent may have threads. */
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (unshare (CLONE_NEWNET) < 0)
+        _exit (1);
+      if (write (pipefd[1], "x", 1) != 1)
+        _exit (1);
+      for (;;)
+        pause ();
+    }
+  close (pipefd[1]);
+  g_assert_cmpint (read (pipefd[0], &c, 1), ==, 1);
+  close (pipefd[0]);
+  ns->peer_pid = pid;
+  path = g_strdup_printf ("/proc/%d/ns/net", pid);
+  ns->peer_netns_fd = open (path, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (ns->peer_netns_fd, >=, 0);
+
+  cmd = g_strdup_printf ("ip link set %s netns %d", ns->veth_b, pid);
+  g_assert_true (cnet_test_run (cmd));
+  g_free (cmd);
+  cmd = g_strdup_printf ("ip addr add " CNET_TEST_ADDR_A "/24 dev %s",
+                         ns->veth_a);
+  g_assert_true (cnet_test_run (cmd));
+  g_free (cmd);
+  cmd = g_strdup_printf ("ip addr add " CNET_TEST_ADDR_B "/24 dev %s",
+                         ns->veth_b);
+  g_assert_true (cnet_test_netns_run_in_peer (ns, cmd));
+  g_free (cmd);
+  g_assert_true (cnet_test_netns_run_in_peer (
+    ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1"));
+  cmd = g_strdup_printf ("ip link set %s up", ns->veth_b);
+  g_assert_true (cnet_test_netns_run_in_peer (ns, cmd));
+}
+
+gboolean
+cnet_test_netns_run_in_peer (CnetTestNetns *ns, const char *cmdline)
+{
+  g_autofree char *cmd =
+    g_strdup_printf ("nsenter -t %d -n %s", ns->peer_pid, cmdline);
+
+  return cnet_test_run (cmd);
+}
+
+/* A socket in the peer's namespace: a socket stays in the namespace it was
+ * created in, so step in, create it, step back. */
+int
+cnet_test_netns_peer_socket (CnetTestNetns *ns, int domain, int type)
+{
+  int fd;
+
+  g_assert_no_errno (setns (ns->peer_netns_fd, CLONE_NEWNET));
+  fd = socket (domain, type | SOCK_CLOEXEC, 0);
+  g_assert_no_errno (setns (ns->netns_fd, CLONE_NEWNET));
+  g_assert_cmpint (fd, >=, 0);
+  return fd;
 }
 
 guint

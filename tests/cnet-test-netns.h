@@ -20,11 +20,21 @@ typedef struct {
   int orig_netns_fd;
   int netns_fd;
   guint n_fds_before;
+  int peer_pid;       /* holds the peer namespace, when there is one */
+  int peer_netns_fd;
 } CnetTestNetns;
+
+/* Addresses of the two ends once the peer has a namespace of its own
+ * (TEST-NET-1, never routed anywhere). */
+#define CNET_TEST_ADDR_A "192.0.2.1"
+#define CNET_TEST_ADDR_B "192.0.2.2"
 
 gboolean cnet_test_skip_unless_root (void);
 CnetTestNetns *cnet_test_netns_new (guint n_queues);
 void cnet_test_netns_free (CnetTestNetns *ns);
+void cnet_test_netns_split (CnetTestNetns *ns);
+gboolean cnet_test_netns_run_in_peer (CnetTestNetns *ns, const char *cmdline);
+int cnet_test_netns_peer_socket (CnetTestNetns *ns, int domain, int type);
 
 guint cnet_test_count_fds (void);
 void cnet_test_print_fds (void);
