@@ -45,6 +45,8 @@ G_BEGIN_DECLS
  * @CNET_ERROR_FOREIGN_PROGRAM: An XDP program that libcnet did not attach is
  *   attached to the interface.
  * @CNET_ERROR_INTERFACE_GONE: The interface disappeared while in use.
+ * @CNET_ERROR_LIMIT_EXCEEDED: A per-client limit, such as cnetd's number of
+ *   leases per client, was reached.
  *
  * Error codes in the %CNET_ERROR domain. Messages name the interface and
  * queue (or the object) and the cause, with the kernel's own error text
@@ -66,6 +68,7 @@ typedef enum {
   CNET_ERROR_EXHAUSTED,
   CNET_ERROR_FOREIGN_PROGRAM,
   CNET_ERROR_INTERFACE_GONE,
+  CNET_ERROR_LIMIT_EXCEEDED,
 } CnetError;
 
 GQuark cnet_error_quark (void);

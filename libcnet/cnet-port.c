@@ -90,6 +90,12 @@ struct _CnetPort {
   CnetUmemSocket umem_socket; /* registered with the mempool once bound */
   gboolean shares_umem;
 
+  /* A port on a socket leased from cnetd (see CnetClient): cnetd binds it
+   * and steers to it; the port only registers the UMEM and maps rings. */
+  int leased_fd;
+  GDBusConnection *lease_connection;
+  char *lease_path;
+
   GMutex rules_lock;
   GStrv rules; /* canonical text of the steering rules */
 
@@ -308,34 +314,13 @@ cnet_port_set_ring_size (CnetPort *self, int opt, guint size,
   return TRUE;
 }
 
-/* Creates the socket, registers the UMEM (or shares @shared_fd's: then
- * the socket gets a fill and a completion ring of its own, as the kernel
- * requires for another queue, and inherits that socket's bind flags),
- * creates and maps the four rings and binds. */
+/* Registers the UMEM on the socket (unless it will share @shared_fd's),
+ * creates the four rings and maps them. */
 static gboolean
-cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
-                       GError **error)
+cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
 {
   struct xdp_mmap_offsets off;
   socklen_t optlen = sizeof off;
-  struct sockaddr_xdp sxdp = {
-    .sxdp_family = AF_XDP,
-    .sxdp_ifindex = self->ifindex,
-    .sxdp_queue_id = self->queue,
-    .sxdp_flags = shared_fd >= 0 ? XDP_SHARED_UMEM : bind_flags,
-    .sxdp_shared_umem_fd = shared_fd >= 0 ? (guint32) shared_fd : 0,
-  };
-
-  self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (self->fd < 0)
-    {
-      int errsv = errno;
-      if (errsv == EPERM || errsv == EACCES)
-        return cnet_port_fail (self, error, errsv,
-                               "creating an AF_XDP socket needs CAP_NET_RAW");
-      return cnet_port_fail (self, error, errsv,
-                             "cannot create an AF_XDP socket");
-    }
 
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
       !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
@@ -364,6 +349,41 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
       !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
                            sizeof (struct xdp_desc), XDP_PGOFF_TX_RING,
                            error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/* Creates the socket, registers the UMEM (or shares @shared_fd's: then
+ * the socket gets a fill and a completion ring of its own, as the kernel
+ * requires for another queue, and inherits that socket's bind flags),
+ * creates and maps the four rings and binds. */
+static gboolean
+cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error);
+
+static gboolean
+cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
+                       GError **error)
+{
+  struct sockaddr_xdp sxdp = {
+    .sxdp_family = AF_XDP,
+    .sxdp_ifindex = self->ifindex,
+    .sxdp_queue_id = self->queue,
+    .sxdp_flags = shared_fd >= 0 ? XDP_SHARED_UMEM : bind_flags,
+    .sxdp_shared_umem_fd = shared_fd >= 0 ? (guint32) shared_fd : 0,
+  };
+
+  self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (self->fd < 0)
+    {
+      int errsv = errno;
+      if (errsv == EPERM || errsv == EACCES)
+        return cnet_port_fail (self, error, errsv,
+                               "creating an AF_XDP socket needs CAP_NET_RAW");
+      return cnet_port_fail (self, error, errsv,
+                             "cannot create an AF_XDP socket");
+    }
+  if (!cnet_port_setup_rings (self, shared_fd, error))
     return FALSE;
 
   if (bind (self->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
@@ -571,6 +591,38 @@ cnet_port_parse_rules (CnetPort *self, const char *const *rules,
   return TRUE;
 }
 
+/* Puts the first frames on the fill ring and starts counting. */
+static void
+cnet_port_start (CnetPort *self)
+{
+  self->tag = g_atomic_int_add (&next_tag, 1);
+  cnet_mempool_register_cache (self->pool, &self->rx_cache);
+  cnet_mempool_register_cache (self->pool, &self->tx_cache);
+  while (cnet_ring_free (&self->fill, 1) > 0)
+    {
+      guint32 before = self->fill.cached_prod;
+      cnet_port_refill (self);
+      if (self->fill.cached_prod == before)
+        break; /* mempool empty */
+    }
+  self->alloc_failures = 0;
+  self->fill_ring_empty = 0;
+}
+
+/* A socket from cnetd: register the UMEM, make the rings, fill; cnetd
+ * binds it when the client activates the lease. No XDP program here: the
+ * interface may not even be visible in this process's namespace. */
+static gboolean
+cnet_port_init_leased (CnetPort *self, GError **error)
+{
+  self->fd = self->leased_fd;
+  self->leased_fd = -1;
+  if (!cnet_port_setup_rings (self, -1, error))
+    return FALSE;
+  cnet_port_start (self);
+  return TRUE;
+}
+
 static gboolean
 cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
                          GError **error)
@@ -586,6 +638,8 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
 
   if (!cnet_port_check_settings (self, error))
     return FALSE;
+  if (self->leased_fd >= 0)
+    return cnet_port_init_leased (self, error);
   if (!cnet_port_parse_rules (self, (const char *const *) self->rules,
                               xdp_rules, &n_rules, &canonical, error))
     return FALSE;
@@ -638,18 +692,7 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   if (!cnet_port_set_busy_poll (self, error))
     return FALSE;
 
-  self->tag = g_atomic_int_add (&next_tag, 1);
-  cnet_mempool_register_cache (self->pool, &self->rx_cache);
-  cnet_mempool_register_cache (self->pool, &self->tx_cache);
-  while (cnet_ring_free (&self->fill, 1) > 0)
-    {
-      guint32 before = self->fill.cached_prod;
-      cnet_port_refill (self);
-      if (self->fill.cached_prod == before)
-        break; /* mempool empty */
-    }
-  self->alloc_failures = 0;
-  self->fill_ring_empty = 0;
+  cnet_port_start (self);
 
   /* Rules first: the socket gets only what they steer to it. */
   if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules,
@@ -682,6 +725,20 @@ cnet_port_dispose (GObject *object)
   if (self->in_xskmap)
     cnet_xdp_program_clear_socket (self->prog, self->queue);
   self->in_xskmap = FALSE;
+  if (self->lease_connection != NULL)
+    {
+      /* Tell cnetd at once; it would notice the closed socket anyway. */
+      g_dbus_connection_call (self->lease_connection, CNET_DBUS_NAME,
+                              self->lease_path, CNET_DBUS_INTERFACE_LEASE,
+                              "Release", NULL, NULL,
+                              G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                              NULL, NULL);
+      g_dbus_connection_flush (self->lease_connection, NULL, NULL, NULL);
+      g_clear_object (&self->lease_connection);
+    }
+  if (self->leased_fd >= 0)
+    close (self->leased_fd);
+  self->leased_fd = -1;
   if (self->umem_socket.fd >= 0)
     cnet_mempool_remove_umem_socket (self->pool, &self->umem_socket);
   self->umem_socket.fd = -1;
@@ -708,6 +765,7 @@ cnet_port_finalize (GObject *object)
   CnetPort *self = CNET_PORT (object);
 
   g_free (self->interface);
+  g_free (self->lease_path);
   g_strfreev (self->rules);
   g_mutex_clear (&self->tx_lock);
   g_mutex_clear (&self->rules_lock);
@@ -1050,6 +1108,7 @@ static void
 cnet_port_init (CnetPort *self)
 {
   self->fd = -1;
+  self->leased_fd = -1;
   self->umem_socket.fd = -1;
   self->need_wakeup = TRUE;
   g_mutex_init (&self->rules_lock);
@@ -1496,6 +1555,49 @@ cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
   return r > 0;
 }
 
+/* A leased port's XDP counters live in cnetd: read the lease's Stats. */
+static gboolean
+cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
+                           GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) dict = NULL;
+  g_autoptr (GVariant) rules = NULL;
+  char key[32];
+
+  if (port->lease_connection == NULL)
+    return TRUE; /* not active yet: nothing counted */
+  reply = g_dbus_connection_call_sync (
+    port->lease_connection, CNET_DBUS_NAME, port->lease_path,
+    "org.freedesktop.DBus.Properties", "GetAll",
+    g_variant_new ("(s)", CNET_DBUS_INTERFACE_LEASE), G_VARIANT_TYPE ("(a{sv})"),
+    G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  dict = g_variant_get_child_value (reply, 0);
+  {
+    g_autoptr (GVariantDict) all = g_variant_dict_new (dict);
+    g_autoptr (GVariant) counters = g_variant_dict_lookup_value (
+      all, "Stats", G_VARIANT_TYPE ("a{st}"));
+    g_autoptr (GVariantDict) c = NULL;
+
+    rules = g_variant_dict_lookup_value (all, "Rules", G_VARIANT_TYPE ("as"));
+    stats->n_rules = rules ? (guint) g_variant_n_children (rules) : 0;
+    if (counters == NULL)
+      return TRUE;
+    c = g_variant_dict_new (counters);
+    g_variant_dict_lookup (c, "xdp_redirected", "t", &stats->xdp_redirected);
+    g_variant_dict_lookup (c, "xdp_passed", "t", &stats->xdp_passed);
+    g_variant_dict_lookup (c, "xdp_dropped", "t", &stats->xdp_dropped);
+    for (guint i = 0; i < MIN (stats->n_rules, CNET_MATCH_MAX_RULES); i++)
+      {
+        g_snprintf (key, sizeof key, "rule%u_hits", i);
+        g_variant_dict_lookup (c, key, "t", &stats->rule_hits[i]);
+      }
+  }
+  return TRUE;
+}
+
 /**
  * cnet_port_get_stats:
  * @port: a #CnetPort
@@ -1547,6 +1649,8 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   stats->rx_fill_ring_empty_descs = xs.rx_fill_ring_empty_descs;
   stats->tx_ring_empty_descs = xs.tx_ring_empty_descs;
 
+  if (port->prog == NULL)
+    return cnet_port_get_lease_stats (port, stats, error);
   if (!cnet_xdp_program_get_queue_counters (port->prog, port->queue,
                                             &stats->xdp_redirected,
                                             &stats->xdp_passed,
@@ -1747,4 +1851,36 @@ cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
         break;
     }
   return done;
+}
+
+/* For CnetClient: a port on a socket cnetd leased, not yet bound. */
+CnetPort *
+cnet_port_new_leased (int fd, const char *interface, guint ifindex,
+                      guint queue, CnetMempool *mempool,
+                      gboolean need_wakeup, GError **error)
+{
+  g_autoptr (CnetPort) port = NULL;
+
+  port = g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
+                       "mempool", mempool, "need-wakeup", need_wakeup, NULL);
+  port->leased_fd = fd;
+  port->ifindex = ifindex;
+  if (!g_initable_init (G_INITABLE (port), NULL, error))
+    return NULL;
+  return g_steal_pointer (&port);
+}
+
+/* For CnetClient: the lease is active; cnetd bound the socket. */
+void
+cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
+                     const char *lease_path, CnetBindMode bind_mode,
+                     const char *const *rules)
+{
+  port->lease_connection = g_object_ref (connection);
+  port->lease_path = g_strdup (lease_path);
+  port->bind_mode = bind_mode;
+  g_mutex_lock (&port->rules_lock);
+  g_strfreev (port->rules);
+  port->rules = g_strdupv ((GStrv) rules);
+  g_mutex_unlock (&port->rules_lock);
 }

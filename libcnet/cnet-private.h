@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdalign.h>
 
+#include "cnet-dbus.h"
 #include "cnet-error.h"
 #include "cnet-match.h"
 #include "cnet-mempool.h"
@@ -15,8 +16,6 @@
 #include "cnet-xdp-common.h"
 
 G_BEGIN_DECLS
-
-#define CNET_DBUS_ERROR_PREFIX "org.cnet.Cnet1.Error."
 
 #define CNET_CACHE_LINE 64
 
@@ -181,6 +180,14 @@ gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
 gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
                                          guint64 *hits, guint n_hits,
                                          GError **error);
+
+/* cnet-port.c: ports on sockets leased from cnetd */
+CnetPort *cnet_port_new_leased (int fd, const char *interface, guint ifindex,
+                                guint queue, CnetMempool *mempool,
+                                gboolean need_wakeup, GError **error);
+void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
+                          const char *lease_path, CnetBindMode bind_mode,
+                          const char *const *rules);
 
 /* cnet-match.c */
 void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);
