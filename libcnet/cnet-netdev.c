@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <linux/ethtool.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <string.h>
@@ -75,4 +77,108 @@ cnet_netdev_exists (guint ifindex)
   char name[IF_NAMESIZE];
 
   return if_indextoname (ifindex, name) != NULL;
+}
+
+/* The netdev generic-netlink family (linux/netdev.h, kernel 6.3; the
+ * Debian 12 headers predate it, so the few numbers needed are here). */
+#define CNET_NETDEV_FAMILY_NAME "netdev"
+#define CNET_NETDEV_CMD_DEV_GET 1
+#define CNET_NETDEV_A_DEV_IFINDEX 1
+#define CNET_NETDEV_A_DEV_XDP_FEATURES 3
+
+typedef struct {
+  struct nlmsghdr nlh;
+  struct genlmsghdr genl;
+  char attrs[64];
+} CnetGenlRequest;
+
+static void
+genl_put_attr (CnetGenlRequest *req, guint16 type, const void *data,
+               guint16 len)
+{
+  struct nlattr *nla =
+    (struct nlattr *) ((char *) &req->nlh + NLMSG_ALIGN (req->nlh.nlmsg_len));
+
+  nla->nla_type = type;
+  nla->nla_len = (guint16) (NLA_HDRLEN + len);
+  memcpy ((char *) nla + NLA_HDRLEN, data, len);
+  req->nlh.nlmsg_len = NLMSG_ALIGN (req->nlh.nlmsg_len) + NLA_ALIGN (nla->nla_len);
+}
+
+/* Sends @req and finds attribute @want in the reply; returns its payload
+ * length (copied to @out, at most @out_len bytes) or -1. */
+static int
+genl_query (int fd, CnetGenlRequest *req, guint16 want, void *out,
+            gsize out_len)
+{
+  char buf[8192];
+  struct nlmsghdr *nlh = (struct nlmsghdr *) buf;
+  gssize n;
+
+  if (send (fd, req, req->nlh.nlmsg_len, 0) < 0)
+    return -1;
+  n = recv (fd, buf, sizeof buf, 0);
+  if (n < (gssize) NLMSG_HDRLEN || !NLMSG_OK (nlh, (guint) n) ||
+      nlh->nlmsg_type == NLMSG_ERROR)
+    return -1;
+  {
+    char *p = (char *) NLMSG_DATA (nlh) + GENL_HDRLEN;
+    char *end = (char *) nlh + nlh->nlmsg_len;
+
+    while (p + NLA_HDRLEN <= end)
+      {
+        struct nlattr *nla = (struct nlattr *) p;
+        int len = nla->nla_len - NLA_HDRLEN;
+
+        if (nla->nla_len < NLA_HDRLEN || p + nla->nla_len > end)
+          break;
+        if ((nla->nla_type & NLA_TYPE_MASK) == want)
+          {
+            memcpy (out, p + NLA_HDRLEN, MIN ((gsize) len, out_len));
+            return len;
+          }
+        p += NLA_ALIGN (nla->nla_len);
+      }
+  }
+  return -1;
+}
+
+/* The interface's XDP features (NETDEV_XDP_ACT_*), from the kernel's
+ * netdev family; FALSE when the kernel cannot tell. */
+gboolean
+cnet_netdev_xdp_features (guint ifindex, guint64 *features)
+{
+  CnetGenlRequest req = { 0 };
+  guint16 family = 0;
+  guint32 idx = ifindex;
+  int fd;
+  gboolean ok = FALSE;
+
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+  if (fd < 0)
+    return FALSE;
+
+  req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
+  req.nlh.nlmsg_type = GENL_ID_CTRL;
+  req.nlh.nlmsg_flags = NLM_F_REQUEST;
+  req.genl.cmd = CTRL_CMD_GETFAMILY;
+  req.genl.version = 1;
+  genl_put_attr (&req, CTRL_ATTR_FAMILY_NAME, CNET_NETDEV_FAMILY_NAME,
+                 sizeof CNET_NETDEV_FAMILY_NAME);
+  if (genl_query (fd, &req, CTRL_ATTR_FAMILY_ID, &family, sizeof family) ==
+      sizeof family)
+    {
+      memset (&req, 0, sizeof req);
+      req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
+      req.nlh.nlmsg_type = family;
+      req.nlh.nlmsg_flags = NLM_F_REQUEST;
+      req.genl.cmd = CNET_NETDEV_CMD_DEV_GET;
+      req.genl.version = 1;
+      genl_put_attr (&req, CNET_NETDEV_A_DEV_IFINDEX, &idx, sizeof idx);
+      *features = 0;
+      ok = genl_query (fd, &req, CNET_NETDEV_A_DEV_XDP_FEATURES, features,
+                       sizeof *features) == sizeof *features;
+    }
+  close (fd);
+  return ok;
 }

@@ -519,6 +519,7 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
                          guint16 flags, GError **error)
 {
   g_autoptr (GError) zc_error = NULL;
+  guint64 features;
 
   switch (self->bind_mode)
     {
@@ -529,6 +530,14 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
     case CNET_BIND_MODE_AUTO:
     default:
       break;
+    }
+
+  /* When the kernel says the driver has no zero-copy, do not try. */
+  if (cnet_netdev_xdp_features (self->ifindex, &features) &&
+      !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
+    {
+      self->bind_mode = CNET_BIND_MODE_COPY;
+      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
     }
 
   /* A socket whose bind failed cannot be bound again: start over. */
@@ -1876,7 +1885,8 @@ cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
                      const char *lease_path, CnetBindMode bind_mode,
                      const char *const *rules)
 {
-  port->lease_connection = g_object_ref (connection);
+  g_set_object (&port->lease_connection, connection);
+  g_free (port->lease_path);
   port->lease_path = g_strdup (lease_path);
   port->bind_mode = bind_mode;
   g_mutex_lock (&port->rules_lock);

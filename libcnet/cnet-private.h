@@ -161,6 +161,11 @@ typedef struct {
 gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
                              GError **error);
 gboolean cnet_netdev_exists (guint ifindex);
+gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
+
+/* NETDEV_XDP_ACT_* of linux/netdev.h (kernel 6.3) */
+#define CNET_NETDEV_XDP_ACT_BASIC (1u << 0)
+#define CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY (1u << 3)
 
 /* cnet-xdp-program.c: the part ports use */
 CnetXdpProgram *cnet_xdp_program_acquire (const char *ifname,

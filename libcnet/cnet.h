@@ -7,6 +7,7 @@
 
 #define __CNET_H_INSIDE__
 
+#include "cnet-client.h"
 #include "cnet-dbus.h"
 #include "cnet-enums.h"
 #include "cnet-error.h"

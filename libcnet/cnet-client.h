@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__CNET_H_INSIDE__) && !defined(CNET_COMPILATION)
+#error "Only <cnet/cnet.h> can be included directly."
+#endif
+
+#include "cnet-types.h"
+
+G_BEGIN_DECLS
+
+#define CNET_TYPE_CLIENT (cnet_client_get_type ())
+G_DECLARE_FINAL_TYPE (CnetClient, cnet_client, CNET, CLIENT, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+CnetClient *cnet_client_new (const char *address, GCancellable *cancellable,
+                             GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+CnetClient *cnet_client_new_for_connection (GDBusConnection *connection);
+
+GDBusConnection *cnet_client_get_connection (CnetClient *client);
+G_GNUC_WARN_UNUSED_RESULT
+char *cnet_client_get_version (CnetClient *client, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+char **cnet_client_list_interfaces (CnetClient *client, GError **error);
+
+G_GNUC_WARN_UNUSED_RESULT
+CnetPort *cnet_client_open_port (CnetClient *client, const char *interface,
+                                 guint queue, CnetMempool *mempool,
+                                 const char *const *rules, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+CnetPort *cnet_client_open_port_full (CnetClient *client,
+                                      const char *interface, guint queue,
+                                      CnetMempool *mempool, GVariant *options,
+                                      GError **error);
+
+G_END_DECLS
