@@ -22,10 +22,11 @@ static const GDBusErrorEntry cnet_error_entries[] = {
   { CNET_ERROR_EXHAUSTED, CNET_DBUS_ERROR_PREFIX "Exhausted" },
   { CNET_ERROR_FOREIGN_PROGRAM, CNET_DBUS_ERROR_PREFIX "ForeignProgram" },
   { CNET_ERROR_INTERFACE_GONE, CNET_DBUS_ERROR_PREFIX "InterfaceGone" },
+  { CNET_ERROR_INVALID_CONFIG, CNET_DBUS_ERROR_PREFIX "InvalidConfig" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (cnet_error_entries) ==
-                 CNET_ERROR_INTERFACE_GONE + 1);
+                 CNET_ERROR_INVALID_CONFIG + 1);
 
 /**
  * cnet_error_quark:
