@@ -7,12 +7,17 @@
 
 #define __CNET_H_INSIDE__
 
+#include "cnet-config.h"
+#include "cnet-context.h"
 #include "cnet-enums.h"
 #include "cnet-error.h"
+#include "cnet-mempool-spec.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
+#include "cnet-port-spec.h"
 #include "cnet-port-stats.h"
 #include "cnet-port.h"
+#include "cnet-thread-spec.h"
 #include "cnet-types.h"
 #include "cnet-version.h"
 #include "cnet-xdp-program.h"
