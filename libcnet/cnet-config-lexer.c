@@ -590,7 +590,10 @@ cnet_config_scan (const char *name, const char *text, gsize length,
     {
       while (s.p < bad)
         scan_advance (&s);
-      scan_fail (&s, NULL, "the text is not valid UTF-8");
+      if (bad < s.end && *bad == '\0')
+        scan_fail (&s, NULL, "the text has a NUL byte");
+      else
+        scan_fail (&s, NULL, "the text is not valid UTF-8");
       return NULL;
     }
 
