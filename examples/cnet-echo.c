@@ -6,6 +6,11 @@
  * attached to the interface.
  *
  *   cnet-echo -i eth0 [-q 0] [-m auto|native|generic] [-d SECONDS]
+ *   cnet-echo -c echo.jsonc [-t THREAD] [-d SECONDS]
+ *
+ * With -c the ports come from a configuration file (see data/echo.jsonc and
+ * docs/config.md) through the process's CnetContext: every port it names,
+ * or those of thread THREAD, each echoing what it receives.
  */
 #include <cnet/cnet.h>
 #include <locale.h>
@@ -78,8 +83,10 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetMempool) pool = NULL;
-  g_autoptr (CnetPort) port = NULL;
+  g_autoptr (GPtrArray) ports = NULL;
   g_autofree char *interface = NULL;
+  g_autofree char *config_file = NULL;
+  g_autofree char *thread = NULL;
   g_autofree char *xdp_mode_nick = NULL;
   g_autofree char *bind_mode_nick = NULL;
   int queue = 0, frames = 4096, seconds = 0, busy_poll = 0;
@@ -88,6 +95,10 @@ main (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &interface,
       "The interface to echo on", "IFACE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
+      "Take the ports from a configuration file instead of -i", "FILE" },
+    { "thread", 't', 0, G_OPTION_ARG_STRING, &thread,
+      "With -c, echo on this thread's ports only", "NAME" },
     { "queue", 'q', 0, G_OPTION_ARG_INT, &queue, "The receive queue (0)",
       "N" },
     { "xdp-mode", 'm', 0, G_OPTION_ARG_STRING, &xdp_mode_nick,
@@ -107,6 +118,7 @@ main (int argc, char **argv)
   gint64 start, last_report, deadline, flush_until;
   guint64 last_rx = 0, last_tx = 0, rx = 0, tx = 0, dropped = 0;
   CnetPacket *pkts[BURST];
+  guint turn = 0;
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("- echo frames back with swapped MACs");
@@ -120,40 +132,78 @@ main (int argc, char **argv)
       g_printerr ("cnet-echo: %s\n", error->message);
       return 2;
     }
-  if (interface == NULL || queue < 0 || frames <= 0)
+  if (config_file != NULL)
     {
-      g_printerr ("cnet-echo: give an interface with -i (and a queue >= 0)\n");
-      return 2;
-    }
+      CnetContext *ctx = cnet_context_get_default ();
+      const char *const *warnings;
 
-  pool = cnet_mempool_new ((guint) frames, CNET_MEMPOOL_DEFAULT_FRAME_SIZE, 0,
-                           &error);
-  if (pool != NULL)
-    port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                           interface, "queue", (guint) queue, "mempool", pool,
-                           "xdp-mode", xdp_mode, "bind-mode", bind_mode,
-                           "busy-poll-usecs", (guint) busy_poll, NULL);
-  if (port == NULL)
+      if (!cnet_context_load_file (ctx, config_file, &error))
+        {
+          g_printerr ("cnet-echo: %s\n", error->message);
+          return 1;
+        }
+      warnings = cnet_config_get_warnings (cnet_context_get_config (ctx));
+      for (guint i = 0; warnings[i] != NULL; i++)
+        g_printerr ("cnet-echo: warning: %s\n", warnings[i]);
+      ports = thread != NULL
+                ? cnet_context_get_thread_ports (ctx, thread, &error)
+                : cnet_context_get_ports (ctx);
+      if (ports == NULL || ports->len == 0)
+        {
+          g_printerr ("cnet-echo: %s\n",
+                      ports == NULL ? error->message
+                                    : "the configuration has no port to "
+                                      "echo on");
+          return 1;
+        }
+    }
+  else
     {
-      g_printerr ("cnet-echo: %s\n", error->message);
-      return 1;
+      CnetPort *port = NULL;
+
+      if (interface == NULL || queue < 0 || frames <= 0)
+        {
+          g_printerr ("cnet-echo: give an interface with -i (and a queue >= "
+                      "0), or a configuration file with -c\n");
+          return 2;
+        }
+      pool = cnet_mempool_new ((guint) frames,
+                               CNET_MEMPOOL_DEFAULT_FRAME_SIZE, 0, &error);
+      if (pool != NULL)
+        port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
+                               interface, "queue", (guint) queue, "mempool",
+                               pool, "xdp-mode", xdp_mode, "bind-mode",
+                               bind_mode, "busy-poll-usecs",
+                               (guint) busy_poll, NULL);
+      if (port == NULL)
+        {
+          g_printerr ("cnet-echo: %s\n", error->message);
+          return 1;
+        }
+      ports = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (ports, port);
     }
 
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
 
-  {
-    g_autoptr (GEnumClass) xk = g_type_class_ref (CNET_TYPE_XDP_MODE);
-    g_autoptr (GEnumClass) bk = g_type_class_ref (CNET_TYPE_BIND_MODE);
-    CnetXdpProgram *prog = cnet_port_get_xdp_program (port);
+  for (guint i = 0; i < ports->len; i++)
+    {
+      g_autoptr (GEnumClass) xk = g_type_class_ref (CNET_TYPE_XDP_MODE);
+      g_autoptr (GEnumClass) bk = g_type_class_ref (CNET_TYPE_BIND_MODE);
+      CnetPort *port = g_ptr_array_index (ports, i);
+      CnetXdpProgram *prog = cnet_port_get_xdp_program (port);
 
-    g_print ("cnet-echo: %s queue %u, XDP program %u in %s mode, %s bind; "
-             "echoing until %s\n",
-             interface, queue, cnet_xdp_program_get_id (prog),
-             g_enum_get_value (xk, cnet_xdp_program_get_mode (prog))->value_nick,
-             g_enum_get_value (bk, cnet_port_get_bind_mode (port))->value_nick,
-             seconds > 0 ? "the time is up" : "SIGINT or SIGTERM");
-  }
+      g_print ("cnet-echo: %s queue %u, XDP program %u in %s mode, %s bind; "
+               "echoing until %s\n",
+               cnet_port_get_interface (port), cnet_port_get_queue (port),
+               cnet_xdp_program_get_id (prog),
+               g_enum_get_value (xk, cnet_xdp_program_get_mode (prog))
+                 ->value_nick,
+               g_enum_get_value (bk, cnet_port_get_bind_mode (port))
+                 ->value_nick,
+               seconds > 0 ? "the time is up" : "SIGINT or SIGTERM");
+    }
 
   start = g_get_monotonic_time ();
   last_report = start;
@@ -161,6 +211,7 @@ main (int argc, char **argv)
                          : G_MAXINT64;
   while (!stop)
     {
+      CnetPort *port = g_ptr_array_index (ports, turn++ % ports->len);
       guint n = cnet_port_rx_burst (port, pkts, BURST);
       gint64 now;
 
@@ -183,8 +234,9 @@ main (int argc, char **argv)
       else
         {
           cnet_port_tx_flush (port);
+          /* One port waits; with several, each gets its turn quickly. */
           if (busy_poll == 0)
-            cnet_port_wait (port, 100, NULL);
+            cnet_port_wait (port, ports->len > 1 ? 1 : 100, NULL);
         }
 
       /* Look at the clock once per 16 Ki packets, or when idle. */
@@ -206,15 +258,20 @@ main (int argc, char **argv)
     }
 
   flush_until = g_get_monotonic_time () + G_USEC_PER_SEC;
-  while (cnet_port_tx_flush (port) > 0 && g_get_monotonic_time () < flush_until)
-    g_usleep (100);
+  for (guint i = 0; i < ports->len; i++)
+    while (cnet_port_tx_flush (g_ptr_array_index (ports, i)) > 0 &&
+           g_get_monotonic_time () < flush_until)
+      g_usleep (100);
   g_print ("cnet-echo: stopping after %.1f s: echoed %" G_GUINT64_FORMAT
            " of %" G_GUINT64_FORMAT " packets (%" G_GUINT64_FORMAT
            " dropped on a full TX ring)\n",
            (g_get_monotonic_time () - start) / 1e6, tx, rx, dropped);
-  print_stats (port);
-  /* Dropping the port clears the XSKMAP slot, closes the socket and
-   * detaches the XDP program. */
-  g_clear_object (&port);
+  for (guint i = 0; i < ports->len; i++)
+    print_stats (g_ptr_array_index (ports, i));
+  /* Dropping the ports (and, with -c, shutting the context down) clears the
+   * XSKMAP slots, closes the sockets and detaches the XDP program. */
+  g_clear_pointer (&ports, g_ptr_array_unref);
+  if (config_file != NULL)
+    cnet_context_shutdown (cnet_context_get_default ());
   return 0;
 }

@@ -350,9 +350,11 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
   if (port == NULL)
     {
       /* The fd went with the failed port; tell cnetd the lease is over. */
-      g_autoptr (GVariant) r = cnet_client_call (
+      g_autoptr (GVariant) released = cnet_client_call (
         client, lease, CNET_DBUS_INTERFACE_LEASE, "Release", NULL, "()",
         NULL, NULL);
+      if (released == NULL)
+        g_debug ("%s: cannot release lease %s", interface, lease);
       return NULL;
     }
 

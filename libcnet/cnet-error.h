@@ -45,6 +45,10 @@ G_BEGIN_DECLS
  * @CNET_ERROR_FOREIGN_PROGRAM: An XDP program that libcnet did not attach is
  *   attached to the interface.
  * @CNET_ERROR_INTERFACE_GONE: The interface disappeared while in use.
+ * @CNET_ERROR_INVALID_CONFIG: A configuration file or string is not valid:
+ *   a syntax error, an unknown key, a value of the wrong type or out of
+ *   range, or a reference to something it does not define. The message
+ *   reads `file:line:column: key.path: reason`.
  * @CNET_ERROR_LIMIT_EXCEEDED: A per-client limit, such as cnetd's number of
  *   leases per client, was reached.
  *
@@ -68,6 +72,7 @@ typedef enum {
   CNET_ERROR_EXHAUSTED,
   CNET_ERROR_FOREIGN_PROGRAM,
   CNET_ERROR_INTERFACE_GONE,
+  CNET_ERROR_INVALID_CONFIG,
   CNET_ERROR_LIMIT_EXCEEDED,
 } CnetError;
 

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cnet-config-private.h"
+#include "cnet-enums.h"
+
+/**
+ * CnetPortSpec:
+ *
+ * A port as a configuration describes it (`ports.<name>`, or CNDP's
+ * `lports."<netdev>:<n>"`), with every unit converted and every default
+ * applied: the #CnetPort properties a #CnetContext opens it with.
+ *
+ * Since: 1.0
+ */
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_DESCRIPTION,
+  PROP_INTERFACE,
+  PROP_QUEUE,
+  PROP_MEMPOOL,
+  PROP_REGION,
+  PROP_XDP_MODE,
+  PROP_BIND_MODE,
+  PROP_ATTACH_FLAGS,
+  PROP_NEED_WAKEUP,
+  PROP_BUSY_POLL_USECS,
+  PROP_BUSY_POLL_BUDGET,
+  PROP_RX_SIZE,
+  PROP_TX_SIZE,
+  PROP_FILL_SIZE,
+  PROP_COMP_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (CnetPortSpec, cnet_port_spec, G_TYPE_OBJECT)
+
+static void
+cnet_port_spec_finalize (GObject *object)
+{
+  CnetPortSpec *self = CNET_PORT_SPEC (object);
+
+  g_free (self->name);
+  g_free (self->description);
+  g_free (self->interface);
+  g_free (self->mempool);
+
+  G_OBJECT_CLASS (cnet_port_spec_parent_class)->finalize (object);
+}
+
+static void
+cnet_port_spec_get_property (GObject *object, guint prop_id, GValue *value,
+                             GParamSpec *pspec)
+{
+  CnetPortSpec *self = CNET_PORT_SPEC (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, self->description);
+      break;
+    case PROP_INTERFACE:
+      g_value_set_string (value, self->interface);
+      break;
+    case PROP_QUEUE:
+      g_value_set_uint (value, self->queue);
+      break;
+    case PROP_MEMPOOL:
+      g_value_set_string (value, self->mempool);
+      break;
+    case PROP_REGION:
+      g_value_set_uint (value, self->region);
+      break;
+    case PROP_XDP_MODE:
+      g_value_set_enum (value, self->xdp_mode);
+      break;
+    case PROP_BIND_MODE:
+      g_value_set_enum (value, self->bind_mode);
+      break;
+    case PROP_ATTACH_FLAGS:
+      g_value_set_flags (value, self->attach_flags);
+      break;
+    case PROP_NEED_WAKEUP:
+      g_value_set_boolean (value, self->need_wakeup);
+      break;
+    case PROP_BUSY_POLL_USECS:
+      g_value_set_uint (value, self->busy_poll_usecs);
+      break;
+    case PROP_BUSY_POLL_BUDGET:
+      g_value_set_uint (value, self->busy_poll_budget);
+      break;
+    case PROP_RX_SIZE:
+      g_value_set_uint (value, self->rx_size);
+      break;
+    case PROP_TX_SIZE:
+      g_value_set_uint (value, self->tx_size);
+      break;
+    case PROP_FILL_SIZE:
+      g_value_set_uint (value, self->fill_size);
+      break;
+    case PROP_COMP_SIZE:
+      g_value_set_uint (value, self->comp_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cnet_port_spec_class_init (CnetPortSpecClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cnet_port_spec_finalize;
+  object_class->get_property = cnet_port_spec_get_property;
+
+  /**
+   * CnetPortSpec:name:
+   *
+   * The name the configuration gives the port, such as `eth0:0`.
+   *
+   * Since: 1.0
+   */
+  props[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:description:
+   *
+   * The description the configuration gives, or %NULL.
+   *
+   * Since: 1.0
+   */
+  props[PROP_DESCRIPTION] =
+    g_param_spec_string ("description", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:interface:
+   *
+   * The interface to open the port on (#CnetPort:interface).
+   *
+   * Since: 1.0
+   */
+  props[PROP_INTERFACE] =
+    g_param_spec_string ("interface", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:queue:
+   *
+   * The receive queue (#CnetPort:queue; CNDP's `qid`).
+   *
+   * Since: 1.0
+   */
+  props[PROP_QUEUE] =
+    g_param_spec_uint ("queue", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:mempool:
+   *
+   * The name of the port's mempool (CNDP's `umem`).
+   *
+   * Since: 1.0
+   */
+  props[PROP_MEMPOOL] =
+    g_param_spec_string ("mempool", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:region:
+   *
+   * The index of the mempool region the port uses (CNDP's `region`); 0
+   * when the mempool has no regions.
+   *
+   * Since: 1.0
+   */
+  props[PROP_REGION] =
+    g_param_spec_uint ("region", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:xdp-mode:
+   *
+   * How to attach the XDP program (#CnetPort:xdp-mode).
+   *
+   * Since: 1.0
+   */
+  props[PROP_XDP_MODE] =
+    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE, CNET_XDP_MODE_AUTO,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:bind-mode:
+   *
+   * How to bind the socket (#CnetPort:bind-mode).
+   *
+   * Since: 1.0
+   */
+  props[PROP_BIND_MODE] =
+    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE, CNET_BIND_MODE_AUTO,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:attach-flags:
+   *
+   * What to do about a foreign XDP program (#CnetPort:attach-flags).
+   *
+   * Since: 1.0
+   */
+  props[PROP_ATTACH_FLAGS] =
+    g_param_spec_flags ("attach-flags", NULL, NULL, CNET_TYPE_XDP_ATTACH_FLAGS, CNET_XDP_ATTACH_NONE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:need-wakeup:
+   *
+   * Whether the socket uses need-wakeup (#CnetPort:need-wakeup; off
+   * with CNDP's `force_wakeup`).
+   *
+   * Since: 1.0
+   */
+  props[PROP_NEED_WAKEUP] =
+    g_param_spec_boolean ("need-wakeup", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:busy-poll-usecs:
+   *
+   * Busy polling time in microseconds, 0 for off (#CnetPort:busy-poll-
+   * usecs).
+   *
+   * Since: 1.0
+   */
+  props[PROP_BUSY_POLL_USECS] =
+    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:busy-poll-budget:
+   *
+   * Frames per busy poll (#CnetPort:busy-poll-budget).
+   *
+   * Since: 1.0
+   */
+  props[PROP_BUSY_POLL_BUDGET] =
+    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:rx-size:
+   *
+   * Descriptors of the RX ring (#CnetPort:rx-size).
+   *
+   * Since: 1.0
+   */
+  props[PROP_RX_SIZE] =
+    g_param_spec_uint ("rx-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:tx-size:
+   *
+   * Descriptors of the TX ring (#CnetPort:tx-size).
+   *
+   * Since: 1.0
+   */
+  props[PROP_TX_SIZE] =
+    g_param_spec_uint ("tx-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:fill-size:
+   *
+   * Descriptors of the fill ring (#CnetPort:fill-size).
+   *
+   * Since: 1.0
+   */
+  props[PROP_FILL_SIZE] =
+    g_param_spec_uint ("fill-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:comp-size:
+   *
+   * Descriptors of the completion ring (#CnetPort:comp-size).
+   *
+   * Since: 1.0
+   */
+  props[PROP_COMP_SIZE] =
+    g_param_spec_uint ("comp-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+cnet_port_spec_init (CnetPortSpec *self)
+{
+}
+
+CnetPortSpec *
+cnet_port_spec_new_internal (const char *name)
+{
+  CnetPortSpec *self = g_object_new (CNET_TYPE_PORT_SPEC, NULL);
+
+  self->name = g_strdup (name);
+  return self;
+}
+
+/**
+ * cnet_port_spec_get_name:
+ * @spec: a #CnetPortSpec
+ *
+ * The name the configuration gives the port, such as `eth0:0`.
+ *
+ * Returns: the value of #CnetPortSpec:name
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_spec_get_name (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return spec->name;
+}
+
+/**
+ * cnet_port_spec_get_description:
+ * @spec: a #CnetPortSpec
+ *
+ * The description the configuration gives, or %NULL.
+ *
+ * Returns: (nullable): the value of #CnetPortSpec:description
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_spec_get_description (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return spec->description;
+}
+
+/**
+ * cnet_port_spec_get_interface:
+ * @spec: a #CnetPortSpec
+ *
+ * The interface to open the port on (#CnetPort:interface).
+ *
+ * Returns: the value of #CnetPortSpec:interface
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_spec_get_interface (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return spec->interface;
+}
+
+/**
+ * cnet_port_spec_get_queue:
+ * @spec: a #CnetPortSpec
+ *
+ * The receive queue (#CnetPort:queue; CNDP's `qid`).
+ *
+ * Returns: the value of #CnetPortSpec:queue
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_queue (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->queue;
+}
+
+/**
+ * cnet_port_spec_get_mempool:
+ * @spec: a #CnetPortSpec
+ *
+ * The name of the port's mempool (CNDP's `umem`).
+ *
+ * Returns: the value of #CnetPortSpec:mempool
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_spec_get_mempool (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return spec->mempool;
+}
+
+/**
+ * cnet_port_spec_get_region:
+ * @spec: a #CnetPortSpec
+ *
+ * The index of the mempool region the port uses (CNDP's `region`); 0
+ * when the mempool has no regions.
+ *
+ * Returns: the value of #CnetPortSpec:region
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_region (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->region;
+}
+
+/**
+ * cnet_port_spec_get_xdp_mode:
+ * @spec: a #CnetPortSpec
+ *
+ * How to attach the XDP program (#CnetPort:xdp-mode).
+ *
+ * Returns: the value of #CnetPortSpec:xdp-mode
+ *
+ * Since: 1.0
+ */
+CnetXdpMode
+cnet_port_spec_get_xdp_mode (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), CNET_XDP_MODE_AUTO);
+  return spec->xdp_mode;
+}
+
+/**
+ * cnet_port_spec_get_bind_mode:
+ * @spec: a #CnetPortSpec
+ *
+ * How to bind the socket (#CnetPort:bind-mode).
+ *
+ * Returns: the value of #CnetPortSpec:bind-mode
+ *
+ * Since: 1.0
+ */
+CnetBindMode
+cnet_port_spec_get_bind_mode (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), CNET_BIND_MODE_AUTO);
+  return spec->bind_mode;
+}
+
+/**
+ * cnet_port_spec_get_attach_flags:
+ * @spec: a #CnetPortSpec
+ *
+ * What to do about a foreign XDP program (#CnetPort:attach-flags).
+ *
+ * Returns: the value of #CnetPortSpec:attach-flags
+ *
+ * Since: 1.0
+ */
+CnetXdpAttachFlags
+cnet_port_spec_get_attach_flags (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), CNET_XDP_ATTACH_NONE);
+  return spec->attach_flags;
+}
+
+/**
+ * cnet_port_spec_get_need_wakeup:
+ * @spec: a #CnetPortSpec
+ *
+ * Whether the socket uses need-wakeup (#CnetPort:need-wakeup; off with
+ * CNDP's `force_wakeup`).
+ *
+ * Returns: the value of #CnetPortSpec:need-wakeup
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_spec_get_need_wakeup (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), FALSE);
+  return spec->need_wakeup;
+}
+
+/**
+ * cnet_port_spec_get_busy_poll_usecs:
+ * @spec: a #CnetPortSpec
+ *
+ * Busy polling time in microseconds, 0 for off (#CnetPort:busy-poll-
+ * usecs).
+ *
+ * Returns: the value of #CnetPortSpec:busy-poll-usecs
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_busy_poll_usecs (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->busy_poll_usecs;
+}
+
+/**
+ * cnet_port_spec_get_busy_poll_budget:
+ * @spec: a #CnetPortSpec
+ *
+ * Frames per busy poll (#CnetPort:busy-poll-budget).
+ *
+ * Returns: the value of #CnetPortSpec:busy-poll-budget
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_busy_poll_budget (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->busy_poll_budget;
+}
+
+/**
+ * cnet_port_spec_get_rx_size:
+ * @spec: a #CnetPortSpec
+ *
+ * Descriptors of the RX ring (#CnetPort:rx-size).
+ *
+ * Returns: the value of #CnetPortSpec:rx-size
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_rx_size (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->rx_size;
+}
+
+/**
+ * cnet_port_spec_get_tx_size:
+ * @spec: a #CnetPortSpec
+ *
+ * Descriptors of the TX ring (#CnetPort:tx-size).
+ *
+ * Returns: the value of #CnetPortSpec:tx-size
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_tx_size (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->tx_size;
+}
+
+/**
+ * cnet_port_spec_get_fill_size:
+ * @spec: a #CnetPortSpec
+ *
+ * Descriptors of the fill ring (#CnetPort:fill-size).
+ *
+ * Returns: the value of #CnetPortSpec:fill-size
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_fill_size (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->fill_size;
+}
+
+/**
+ * cnet_port_spec_get_comp_size:
+ * @spec: a #CnetPortSpec
+ *
+ * Descriptors of the completion ring (#CnetPort:comp-size).
+ *
+ * Returns: the value of #CnetPortSpec:comp-size
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_spec_get_comp_size (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
+  return spec->comp_size;
+}
