@@ -79,6 +79,7 @@ struct _CnetPortSpec {
   guint tx_size;
   guint fill_size;
   guint comp_size;
+  GStrv rules;
 };
 
 struct _CnetThreadSpec {

@@ -617,6 +617,44 @@ parse_cnet_mempools (Ctx *c, JsonNode *node, const Defaults *d)
   return TRUE;
 }
 
+/* `rules`: an array of steering rules (see CnetMatch), each checked and
+ * kept in canonical form. */
+static gboolean
+get_rules (Ctx *c, const char *path, JsonNode *v, GStrv *out)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (v))
+    return fail_at (c, path, FALSE,
+                    "expected an array of steering rules, found %s",
+                    describe_node (v));
+  array = json_node_get_array (v);
+  if (json_array_get_length (array) > CNET_MATCH_MAX_RULES)
+    return fail_at (c, path, FALSE, "%u rules are too many; a port may have %u",
+                    json_array_get_length (array), CNET_MATCH_MAX_RULES);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *epath = cnet_config_path_append_index (path, i);
+      g_autofree char *rule = NULL;
+      g_autofree char *canonical = NULL;
+      g_autoptr (GError) local = NULL;
+      g_autoptr (CnetMatch) match = NULL;
+
+      if (!get_string (c, epath, json_array_get_element (array, i), FALSE,
+                       &rule))
+        return FALSE;
+      match = cnet_match_new (rule, &local);
+      if (match == NULL)
+        return fail_at (c, epath, FALSE, "%s", local->message);
+      canonical = cnet_match_to_string (match);
+      g_strv_builder_add (builder, canonical);
+    }
+  g_strfreev (*out);
+  *out = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 static void
 port_spec_apply_defaults (CnetPortSpec *spec, const Defaults *d)
 {
@@ -636,8 +674,8 @@ static gboolean
 parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
   static const char *const known[] = { "interface", "queue", "mempool",
-                                       "description", PORT_SETTING_KEYS,
-                                       NULL };
+                                       "description", "rules",
+                                       PORT_SETTING_KEYS, NULL };
   g_autoptr (GList) ports = NULL;
   JsonObject *obj = NULL;
 
@@ -682,6 +720,8 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_string (c, path, v, FALSE, &spec->mempool);
               else if (g_str_equal (key, "description"))
                 r = get_string (c, path, v, TRUE, &spec->description);
+              else if (g_str_equal (key, "rules"))
+                r = get_rules (c, path, v, &spec->rules);
             }
           if (r < 0)
             return fail_unknown_key (c, path, key, known);
@@ -2148,6 +2188,14 @@ cnet_config_to_json (CnetConfig *config)
       json_builder_add_int_value (b, p->fill_size);
       json_builder_set_member_name (b, "comp-size");
       json_builder_add_int_value (b, p->comp_size);
+      if (p->rules != NULL)
+        {
+          json_builder_set_member_name (b, "rules");
+          json_builder_begin_array (b);
+          for (guint r = 0; p->rules[r] != NULL; r++)
+            json_builder_add_string_value (b, p->rules[r]);
+          json_builder_end_array (b);
+        }
       if (p->description != NULL)
         {
           json_builder_set_member_name (b, "description");

@@ -250,7 +250,7 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
         spec->need_wakeup, "busy-poll-usecs", spec->busy_poll_usecs,
         "busy-poll-budget", spec->busy_poll_budget, "rx-size", spec->rx_size,
         "tx-size", spec->tx_size, "fill-size", spec->fill_size, "comp-size",
-        spec->comp_size, NULL);
+        spec->comp_size, "rules", spec->rules, NULL);
       if (port == NULL)
         return prefix_error (error, local, name, cndp ? "lport" : "port",
                              spec->name);

@@ -32,6 +32,7 @@ enum {
   PROP_TX_SIZE,
   PROP_FILL_SIZE,
   PROP_COMP_SIZE,
+  PROP_RULES,
   N_PROPS
 };
 
@@ -48,6 +49,7 @@ cnet_port_spec_finalize (GObject *object)
   g_free (self->description);
   g_free (self->interface);
   g_free (self->mempool);
+  g_strfreev (self->rules);
 
   G_OBJECT_CLASS (cnet_port_spec_parent_class)->finalize (object);
 }
@@ -107,6 +109,9 @@ cnet_port_spec_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_COMP_SIZE:
       g_value_set_uint (value, self->comp_size);
+      break;
+    case PROP_RULES:
+      g_value_set_boxed (value, self->rules);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -286,6 +291,18 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    */
   props[PROP_COMP_SIZE] =
     g_param_spec_uint ("comp-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:rules:
+   *
+   * The steering rules (#CnetPort:rules), in canonical form; %NULL when
+   * the whole queue goes to the port.
+   *
+   * Since: 1.0
+   */
+  props[PROP_RULES] =
+    g_param_spec_boxed ("rules", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -577,4 +594,20 @@ cnet_port_spec_get_comp_size (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
   return spec->comp_size;
+}
+
+/**
+ * cnet_port_spec_get_rules:
+ * @spec: a #CnetPortSpec
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the
+ *   steering rules (#CnetPort:rules), or %NULL for the whole queue
+ *
+ * Since: 1.0
+ */
+const char *const *
+cnet_port_spec_get_rules (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return (const char *const *) spec->rules;
 }

@@ -140,6 +140,15 @@ static const BadCase bad_cases[] = {
   { "range/empty-mempool-name",
     "{\"mempools\": {\"\": {}}}",
     1, 15, "mempools.\"\"", "a mempool needs a name" },
+  { "rules/not-an-array",
+    "{\"ports\": {\"eth0:0\": {\"rules\": \"udp\"}}}",
+    1, 32, "ports.\"eth0:0\".rules", "expected an array of steering rules, found a string" },
+  { "rules/bad-port",
+    "{\"ports\": {\"eth0:0\": {\"rules\": [\"tcp dport 22\", \"udp dport 0\"]}}}",
+    1, 49, "ports.\"eth0:0\".rules[1]", "rule \"udp dport 0\": port 0 is out of range (1 to 65535)" },
+  { "rules/not-a-string",
+    "{\"ports\": {\"eth0:0\": {\"rules\": [4789]}}}",
+    1, 33, "ports.\"eth0:0\".rules[0]", "expected a string" },
   { "ref/missing-mempool",
     "{\n  \"mempools\": { \"umem0\": {} },\n  \"ports\": {\n    \"eth0:0\": {\n      \"mempool\": \"umem9\"\n    }\n  }\n}\n",
     5, 18, "ports.\"eth0:0\".mempool", "no mempool named \"umem9\"" },
@@ -542,6 +551,32 @@ test_to_json (void)
   g_assert_nonnull (strstr (json, "\"pkt_api\" : \"xskdev\""));
 }
 
+/* Steering rules come back in canonical form; no rules means none. */
+static void
+test_good_rules (void)
+{
+  const char *text =
+    "{ \"mempools\": { \"p\": {} },\n"
+    "  \"ports\": { \"eth0:0\": { \"mempool\": \"p\",\n"
+    "                // only VXLAN and DNS to the port\n"
+    "                \"rules\": [\"udp  dport 4789\", \"ip daddr 192.0.2.0/24 udp dport 53\"] },\n"
+    "             \"eth0:1\": { \"mempool\": \"p\" } } }\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetConfig) config =
+    cnet_config_new_from_data (text, -1, "t.jsonc", &error);
+  CnetPortSpec *spec;
+
+  g_assert_no_error (error);
+  spec = cnet_config_lookup_port (config, "eth0:0");
+  g_assert_nonnull (spec);
+  g_assert_cmpstrv (cnet_port_spec_get_rules (spec),
+                    ((const char *const[]){ "udp dport 4789",
+                                            "ip udp dport 53 daddr 192.0.2.0/24",
+                                            NULL }));
+  spec = cnet_config_lookup_port (config, "eth0:1");
+  g_assert_null (cnet_port_spec_get_rules (spec));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -563,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cnet/config/good/cndp-full", test_good_cndp_full);
   g_test_add_func ("/cnet/config/good/comments", test_good_comments);
   g_test_add_func ("/cnet/config/to-json", test_to_json);
+  g_test_add_func ("/cnet/config/good/rules", test_good_rules);
 
   return g_test_run ();
 }
