@@ -1588,20 +1588,18 @@ cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
     g_autoptr (GVariantDict) all = g_variant_dict_new (dict);
     g_autoptr (GVariant) counters = g_variant_dict_lookup_value (
       all, "Stats", G_VARIANT_TYPE ("a{st}"));
-    g_autoptr (GVariantDict) c = NULL;
 
     rules = g_variant_dict_lookup_value (all, "Rules", G_VARIANT_TYPE ("as"));
     stats->n_rules = rules ? (guint) g_variant_n_children (rules) : 0;
     if (counters == NULL)
       return TRUE;
-    c = g_variant_dict_new (counters);
-    g_variant_dict_lookup (c, "xdp_redirected", "t", &stats->xdp_redirected);
-    g_variant_dict_lookup (c, "xdp_passed", "t", &stats->xdp_passed);
-    g_variant_dict_lookup (c, "xdp_dropped", "t", &stats->xdp_dropped);
+    g_variant_lookup (counters, "xdp_redirected", "t", &stats->xdp_redirected);
+    g_variant_lookup (counters, "xdp_passed", "t", &stats->xdp_passed);
+    g_variant_lookup (counters, "xdp_dropped", "t", &stats->xdp_dropped);
     for (guint i = 0; i < MIN (stats->n_rules, CNET_MATCH_MAX_RULES); i++)
       {
         g_snprintf (key, sizeof key, "rule%u_hits", i);
-        g_variant_dict_lookup (c, key, "t", &stats->rule_hits[i]);
+        g_variant_lookup (counters, key, "t", &stats->rule_hits[i]);
       }
   }
   return TRUE;

@@ -868,3 +868,45 @@ cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue)
     g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s",
              prog->interface, queue, g_strerror (errno));
 }
+
+/* Detaches a libcnet XDP program that no process of ours holds: what a
+ * crashed cnetd left behind. Programs of other names are not touched.
+ * Returns TRUE when it removed one. */
+gboolean
+cnet_xdp_program_remove_stale (guint ifindex, const char *ifname)
+{
+  LIBBPF_OPTS (bpf_xdp_query_opts, query);
+  g_autofree char *name = NULL;
+  guint32 flags;
+  guint id;
+
+  g_mutex_lock (&registry_lock);
+  if (registry != NULL &&
+      g_hash_table_contains (registry, GUINT_TO_POINTER (ifindex)))
+    {
+      g_mutex_unlock (&registry_lock);
+      return FALSE; /* ours, alive */
+    }
+  g_mutex_unlock (&registry_lock);
+
+  if (bpf_xdp_query ((int) ifindex, 0, &query) < 0)
+    return FALSE;
+  if (query.drv_prog_id != 0)
+    id = query.drv_prog_id, flags = XDP_FLAGS_DRV_MODE;
+  else if (query.skb_prog_id != 0)
+    id = query.skb_prog_id, flags = XDP_FLAGS_SKB_MODE;
+  else
+    return FALSE;
+  name = cnet_xdp_prog_name_by_id (id);
+  if (!g_str_equal (name, CNET_XDP_PROG_NAME))
+    return FALSE;
+  if (bpf_xdp_detach ((int) ifindex, flags, NULL) < 0)
+    {
+      g_warning ("%s: cannot remove the stale XDP program %u: %s", ifname, id,
+                 g_strerror (errno));
+      return FALSE;
+    }
+  g_message ("%s: removed XDP program %u that a previous cnetd left behind",
+             ifname, id);
+  return TRUE;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cnetd's own configuration, read with libcnet's JSONC reader (comments,
+ * strict syntax, positions in errors).
+ */
+#include "cnetd-build-config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "cnet-config-private.h"
+#include "cnet-private.h"
+#include "cnetd-config.h"
+
+CnetdConfig *
+cnetd_config_new_default (void)
+{
+  CnetdConfig *config = g_new0 (CnetdConfig, 1);
+
+  /* Nothing is managed until the configuration says so. */
+  config->interfaces = g_new0 (char *, 1);
+  config->auth_mode = CNETD_AUTH_POLKIT;
+  config->max_leases_per_client = CNETD_DEFAULT_MAX_LEASES;
+  return config;
+}
+
+void
+cnetd_config_free (CnetdConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->path);
+  g_strfreev (config->interfaces);
+  g_free (config->group);
+  g_free (config);
+}
+
+typedef struct {
+  const char *name;
+  GHashTable *positions;
+  GError **error;
+} Reader;
+
+static gboolean
+fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static gboolean
+fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
+{
+  CnetConfigPos *pos = g_hash_table_lookup (r->positions, path);
+  g_autofree char *reason = NULL;
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  reason = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  msg = cnet_config_format_message (
+    r->name, pos ? (at_key ? pos->key_line : pos->value_line) : 1,
+    pos ? (at_key ? pos->key_col : pos->value_col) : 1, path, reason);
+  g_set_error_literal (r->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
+  return FALSE;
+}
+
+static gboolean
+read_config (Reader *r, JsonNode *root, CnetdConfig *config)
+{
+  JsonObject *obj;
+  g_autoptr (GList) members = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return fail (r, "", FALSE, "expected an object");
+  obj = json_node_get_object (root);
+  members = json_object_get_members (obj);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      g_autofree char *path = cnet_config_path_append_key ("", key);
+      JsonNode *v = json_object_get_member (obj, key);
+
+      if (g_str_equal (key, "interfaces"))
+        {
+          g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+          JsonArray *array;
+
+          if (!JSON_NODE_HOLDS_ARRAY (v))
+            return fail (r, path, FALSE,
+                         "expected an array of interface names or globs");
+          array = json_node_get_array (v);
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              JsonNode *e = json_array_get_element (array, i);
+              g_autofree char *epath = cnet_config_path_append_index (path, i);
+
+              if (!JSON_NODE_HOLDS_VALUE (e) ||
+                  json_node_get_value_type (e) != G_TYPE_STRING ||
+                  *json_node_get_string (e) == '\0' ||
+                  strlen (json_node_get_string (e)) > 15)
+                return fail (r, epath, FALSE,
+                             "expected an interface name or glob of 1 to 15 "
+                             "characters, such as \"eth0\" or \"veth*\"");
+              g_strv_builder_add (b, json_node_get_string (e));
+            }
+          g_strfreev (config->interfaces);
+          config->interfaces = g_strv_builder_end (b);
+        }
+      else if (g_str_equal (key, "authorization"))
+        {
+          const char *mode = JSON_NODE_HOLDS_VALUE (v) &&
+                                 json_node_get_value_type (v) == G_TYPE_STRING
+                               ? json_node_get_string (v)
+                               : NULL;
+
+          if (g_strcmp0 (mode, "polkit") == 0)
+            config->auth_mode = CNETD_AUTH_POLKIT;
+          else if (g_strcmp0 (mode, "group") == 0)
+            config->auth_mode = CNETD_AUTH_GROUP;
+          else
+            return fail (r, path, FALSE,
+                         "expected \"polkit\" or \"group\"");
+        }
+      else if (g_str_equal (key, "group"))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (v) ||
+              json_node_get_value_type (v) != G_TYPE_STRING ||
+              *json_node_get_string (v) == '\0')
+            return fail (r, path, FALSE, "expected a unix group name");
+          g_free (config->group);
+          config->group = g_strdup (json_node_get_string (v));
+        }
+      else if (g_str_equal (key, "max-leases-per-client"))
+        {
+          gint64 n;
+
+          if (!JSON_NODE_HOLDS_VALUE (v) ||
+              json_node_get_value_type (v) != G_TYPE_INT64 ||
+              (n = json_node_get_int (v)) < 1 || n > 1024)
+            return fail (r, path, FALSE, "expected a number from 1 to 1024");
+          config->max_leases_per_client = (guint) n;
+        }
+      else
+        return fail (r, path, TRUE,
+                     "unknown key \"%s\"; known here: interfaces, "
+                     "authorization, group, max-leases-per-client",
+                     key);
+    }
+  if (config->auth_mode == CNETD_AUTH_GROUP && config->group == NULL)
+    return fail (r, "authorization", FALSE,
+                 "\"group\" authorization needs a \"group\"");
+  return TRUE;
+}
+
+CnetdConfig *
+cnetd_config_load_data (const char *name, const char *data, GError **error)
+{
+  g_autoptr (CnetdConfig) config = cnetd_config_new_default ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GHashTable) positions = NULL;
+  g_autofree char *clean = NULL;
+  gsize clean_len;
+  Reader r = { name, NULL, error };
+
+  clean = cnet_config_strip_comments (name, data, strlen (data), &clean_len,
+                                      error);
+  if (clean == NULL)
+    return NULL;
+  positions = cnet_config_scan (name, clean, clean_len, error);
+  if (positions == NULL)
+    return NULL;
+  if (!json_parser_load_from_data (parser, clean, (gssize) clean_len, error))
+    return NULL;
+  r.positions = positions;
+  if (!read_config (&r, json_parser_get_root (parser), config))
+    return NULL;
+  return g_steal_pointer (&config);
+}
+
+CnetdConfig *
+cnetd_config_load (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr (GError) local = NULL;
+  CnetdConfig *config;
+
+  if (!g_file_get_contents (path, &data, NULL, &local))
+    {
+      g_set_error (error, CNET_ERROR,
+                   g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
+                     ? CNET_ERROR_NOT_FOUND
+                     : CNET_ERROR_FAILED,
+                   "%s: cannot read cnetd's configuration: %s", path,
+                   local->message);
+      return NULL;
+    }
+  config = cnetd_config_load_data (path, data, error);
+  if (config != NULL)
+    config->path = g_strdup (path);
+  return config;
+}
+
+gboolean
+cnetd_config_manages (const CnetdConfig *config, const char *ifname)
+{
+  for (guint i = 0; config->interfaces[i] != NULL; i++)
+    if (g_pattern_match_simple (config->interfaces[i], ifname))
+      return TRUE;
+  return FALSE;
+}

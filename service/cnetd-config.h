@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CNETD_AUTH_POLKIT,
+  CNETD_AUTH_GROUP,
+} CnetdAuthMode;
+
+/* cnetd's configuration (/etc/cnet/cnetd.jsonc); see docs/cnetd.md. */
+typedef struct {
+  char *path;               /* where it came from, or NULL for defaults */
+  GStrv interfaces;         /* globs of the interfaces cnetd may manage */
+  CnetdAuthMode auth_mode;
+  char *group;              /* with CNETD_AUTH_GROUP */
+  guint max_leases_per_client;
+} CnetdConfig;
+
+#define CNETD_DEFAULT_CONFIG "/etc/cnet/cnetd.jsonc"
+#define CNETD_DEFAULT_MAX_LEASES 8
+
+CnetdConfig *cnetd_config_new_default (void);
+CnetdConfig *cnetd_config_load (const char *path, GError **error);
+CnetdConfig *cnetd_config_load_data (const char *name, const char *data,
+                                     GError **error);
+void cnetd_config_free (CnetdConfig *config);
+gboolean cnetd_config_manages (const CnetdConfig *config, const char *ifname);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetdConfig, cnetd_config_free)
+
+G_END_DECLS
