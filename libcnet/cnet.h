@@ -7,6 +7,7 @@
 
 #define __CNET_H_INSIDE__
 
+#include "cnet-batch.h"
 #include "cnet-enums.h"
 #include "cnet-error.h"
 #include "cnet-match.h"
