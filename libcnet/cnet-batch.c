@@ -235,7 +235,7 @@ cnet_batch_unref (CnetBatch *batch)
 
   if (!g_atomic_int_dec_and_test (&batch->ref_count))
     return;
-  cnet_batch_clear (batch);
+  cnet_batch_release (batch->packets, batch->n_packets);
   g_clear_object (&batch->pool);
   g_free (batch);
 }
