@@ -353,12 +353,6 @@ cnet_batch_add (CnetBatch *batch, CnetPacket *packet, GError **error)
                    packet->addr >> packet->pool->frame_shift);
       return FALSE;
     }
-  if (batch->n_packets == batch->capacity)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                   "batch: full, it holds %u packets", batch->capacity);
-      return FALSE;
-    }
   for (guint i = 0; i < batch->n_packets; i++)
     if (batch->packets[i] == packet)
       {
@@ -366,6 +360,12 @@ cnet_batch_add (CnetBatch *batch, CnetPacket *packet, GError **error)
                      "batch: the packet is in the batch already, at %u", i);
         return FALSE;
       }
+  if (batch->n_packets == batch->capacity)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "batch: full, it holds %u packets", batch->capacity);
+      return FALSE;
+    }
   /* cnet_packet_ref() pins the mempool, so the batch need not cover it. */
   batch->packets[batch->n_packets++] = cnet_packet_ref (packet);
   return TRUE;
@@ -697,9 +697,13 @@ cnet_batch_tail_length (CnetPacket *pkt, guint offset)
  * Copies the data of every packet, from @offset to its end, into a #GBytes
  * each. Packets shorter than @offset give empty bytes.
  *
- * Returns: (transfer full) (element-type GBytes): the copies, in the
- *   batch's order, or %NULL with %CNET_ERROR_INVALID_STATE when a packet
- *   was sent
+ * Returns: (transfer container) (element-type GBytes): the copies, in
+ *   the batch's order, or %NULL with %CNET_ERROR_INVALID_STATE when a
+ *   packet was sent. The array owns its #GBytes (it has g_bytes_unref()
+ *   as its free function): g_ptr_array_unref() frees them all. (The
+ *   annotation says "container" because PyGObject 3.42 frees the
+ *   elements of a "full" array a second time when it has a free
+ *   function.)
  *
  * Since: 1.0
  */
