@@ -44,11 +44,22 @@ G_BEGIN_DECLS
  * @n_rules: the number of steering rules the port has
  * @rule_hits: XDP program counter: frames each steering rule sent to the
  *   socket, in the order of cnet_port_get_rules(); the first @n_rules count
+ * @source_dispatches: times a #GSource of the port (cnet_port_create_source(),
+ *   cnet_port_add_watch()) called its callback
+ * @source_wakeups: times such a source was called back after it had let its
+ *   main loop sleep: packets came while the loop waited in `poll()`
+ * @source_sleeps: times such a source, finding nothing to do, let its main
+ *   loop sleep in `poll()` until the socket is ready
+ * @source_spins: main-loop iterations an adaptive source (see
+ *   cnet_port_source_set_adaptive()) spent busy-polling the rings, without
+ *   sleeping, while waiting for more packets after a burst
  *
  * A snapshot of a port's counters, from cnet_port_get_stats(). The kernel's
  * counters are the socket's `XDP_STATISTICS`; the XDP program's count from
  * when the program was attached, for every socket that has served the
- * queue.
+ * queue. The `source_` counters add up over every #GSource of the port; an
+ * adaptive source under load shows many dispatches and spins and few
+ * sleeps, an idle one as many sleeps as wakeups.
  *
  * Since: 1.0
  */
@@ -79,6 +90,11 @@ struct _CnetPortStats {
 
   guint n_rules;
   guint64 rule_hits[16];
+
+  guint64 source_dispatches;
+  guint64 source_wakeups;
+  guint64 source_sleeps;
+  guint64 source_spins;
 };
 
 #define CNET_TYPE_PORT_STATS (cnet_port_stats_get_type ())

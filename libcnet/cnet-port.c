@@ -10,9 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-batch-private.h"
 #include "cnet-enums.h"
 #include "cnet-match.h"
 #include "cnet-mempool.h"
+#include "cnet-port-private.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
@@ -44,8 +46,12 @@
  * may be done from several threads at once; a mutex, taken once per burst,
  * orders them.
  *
- * To wait for packets, poll cnet_port_get_fd() for `POLLIN` or call
- * cnet_port_wait().
+ * Bindings receive and send through a #CnetBatch, with cnet_port_receive()
+ * and cnet_port_send(), which report misuse as a #GError instead.
+ *
+ * To wait for packets, poll cnet_port_get_fd() for `POLLIN`, call
+ * cnet_port_wait(), or let a main loop do it: cnet_port_add_watch() and
+ * cnet_port_create_source() call back when packets are there.
  *
  * Since: 1.0
  */
@@ -122,6 +128,9 @@ struct _CnetPort {
   guint64 tx_kick_errors;
   guint64 tx_ring_full;
   CnetFrameCache tx_cache;
+
+  /* GSource counters (cnet-port-source.c), atomic. */
+  alignas (CNET_CACHE_LINE) guint64 source_events[CNET_PORT_SOURCE_N_EVENTS];
 };
 
 enum {
@@ -1636,6 +1645,14 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   stats->fill_ring_empty = port->fill_ring_empty;
   stats->alloc_failures = port->alloc_failures;
   stats->rx_wakeups = port->rx_wakeups;
+  stats->source_dispatches = __atomic_load_n (
+    &port->source_events[CNET_PORT_SOURCE_DISPATCH], __ATOMIC_RELAXED);
+  stats->source_wakeups = __atomic_load_n (
+    &port->source_events[CNET_PORT_SOURCE_WAKEUP], __ATOMIC_RELAXED);
+  stats->source_sleeps = __atomic_load_n (
+    &port->source_events[CNET_PORT_SOURCE_SLEEP], __ATOMIC_RELAXED);
+  stats->source_spins = __atomic_load_n (
+    &port->source_events[CNET_PORT_SOURCE_SPIN], __ATOMIC_RELAXED);
 
   g_mutex_lock (&port->tx_lock);
   stats->tx_packets = port->tx_packets;
@@ -1891,4 +1908,103 @@ cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
   g_strfreev (port->rules);
   port->rules = g_strdupv ((GStrv) rules);
   g_mutex_unlock (&port->rules_lock);
+}
+
+/* --- batches, for bindings -------------------------------------------- */
+
+/**
+ * cnet_port_receive:
+ * @port: a #CnetPort
+ * @batch: the batch to fill
+ * @error: return location for a #GError
+ *
+ * Receives up to the batch's capacity of packets into @batch, without
+ * waiting: the binding's cnet_port_rx_burst(). Packets still in @batch are
+ * let go of first (see cnet_batch_clear()), so one batch serves every
+ * burst; send or copy what you need before receiving again.
+ *
+ * Only one thread at a time may receive on a port.
+ *
+ * Returns: the number of packets received, 0 when none were waiting; 0
+ *   with %CNET_ERROR_BUSY when another thread is receiving on @port
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_receive (CnetPort *port, CnetBatch *batch, GError **error)
+{
+  guint n;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+  g_return_val_if_fail (batch != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  cnet_batch_reset (batch, port->pool);
+  /* cnet_port_rx_burst() refuses a second receiving thread with a
+   * critical warning; a binding gets an error instead (a race between the
+   * two checks still ends in the critical warning, never in corruption). */
+  if (G_UNLIKELY (g_atomic_int_get (&port->rx_busy) != 0))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                   "%s queue %u: another thread is receiving on the port; "
+                   "receiving is single-consumer",
+                   port->interface, port->queue);
+      return 0;
+    }
+  n = cnet_port_rx_burst (port, batch->packets, batch->capacity);
+  batch->n_packets = n;
+  return n;
+}
+
+/**
+ * cnet_port_send:
+ * @port: a #CnetPort
+ * @batch: the batch to send
+ * @error: return location for a #GError
+ *
+ * Sends the packets of @batch: the binding's cnet_port_tx_burst(). The
+ * port takes the packets it placed on the TX ring out of the batch; those
+ * that did not fit (the ring was full) stay in it, first, to be sent again
+ * or let go of with cnet_batch_clear().
+ *
+ * Every packet is checked first, and on error nothing is sent: a packet of
+ * another mempool than the port's is refused with
+ * %CNET_ERROR_WRONG_MEMPOOL (where cnet_port_tx_burst() gives a critical
+ * warning), one that was sent already with %CNET_ERROR_INVALID_STATE.
+ *
+ * Safe to call from several threads at once, with a batch each.
+ *
+ * Returns: the number of packets placed on the TX ring, or 0 with @error
+ *   set
+ *
+ * Since: 1.0
+ */
+guint
+cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error)
+{
+  guint sent;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), 0);
+  g_return_val_if_fail (batch != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (!cnet_batch_check_sendable (batch, port->pool, port->interface,
+                                  port->queue, error))
+    return 0;
+  sent = cnet_port_tx_burst (port, batch->packets, batch->n_packets);
+  cnet_batch_consume (batch, sent);
+  return sent;
+}
+
+gboolean
+cnet_port_rx_ready (CnetPort *port)
+{
+  return port->fd >= 0 &&
+         cnet_ring_load_acquire (port->rx.producer) != port->rx.cached_cons;
+}
+
+void
+cnet_port_count_source_event (CnetPort *port, CnetPortSourceEvent event)
+{
+  __atomic_fetch_add (&port->source_events[event], 1, __ATOMIC_RELAXED);
 }

@@ -7,6 +7,7 @@
 
 #include <glib-object.h>
 
+#include "cnet-batch.h"
 #include "cnet-port-stats.h"
 #include "cnet-types.h"
 
@@ -24,6 +25,24 @@ G_BEGIN_DECLS
 
 #define CNET_TYPE_PORT (cnet_port_get_type ())
 G_DECLARE_FINAL_TYPE (CnetPort, cnet_port, CNET, PORT, GObject)
+
+/**
+ * CnetPortSourceFunc:
+ * @port: the port whose socket is ready
+ * @condition: what is ready: %G_IO_IN when the RX ring has packets,
+ *   %G_IO_OUT when the TX ring has room, %G_IO_ERR or %G_IO_HUP when the
+ *   socket failed (the interface went away)
+ * @user_data: the data given with the callback
+ *
+ * The callback of a port's #GSource, cnet_port_create_source() and
+ * cnet_port_add_watch().
+ *
+ * Returns: %G_SOURCE_CONTINUE to keep watching, %G_SOURCE_REMOVE to stop
+ *
+ * Since: 1.0
+ */
+typedef gboolean (*CnetPortSourceFunc) (CnetPort *port, GIOCondition condition,
+                                        gpointer user_data);
 
 G_GNUC_WARN_UNUSED_RESULT
 CnetPort *cnet_port_new (const char *interface, guint queue,
@@ -44,6 +63,18 @@ guint cnet_port_tx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);
 guint cnet_port_tx_flush (CnetPort *port);
 gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
+
+guint cnet_port_receive (CnetPort *port, CnetBatch *batch, GError **error);
+guint cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error);
+
+G_GNUC_WARN_UNUSED_RESULT
+GSource *cnet_port_create_source (CnetPort *port, GIOCondition condition,
+                                  GCancellable *cancellable);
+void cnet_port_source_set_adaptive (GSource *source, guint spin_usecs);
+guint cnet_port_add_watch (CnetPort *port, int priority,
+                           GIOCondition condition, guint spin_usecs,
+                           CnetPortSourceFunc func, gpointer user_data,
+                           GDestroyNotify notify);
 
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_set_rules (CnetPort *port, const char *const *rules,

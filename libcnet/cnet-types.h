@@ -9,6 +9,7 @@
 
 G_BEGIN_DECLS
 
+typedef struct _CnetBatch CnetBatch;
 typedef struct _CnetMempool CnetMempool;
 typedef struct _CnetPacket CnetPacket;
 typedef struct _CnetPort CnetPort;

@@ -7,6 +7,7 @@
 
 #define __CNET_H_INSIDE__
 
+#include "cnet-batch.h"
 #include "cnet-client.h"
 #include "cnet-config.h"
 #include "cnet-context.h"

@@ -1,0 +1,1002 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "cnet-batch-private.h"
+#include "cnet-batch.h"
+#include "cnet-mempool.h"
+#include "cnet-packet.h"
+
+/**
+ * CnetBatch:
+ *
+ * A reusable, refcounted array of packets, for bindings.
+ *
+ * One wrapper object per packet costs more than a Python program can pay
+ * at millions of packets per second. A batch lets it pay the call overhead
+ * once per burst instead: cnet_port_receive() fills a batch,
+ * cnet_port_send() drains it, and the vectorised operations in between —
+ * cnet_batch_swap_macs(), cnet_batch_keep(), cnet_batch_drop(),
+ * cnet_batch_write(), cnet_batch_set_data(), cnet_batch_copy_payloads() —
+ * touch every packet in C. An echo in Python is three calls per burst:
+ *
+ * ```python
+ * batch = Cnet.Batch.new(64)
+ * while True:
+ *     if port.receive(batch) == 0:
+ *         port.wait(100)
+ *         continue
+ *     batch.swap_macs()
+ *     port.send(batch)
+ * ```
+ *
+ * The batch is allocated once, with room for its capacity; filling and
+ * draining it allocate nothing.
+ *
+ * The batch holds one reference on each of its packets. A packet taken out
+ * with cnet_batch_get_packet() gets a reference of its own, so it outlives
+ * the batch, the port and the mempool if need be; once the batch sent it,
+ * writing to it fails with %CNET_ERROR_INVALID_STATE. Every operation is
+ * bounds-checked and reports misuse as a #GError; none can touch memory
+ * outside a packet's frame.
+ *
+ * A batch is not thread-safe: use it from one thread at a time.
+ *
+ * Since: 1.0
+ */
+
+G_DEFINE_BOXED_TYPE (CnetBatch, cnet_batch, cnet_batch_ref, cnet_batch_unref)
+
+#define CNET_ETH_HLEN 14
+#define CNET_ETHERTYPE_IPV4 0x0800
+#define CNET_ETHERTYPE_IPV6 0x86dd
+#define CNET_ETHERTYPE_VLAN 0x8100
+#define CNET_ETHERTYPE_QINQ 0x88a8
+#define CNET_IPPROTO_TCP 6
+#define CNET_IPPROTO_UDP 17
+
+static gboolean
+cnet_batch_is_valid (CnetBatch *batch)
+{
+  return batch != NULL && batch->ref_count > 0;
+}
+
+/* Drops the batch's reference on @n packets. A packet the batch holds may
+ * have been sent from another batch meanwhile (a binding added it to
+ * both): cnet_packet_unref() knows what to do with those, the bulk free
+ * handles the rest. Reorders @packets. */
+static void
+cnet_batch_release (CnetPacket **packets, guint n)
+{
+  guint w = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (G_UNLIKELY (packets[i]->state == CNET_PACKET_STATE_IN_FLIGHT))
+        cnet_packet_unref (packets[i]);
+      else
+        packets[w++] = packets[i];
+    }
+  cnet_packet_free_bulk (packets, w);
+}
+
+/* Makes @pool the mempool the batch covers when the batch is empty.
+ * Returns whether packets of @pool in the batch are covered; if not, each
+ * needs a pin of its own. */
+static gboolean
+cnet_batch_cover (CnetBatch *batch, CnetMempool *pool)
+{
+  if (batch->pool == pool)
+    return TRUE;
+  if (batch->n_packets > 0)
+    return FALSE;
+  g_set_object (&batch->pool, pool);
+  return TRUE;
+}
+
+void
+cnet_batch_reset (CnetBatch *batch, CnetMempool *pool)
+{
+  cnet_batch_clear (batch);
+  cnet_batch_cover (batch, pool);
+}
+
+void
+cnet_batch_consume (CnetBatch *batch, guint n)
+{
+  g_assert (n <= batch->n_packets);
+  batch->n_packets -= n;
+  if (n > 0 && batch->n_packets > 0)
+    memmove (batch->packets, batch->packets + n,
+             batch->n_packets * sizeof (CnetPacket *));
+}
+
+static gboolean
+cnet_batch_check_index (CnetBatch *batch, guint index, GError **error)
+{
+  if (G_LIKELY (index < batch->n_packets))
+    return TRUE;
+  g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+               "batch: no packet %u, the batch holds %u", index,
+               batch->n_packets);
+  return FALSE;
+}
+
+static gboolean
+cnet_batch_check_owned (CnetBatch *batch, guint index, GError **error)
+{
+  CnetPacket *pkt = batch->packets[index];
+
+  if (G_LIKELY (pkt->state == CNET_PACKET_STATE_OWNED))
+    return TRUE;
+  g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+               "batch: packet %u (frame %" G_GUINT64_FORMAT ") was sent: it "
+               "may no longer be used",
+               index, pkt->addr >> pkt->pool->frame_shift);
+  return FALSE;
+}
+
+static gboolean
+cnet_batch_check_all_owned (CnetBatch *batch, GError **error)
+{
+  for (guint i = 0; i < batch->n_packets; i++)
+    if (!cnet_batch_check_owned (batch, i, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+cnet_batch_check_sendable (CnetBatch *batch, CnetMempool *pool,
+                           const char *interface, guint queue, GError **error)
+{
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+
+      if (G_UNLIKELY (pkt->pool != pool))
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_WRONG_MEMPOOL,
+                       "%s queue %u: packet %u of the batch belongs to "
+                       "another mempool than the port's; nothing was sent",
+                       interface, queue, i);
+          return FALSE;
+        }
+      if (G_UNLIKELY (pkt->state != CNET_PACKET_STATE_OWNED))
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                       "%s queue %u: packet %u of the batch was sent "
+                       "already; nothing was sent",
+                       interface, queue, i);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * cnet_batch_new:
+ * @capacity: the most packets the batch holds, 1 to
+ *   %CNET_BATCH_MAX_CAPACITY
+ *
+ * Creates an empty batch. The batch is meant to be reused for every burst:
+ * cnet_port_receive() empties it before filling it.
+ *
+ * Returns: (transfer full): a new batch
+ *
+ * Since: 1.0
+ */
+CnetBatch *
+cnet_batch_new (guint capacity)
+{
+  CnetBatch *batch;
+
+  g_return_val_if_fail (capacity > 0 && capacity <= CNET_BATCH_MAX_CAPACITY,
+                        NULL);
+
+  batch = g_malloc0 (sizeof (CnetBatch) + capacity * sizeof (CnetPacket *));
+  batch->ref_count = 1;
+  batch->capacity = capacity;
+  return batch;
+}
+
+/**
+ * cnet_batch_ref:
+ * @batch: a #CnetBatch
+ *
+ * Takes a reference on @batch.
+ *
+ * Returns: (transfer full): @batch
+ *
+ * Since: 1.0
+ */
+CnetBatch *
+cnet_batch_ref (CnetBatch *batch)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+
+  g_atomic_int_inc (&batch->ref_count);
+  return batch;
+}
+
+/**
+ * cnet_batch_unref:
+ * @batch: (transfer full): a #CnetBatch
+ *
+ * Drops a reference on @batch. Dropping the last one drops the batch's
+ * reference on each of its packets, as cnet_batch_clear() does.
+ *
+ * Since: 1.0
+ */
+void
+cnet_batch_unref (CnetBatch *batch)
+{
+  g_return_if_fail (cnet_batch_is_valid (batch));
+
+  if (!g_atomic_int_dec_and_test (&batch->ref_count))
+    return;
+  cnet_batch_release (batch->packets, batch->n_packets);
+  g_clear_object (&batch->pool);
+  g_free (batch);
+}
+
+/**
+ * cnet_batch_get_capacity:
+ * @batch: a #CnetBatch
+ *
+ * Returns: the most packets @batch holds
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_get_capacity (CnetBatch *batch)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+  return batch->capacity;
+}
+
+/**
+ * cnet_batch_get_n_packets:
+ * @batch: a #CnetBatch
+ *
+ * Returns: the number of packets in @batch
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_get_n_packets (CnetBatch *batch)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+  return batch->n_packets;
+}
+
+/**
+ * cnet_batch_get_packets: (skip)
+ * @batch: a #CnetBatch
+ * @n_packets: (out): the number of packets
+ *
+ * Gets the batch's own array of packets, for C code that works on them in
+ * place between cnet_port_receive() and cnet_port_send(). The batch keeps
+ * its references: do not free, send or store the packets, and do not keep
+ * the array past the next change to the batch.
+ *
+ * Returns: (transfer none) (array length=n_packets): the packets
+ *
+ * Since: 1.0
+ */
+CnetPacket **
+cnet_batch_get_packets (CnetBatch *batch, guint *n_packets)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+  g_return_val_if_fail (n_packets != NULL, NULL);
+
+  *n_packets = batch->n_packets;
+  return batch->packets;
+}
+
+/**
+ * cnet_batch_get_packet:
+ * @batch: a #CnetBatch
+ * @index: the packet's position, from 0
+ * @error: return location for a #GError
+ *
+ * Gets one packet of the batch, with a reference of its own: the packet
+ * stays valid when the batch is cleared, refilled or freed, and keeps its
+ * mempool alive. It stays in the batch too, so sending the batch sends it;
+ * after that, writing to the packet fails with %CNET_ERROR_INVALID_STATE.
+ *
+ * Returns: (transfer full): the packet, or %NULL with
+ *   %CNET_ERROR_OUT_OF_RANGE when @index is not below the number of
+ *   packets
+ *
+ * Since: 1.0
+ */
+CnetPacket *
+cnet_batch_get_packet (CnetBatch *batch, guint index, GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!cnet_batch_check_index (batch, index, error))
+    return NULL;
+  return cnet_packet_ref (batch->packets[index]);
+}
+
+/**
+ * cnet_batch_add:
+ * @batch: a #CnetBatch
+ * @packet: the packet to append
+ * @error: return location for a #GError
+ *
+ * Appends @packet to @batch, which takes a reference of its own on it (the
+ * caller keeps its reference). A packet may be in a batch once.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   the batch is full, %CNET_ERROR_INVALID_STATE when the packet was sent
+ *   or is in the batch already
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_add (CnetBatch *batch, CnetPacket *packet, GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (packet != NULL && packet->magic == CNET_PACKET_MAGIC,
+                        FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (packet->state != CNET_PACKET_STATE_OWNED)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                   "batch: packet in frame %" G_GUINT64_FORMAT " was sent "
+                   "and may no longer be used",
+                   packet->addr >> packet->pool->frame_shift);
+      return FALSE;
+    }
+  for (guint i = 0; i < batch->n_packets; i++)
+    if (batch->packets[i] == packet)
+      {
+        g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                     "batch: the packet is in the batch already, at %u", i);
+        return FALSE;
+      }
+  if (batch->n_packets == batch->capacity)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "batch: full, it holds %u packets", batch->capacity);
+      return FALSE;
+    }
+  /* cnet_packet_ref() pins the mempool, so the batch need not cover it. */
+  batch->packets[batch->n_packets++] = cnet_packet_ref (packet);
+  return TRUE;
+}
+
+/**
+ * cnet_batch_remove:
+ * @batch: a #CnetBatch
+ * @index: the packet's position, from 0
+ * @error: return location for a #GError
+ *
+ * Removes one packet from @batch and drops the batch's reference on it;
+ * the packets after it move up by one.
+ *
+ * Returns: %TRUE, or %FALSE with %CNET_ERROR_OUT_OF_RANGE
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_remove (CnetBatch *batch, guint index, GError **error)
+{
+  CnetPacket *pkt;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cnet_batch_check_index (batch, index, error))
+    return FALSE;
+  pkt = batch->packets[index];
+  memmove (batch->packets + index, batch->packets + index + 1,
+           (batch->n_packets - index - 1) * sizeof (CnetPacket *));
+  batch->n_packets--;
+  cnet_batch_release (&pkt, 1);
+  return TRUE;
+}
+
+/**
+ * cnet_batch_clear:
+ * @batch: a #CnetBatch
+ *
+ * Empties @batch, dropping its reference on each packet: packets nobody
+ * else holds go back to their mempools.
+ *
+ * Since: 1.0
+ */
+void
+cnet_batch_clear (CnetBatch *batch)
+{
+  guint n;
+
+  g_return_if_fail (cnet_batch_is_valid (batch));
+
+  n = batch->n_packets;
+  batch->n_packets = 0;
+  cnet_batch_release (batch->packets, n);
+}
+
+/**
+ * cnet_batch_alloc:
+ * @batch: a #CnetBatch
+ * @mempool: the mempool to allocate from
+ * @n_packets: how many packets to append
+ * @error: return location for a #GError
+ *
+ * Appends up to @n_packets empty packets of @mempool, for sending: each has
+ * the mempool's headroom in front of its data and a length of 0. Give them
+ * data with cnet_batch_set_data() or cnet_batch_set_data_at(). Fewer are
+ * appended when the batch or the mempool has less room.
+ *
+ * Returns: the number of packets appended; 0 with @error set when
+ *   @n_packets is not 0 and none could be: %CNET_ERROR_OUT_OF_RANGE when
+ *   the batch is full, %CNET_ERROR_EXHAUSTED when the mempool is
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_alloc (CnetBatch *batch, CnetMempool *mempool, guint n_packets,
+                  GError **error)
+{
+  CnetPacket **dest;
+  gboolean covered;
+  guint want, got;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+  g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  if (n_packets == 0)
+    return 0;
+  want = MIN (n_packets, batch->capacity - batch->n_packets);
+  if (want == 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "batch: full, it holds %u packets", batch->capacity);
+      return 0;
+    }
+  covered = cnet_batch_cover (batch, mempool);
+  dest = batch->packets + batch->n_packets;
+  got = cnet_mempool_alloc_bulk (mempool, dest, want);
+  if (got == 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_EXHAUSTED,
+                   "mempool: all %u frames are in use",
+                   cnet_mempool_get_n_frames (mempool));
+      return 0;
+    }
+  if (!covered)
+    for (guint i = 0; i < got; i++)
+      cnet_packet_pin_pool (dest[i]);
+  batch->n_packets += got;
+  return got;
+}
+
+/**
+ * cnet_batch_swap_macs:
+ * @batch: a #CnetBatch
+ *
+ * Swaps the destination and source MAC addresses of every frame, as
+ * cnet_packet_swap_macs() does: what an echo or a reflector does before
+ * sending a batch back. Frames shorter than 12 bytes and packets that were
+ * sent are left alone.
+ *
+ * Returns: the number of frames changed
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_swap_macs (CnetBatch *batch)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+      guint8 tmp[6];
+      guint8 *d;
+
+      if (G_UNLIKELY (pkt->state != CNET_PACKET_STATE_OWNED || pkt->len < 12))
+        continue;
+      d = cnet_packet_data_ptr (pkt);
+      memcpy (tmp, d, 6);
+      memcpy (d, d + 6, 6);
+      memcpy (d + 6, tmp, 6);
+      n++;
+    }
+  return n;
+}
+
+static inline guint
+cnet_be16 (const guint8 *p)
+{
+  return (guint) p[0] << 8 | p[1];
+}
+
+/* Reads the field @match names from a frame. FALSE when the frame does
+ * not have it. */
+static gboolean
+cnet_batch_read_field (const guint8 *d, guint len, CnetBatchMatch match,
+                       guint *value)
+{
+  guint l3 = CNET_ETH_HLEN;
+  guint ethertype, l4, proto;
+  gboolean has_l4;
+
+  if (len < CNET_ETH_HLEN)
+    return FALSE;
+  ethertype = cnet_be16 (d + 12);
+  if (ethertype == CNET_ETHERTYPE_VLAN || ethertype == CNET_ETHERTYPE_QINQ)
+    {
+      if (len < CNET_ETH_HLEN + 4)
+        return FALSE;
+      ethertype = cnet_be16 (d + 16);
+      l3 += 4;
+    }
+  if (match == CNET_BATCH_MATCH_ETHERTYPE)
+    {
+      *value = ethertype;
+      return TRUE;
+    }
+
+  if (ethertype == CNET_ETHERTYPE_IPV4)
+    {
+      guint ihl;
+
+      if (len < l3 + 20 || (d[l3] >> 4) != 4)
+        return FALSE;
+      ihl = (d[l3] & 0x0fu) * 4;
+      if (ihl < 20)
+        return FALSE;
+      proto = d[l3 + 9];
+      l4 = l3 + ihl;
+      /* Only the first fragment carries the ports. */
+      has_l4 = (cnet_be16 (d + l3 + 6) & 0x1fffu) == 0;
+    }
+  else if (ethertype == CNET_ETHERTYPE_IPV6)
+    {
+      if (len < l3 + 40 || (d[l3] >> 4) != 6)
+        return FALSE;
+      proto = d[l3 + 6];
+      l4 = l3 + 40;
+      has_l4 = TRUE;
+    }
+  else
+    return FALSE;
+
+  switch (match)
+    {
+    case CNET_BATCH_MATCH_IP_PROTOCOL:
+      *value = proto;
+      return TRUE;
+    case CNET_BATCH_MATCH_UDP_DST_PORT:
+    case CNET_BATCH_MATCH_TCP_DST_PORT:
+      if (proto != (match == CNET_BATCH_MATCH_UDP_DST_PORT ? CNET_IPPROTO_UDP
+                                                           : CNET_IPPROTO_TCP) ||
+          !has_l4 || len < l4 + 4)
+        return FALSE;
+      *value = cnet_be16 (d + l4 + 2);
+      return TRUE;
+    case CNET_BATCH_MATCH_ETHERTYPE:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+cnet_batch_matches (CnetPacket *pkt, CnetBatchMatch match, guint value)
+{
+  guint field;
+
+  return pkt->state == CNET_PACKET_STATE_OWNED &&
+         cnet_batch_read_field (cnet_packet_data_ptr (pkt), pkt->len, match,
+                                &field) &&
+         field == value;
+}
+
+/* Keeps the packets whose match equals @keep_matching, in order, and drops
+ * the batch's reference on the others. */
+static guint
+cnet_batch_filter (CnetBatch *batch, CnetBatchMatch match, guint value,
+                   gboolean keep_matching)
+{
+  CnetPacket *removed[64];
+  guint n_removed = 0, total = 0, w = 0;
+
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+
+      if (cnet_batch_matches (pkt, match, value) == keep_matching)
+        {
+          batch->packets[w++] = pkt;
+          continue;
+        }
+      if (n_removed == G_N_ELEMENTS (removed))
+        {
+          cnet_batch_release (removed, n_removed);
+          n_removed = 0;
+        }
+      removed[n_removed++] = pkt;
+      total++;
+    }
+  batch->n_packets = w;
+  cnet_batch_release (removed, n_removed);
+  return total;
+}
+
+/**
+ * cnet_batch_keep:
+ * @batch: a #CnetBatch
+ * @match: the field to compare
+ * @value: the value to keep, in host byte order
+ *
+ * Keeps the packets whose @match field equals @value and drops the others
+ * (the batch lets go of them: packets nobody else holds go back to their
+ * mempool). The kept packets stay in order. A UDP service keeps its own
+ * traffic with `cnet_batch_keep (batch, CNET_BATCH_MATCH_UDP_DST_PORT,
+ * 4789)`.
+ *
+ * Returns: the number of packets dropped
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_keep (CnetBatch *batch, CnetBatchMatch match, guint value)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+  g_return_val_if_fail (match <= CNET_BATCH_MATCH_TCP_DST_PORT, 0);
+
+  return cnet_batch_filter (batch, match, value, TRUE);
+}
+
+/**
+ * cnet_batch_drop:
+ * @batch: a #CnetBatch
+ * @match: the field to compare
+ * @value: the value to drop, in host byte order
+ *
+ * Drops the packets whose @match field equals @value and keeps the others,
+ * in order: the opposite of cnet_batch_keep().
+ *
+ * Returns: the number of packets dropped
+ *
+ * Since: 1.0
+ */
+guint
+cnet_batch_drop (CnetBatch *batch, CnetBatchMatch match, guint value)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), 0);
+  g_return_val_if_fail (match <= CNET_BATCH_MATCH_TCP_DST_PORT, 0);
+
+  return cnet_batch_filter (batch, match, value, FALSE);
+}
+
+static inline guint
+cnet_batch_tail_length (CnetPacket *pkt, guint offset)
+{
+  return pkt->len > offset ? pkt->len - offset : 0;
+}
+
+/**
+ * cnet_batch_copy_payloads:
+ * @batch: a #CnetBatch
+ * @offset: where each copy starts, from the start of the packet's data: 0
+ *   for whole frames, 42 for the payload of UDP over IPv4 without options
+ * @error: return location for a #GError
+ *
+ * Copies the data of every packet, from @offset to its end, into a #GBytes
+ * each. Packets shorter than @offset give empty bytes.
+ *
+ * Returns: (transfer container) (element-type GBytes): the copies, in
+ *   the batch's order, or %NULL with %CNET_ERROR_INVALID_STATE when a
+ *   packet was sent. The array owns its #GBytes (it has g_bytes_unref()
+ *   as its free function): g_ptr_array_unref() frees them all. (The
+ *   annotation says "container" because PyGObject 3.42 frees the
+ *   elements of a "full" array a second time when it has a free
+ *   function.)
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+cnet_batch_copy_payloads (CnetBatch *batch, guint offset, GError **error)
+{
+  GPtrArray *copies;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!cnet_batch_check_all_owned (batch, error))
+    return NULL;
+  copies = g_ptr_array_new_full (batch->n_packets,
+                                 (GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+      guint len = cnet_batch_tail_length (pkt, offset);
+
+      g_ptr_array_add (copies,
+                       g_bytes_new (cnet_packet_data_ptr (pkt) + (len ? offset : 0),
+                                    len));
+    }
+  return copies;
+}
+
+/**
+ * cnet_batch_copy_joined:
+ * @batch: a #CnetBatch
+ * @offset: where each copy starts, as for cnet_batch_copy_payloads()
+ * @lengths: (out) (array length=n_lengths) (transfer full): the length of
+ *   each packet's part
+ * @n_lengths: (out): the number of packets
+ * @error: return location for a #GError
+ *
+ * Copies the data of every packet, from @offset to its end, one after the
+ * other into a single #GBytes, and gives the length of each part: the
+ * cheapest way to hand a burst to a binding (one buffer instead of one
+ * object per packet).
+ *
+ * Returns: (transfer full): the joined copies, or %NULL with
+ *   %CNET_ERROR_INVALID_STATE when a packet was sent
+ *
+ * Since: 1.0
+ */
+GBytes *
+cnet_batch_copy_joined (CnetBatch *batch, guint offset, guint **lengths,
+                        guint *n_lengths, GError **error)
+{
+  g_autofree guint *lens = NULL;
+  guint8 *buf, *p;
+  gsize total = 0;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+  g_return_val_if_fail (lengths != NULL && n_lengths != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  *lengths = NULL;
+  *n_lengths = 0;
+  if (!cnet_batch_check_all_owned (batch, error))
+    return NULL;
+  lens = g_new (guint, batch->n_packets + 1);
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      lens[i] = cnet_batch_tail_length (batch->packets[i], offset);
+      total += lens[i];
+    }
+  p = buf = g_malloc (total + 1);
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      if (lens[i] > 0)
+        memcpy (p, cnet_packet_data_ptr (batch->packets[i]) + offset, lens[i]);
+      p += lens[i];
+    }
+  *n_lengths = batch->n_packets;
+  *lengths = g_steal_pointer (&lens);
+  return g_bytes_new_take (buf, total);
+}
+
+/* Room for data in @pkt from the start of its data to the end of the
+ * frame. */
+static inline guint
+cnet_batch_data_room (CnetPacket *pkt)
+{
+  return pkt->buf_len - pkt->data_off;
+}
+
+static gboolean
+cnet_batch_check_fits (CnetBatch *batch, guint index, gsize length,
+                       GError **error)
+{
+  CnetPacket *pkt = batch->packets[index];
+
+  if (G_LIKELY (length <= cnet_batch_data_room (pkt)))
+    return TRUE;
+  g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+               "batch: packet %u (frame %" G_GUINT64_FORMAT ") cannot hold "
+               "%" G_GSIZE_FORMAT " bytes, only %u",
+               index, pkt->addr >> pkt->pool->frame_shift, length,
+               cnet_batch_data_room (pkt));
+  return FALSE;
+}
+
+/**
+ * cnet_batch_set_data:
+ * @batch: a #CnetBatch
+ * @data: (array length=length): the bytes
+ * @length: the number of bytes
+ * @error: return location for a #GError
+ *
+ * Makes @data the data of every packet: each gets a copy and a length of
+ * @length. A sender fills a batch of cnet_batch_alloc()ed packets from a
+ * template this way and patches them with cnet_batch_write().
+ *
+ * Every packet is checked first: on error no packet was changed.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   a packet's frame is too small, %CNET_ERROR_INVALID_STATE when a packet
+ *   was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_set_data (CnetBatch *batch, const guint8 *data, gsize length,
+                     GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < batch->n_packets; i++)
+    if (!cnet_batch_check_owned (batch, i, error) ||
+        !cnet_batch_check_fits (batch, i, length, error))
+      return FALSE;
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+
+      if (length > 0)
+        memcpy (cnet_packet_data_ptr (pkt), data, length);
+      pkt->len = (guint16) length;
+    }
+  return TRUE;
+}
+
+/**
+ * cnet_batch_set_data_at:
+ * @batch: a #CnetBatch
+ * @index: the packet's position, from 0
+ * @data: (array length=length): the bytes
+ * @length: the number of bytes
+ * @error: return location for a #GError
+ *
+ * Makes @data the data of one packet: it gets a copy and a length of
+ * @length.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   there is no such packet or its frame is too small,
+ *   %CNET_ERROR_INVALID_STATE when it was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_set_data_at (CnetBatch *batch, guint index, const guint8 *data,
+                        gsize length, GError **error)
+{
+  CnetPacket *pkt;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cnet_batch_check_index (batch, index, error) ||
+      !cnet_batch_check_owned (batch, index, error) ||
+      !cnet_batch_check_fits (batch, index, length, error))
+    return FALSE;
+  pkt = batch->packets[index];
+  if (length > 0)
+    memcpy (cnet_packet_data_ptr (pkt), data, length);
+  pkt->len = (guint16) length;
+  return TRUE;
+}
+
+/**
+ * cnet_batch_write:
+ * @batch: a #CnetBatch
+ * @offset: where to write, from the start of each packet's data
+ * @data: (array length=length): the bytes
+ * @length: the number of bytes
+ * @error: return location for a #GError
+ *
+ * Writes @data at @offset into every packet, inside its current data (as
+ * cnet_packet_write() does): a forwarder rewrites the MAC addresses of a
+ * burst with one call at offset 0.
+ *
+ * Every packet is checked first: on error no packet was changed.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   a packet's data is too short, %CNET_ERROR_INVALID_STATE when a packet
+ *   was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_write (CnetBatch *batch, guint offset, const guint8 *data,
+                  gsize length, GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+
+      if (!cnet_batch_check_owned (batch, i, error))
+        return FALSE;
+      if (offset > pkt->len || length > pkt->len - offset)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                       "batch: cannot write %" G_GSIZE_FORMAT " bytes at "
+                       "offset %u of packet %u: its data is %u bytes long",
+                       length, offset, i, pkt->len);
+          return FALSE;
+        }
+    }
+  if (length > 0)
+    for (guint i = 0; i < batch->n_packets; i++)
+      memcpy (cnet_packet_data_ptr (batch->packets[i]) + offset, data,
+              length);
+  return TRUE;
+}
+
+/**
+ * cnet_batch_set_length:
+ * @batch: a #CnetBatch
+ * @length: the new number of data bytes
+ * @error: return location for a #GError
+ *
+ * Sets the length of every packet's data, keeping its start, as
+ * cnet_packet_set_length() does. Growing exposes what the frame held
+ * before.
+ *
+ * Every packet is checked first: on error no packet was changed.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   a packet's frame is too small, %CNET_ERROR_INVALID_STATE when a packet
+ *   was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_set_length (CnetBatch *batch, guint length, GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < batch->n_packets; i++)
+    if (!cnet_batch_check_owned (batch, i, error) ||
+        !cnet_batch_check_fits (batch, i, length, error))
+      return FALSE;
+  for (guint i = 0; i < batch->n_packets; i++)
+    batch->packets[i]->len = (guint16) length;
+  return TRUE;
+}
+
+/**
+ * cnet_batch_set_length_at:
+ * @batch: a #CnetBatch
+ * @index: the packet's position, from 0
+ * @length: the new number of data bytes
+ * @error: return location for a #GError
+ *
+ * Sets the length of one packet's data, keeping its start.
+ *
+ * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
+ *   there is no such packet or its frame is too small,
+ *   %CNET_ERROR_INVALID_STATE when it was sent
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
+                          GError **error)
+{
+  g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cnet_batch_check_index (batch, index, error) ||
+      !cnet_batch_check_owned (batch, index, error) ||
+      !cnet_batch_check_fits (batch, index, length, error))
+    return FALSE;
+  batch->packets[index]->len = (guint16) length;
+  return TRUE;
+}
