@@ -88,7 +88,7 @@ def main():
         time.sleep(0.0001)
     print(f"echo.py: stopping after {time.monotonic() - start:.1f} s: echoed "
           f"{tx} of {rx} packets")
-    _, stats = port.get_stats()
+    stats = port.get_stats()
     print(f"  rx_packets {stats.rx_packets}, tx_packets {stats.tx_packets}, "
           f"rx_ring_full {stats.rx_ring_full}, tx_ring_full {stats.tx_ring_full}")
 

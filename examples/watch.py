@@ -57,7 +57,7 @@ def main():
     previous = {}
 
     def on_second():
-        _, stats = port.get_stats()
+        stats = port.get_stats()
         now = {c: getattr(stats, c) for c in COLUMNS}
         if not previous:
             print("  ".join(f"{c:>17}" for c in COLUMNS) + "   (per second)")

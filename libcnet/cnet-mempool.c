@@ -85,6 +85,9 @@ cnet_mempool_initable_init (GInitable *initable, GCancellable *cancellable,
     }
 
   self->frame_shift = g_bit_nth_msf (self->frame_size, -1);
+  /* A port has two caches: in a small pool, frames parked there would be
+   * missed by the fill ring, so caches hold at most an eighth each. */
+  self->cache_max = CLAMP (self->n_frames / 8, 1, CNET_CACHE_SIZE);
   self->umem_headroom = CNET_PACKET_HEADER_SIZE + self->headroom;
   self->area_size = (gsize) self->n_frames * self->frame_size;
   self->area = mmap (NULL, self->area_size, PROT_READ | PROT_WRITE,
@@ -407,7 +410,8 @@ cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
 
   if (cache->count < n)
     {
-      guint want = MIN (CNET_CACHE_SIZE - cache->count, CNET_CACHE_BULK + n);
+      guint want = MIN (CNET_CACHE_SIZE - cache->count,
+                        MAX (n, MIN (pool->cache_max, CNET_CACHE_BULK + n)));
       guint more = cnet_mempool_get_addrs (pool, cache->addrs + cache->count,
                                            want);
       g_atomic_int_set ((gint *) &cache->count, cache->count + more);
@@ -424,12 +428,15 @@ void
 cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache,
                         guint64 addr)
 {
-  if (G_UNLIKELY (cache->count == CNET_CACHE_SIZE))
+  if (G_UNLIKELY (cache->count >= pool->cache_max))
     {
-      cnet_mempool_put_addrs (pool, cache->addrs + CNET_CACHE_SIZE -
-                                      CNET_CACHE_BULK,
-                              CNET_CACHE_BULK);
-      cache->count -= CNET_CACHE_BULK;
+      /* Spill the older half, keep the recently used (cache-warm) ones. */
+      guint spill = MAX (cache->count / 2, 1);
+
+      cnet_mempool_put_addrs (pool, cache->addrs, spill);
+      memmove (cache->addrs, cache->addrs + spill,
+               (cache->count - spill) * sizeof (guint64));
+      cache->count -= spill;
     }
   cache->addrs[cache->count] = addr;
   g_atomic_int_set ((gint *) &cache->count, cache->count + 1);

@@ -121,16 +121,13 @@ cnet_packet_unref (CnetPacket *packet)
   g_return_if_fail (packet->state != CNET_PACKET_STATE_FREE &&
                     packet->state != CNET_PACKET_STATE_KERNEL);
 
-  if (packet->state == CNET_PACKET_STATE_IN_FLIGHT)
-    {
-      /* The kernel holds a reference until completion. */
-      g_atomic_int_add (&packet->ref_count, -1);
-      return;
-    }
+  /* In flight, the kernel holds a reference too, so this is not the last:
+   * the send completion (cnet_packet_drop_ref()) frees the frame then. */
   pool = packet->pool;
   pinned = packet->pool_ref;
-  if (!cnet_packet_drop_ref (packet, packet->state))
+  if (!g_atomic_int_dec_and_test (&packet->ref_count))
     return;
+  packet->state = CNET_PACKET_STATE_FREE;
   packet->pool_ref = 0;
   cnet_packet_return (pool, &packet->addr, 1, pinned ? 1 : 0);
 }

@@ -1625,8 +1625,8 @@ cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
  * The library's counters are read without stopping the data path, so a
  * snapshot taken while packets flow may be a few packets apart.
  *
- * Returns: %TRUE, or %FALSE with @error set when the kernel's counters
- *   cannot be read
+ * Returns: (skip): %TRUE, or %FALSE with @error set when the kernel's
+ *   counters cannot be read
  *
  * Since: 1.0
  */

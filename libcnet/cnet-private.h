@@ -80,6 +80,7 @@ struct _CnetMempool {
   guint8 *area;
   gsize area_size;
 
+  guint cache_max;    /* frames a port's cache may hold: less for small pools */
   GMutex lock;        /* protects stack, n_stack and caches */
   guint64 *stack;     /* free frame addresses */
   guint n_stack;
@@ -119,20 +120,27 @@ void cnet_mempool_remove_umem_socket (CnetMempool *pool, CnetUmemSocket *sock);
  * freeing it, or the kernel completing its send. Returns TRUE when that was
  * the last reference: the frame is free, and the caller gives it back to
  * the mempool (and then drops the mempool reference if pkt->pool_ref was
- * set). Otherwise the packet lives on in @keep_state for the other holders.
- * The usual case, one reference, costs no atomic operation: with one
- * reference nobody else can be touching the count. */
+ * set). Otherwise the packet lives on in @keep_state for the other holders;
+ * the state is set before the decrement, so that whoever drops the last
+ * reference (cnet_packet_unref() in another thread) never has it
+ * overwritten after the frame went back. The usual case, one reference,
+ * costs no atomic operation: with one reference nobody else can be
+ * touching the count. */
 static inline gboolean
 cnet_packet_drop_ref (CnetPacket *pkt, CnetPacketState keep_state)
 {
-  if (G_LIKELY (pkt->ref_count == 1) ||
-      g_atomic_int_dec_and_test (&pkt->ref_count))
+  if (G_LIKELY (pkt->ref_count == 1))
     {
       pkt->ref_count = 0;
       pkt->state = CNET_PACKET_STATE_FREE;
       return TRUE;
     }
   pkt->state = keep_state;
+  if (g_atomic_int_dec_and_test (&pkt->ref_count))
+    {
+      pkt->state = CNET_PACKET_STATE_FREE;
+      return TRUE;
+    }
   return FALSE;
 }
 

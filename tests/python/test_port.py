@@ -57,7 +57,7 @@ def test_echo(cnet, netns):
     expect_echoes(sock, frames)
     while port.tx_flush() > 0:
         pass
-    _, stats = port.get_stats()
+    stats = port.get_stats()
     assert stats.rx_packets == n
     assert stats.tx_packets == n
     assert stats.tx_completed == n
@@ -159,7 +159,7 @@ def test_main_loop(cnet, netns, spin_usecs):
     GLib.source_remove(timeout)
 
     expect_echoes(sock, frames)
-    _, stats = port.get_stats()
+    stats = port.get_stats()
     assert stats.rx_packets == n
     assert stats.source_dispatches > 0
     assert 0 < stats.source_wakeups <= stats.source_dispatches
