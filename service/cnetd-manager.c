@@ -79,6 +79,86 @@ struct _CnetdManager {
 };
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
+static void cnetd_lease_refresh_stats (CnetdLease *lease);
+static void cnetd_iface_refresh_stats (CnetdIface *iface);
+
+/* --- Stats read when asked for ------------------------------------------
+ *
+ * The Stats properties are refreshed every second, and also on each read:
+ * a subclass of each generated skeleton wraps the property getter, so
+ * busctl get-property and GetAll see the counters of that moment. */
+
+typedef void (*CnetdRefreshFunc) (gpointer owner);
+
+static GVariant *
+stats_get_property (GDBusInterfaceVTable *parent, GDBusConnection *connection,
+                    const char *sender, const char *path, const char *iface,
+                    const char *property, GError **error, gpointer user_data)
+{
+  CnetdRefreshFunc refresh = g_object_get_data (user_data, "cnetd-refresh");
+  gpointer owner = g_object_get_data (user_data, "cnetd-owner");
+
+  if (refresh != NULL && owner != NULL && g_str_equal (property, "Stats"))
+    refresh (owner);
+  return parent->get_property (connection, sender, path, iface, property,
+                               error, user_data);
+}
+
+#define CNETD_DEFINE_STATS_SKELETON(Name, name, PARENT, ParentClass)          \
+  typedef struct {                                                            \
+    ParentClass##Skeleton parent_instance;                                    \
+  } Name;                                                                     \
+  typedef struct {                                                            \
+    ParentClass##SkeletonClass parent_class;                                  \
+  } Name##Class;                                                              \
+  GType name##_get_type (void);                                               \
+  G_DEFINE_TYPE (Name, name, PARENT)                                          \
+  static GDBusInterfaceVTable *name##_parent_vtable;                          \
+  static GVariant *name##_get_property (                                      \
+    GDBusConnection *connection, const char *sender, const char *path,        \
+    const char *iface, const char *property, GError **error,                  \
+    gpointer user_data)                                                       \
+  {                                                                           \
+    return stats_get_property (name##_parent_vtable, connection, sender,      \
+                               path, iface, property, error, user_data);      \
+  }                                                                           \
+  static GDBusInterfaceVTable *name##_get_vtable (                            \
+    GDBusInterfaceSkeleton *skeleton)                                         \
+  {                                                                           \
+    static GDBusInterfaceVTable vtable;                                       \
+    if (name##_parent_vtable == NULL)                                         \
+      {                                                                       \
+        name##_parent_vtable =                                                \
+          G_DBUS_INTERFACE_SKELETON_CLASS (name##_parent_class)               \
+            ->get_vtable (skeleton);                                          \
+        vtable = *name##_parent_vtable;                                       \
+        vtable.get_property = name##_get_property;                            \
+      }                                                                       \
+    return &vtable;                                                           \
+  }                                                                           \
+  static void name##_class_init (Name##Class *klass)                          \
+  {                                                                           \
+    G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = name##_get_vtable;  \
+  }                                                                           \
+  static void name##_init (Name *self)                                        \
+  {                                                                           \
+  }
+
+CNETD_DEFINE_STATS_SKELETON (CnetdLeaseSkeleton, cnetd_lease_skeleton,
+                             CNETD_DBUS_TYPE_LEASE_SKELETON, CnetdDBusLease)
+CNETD_DEFINE_STATS_SKELETON (CnetdIfaceSkeleton, cnetd_iface_skeleton,
+                             CNETD_DBUS_TYPE_INTERFACE_SKELETON,
+                             CnetdDBusInterface)
+
+static gpointer
+stats_skeleton_new (GType type, CnetdRefreshFunc refresh, gpointer owner)
+{
+  GObject *skeleton = g_object_new (type, NULL);
+
+  g_object_set_data (skeleton, "cnetd-refresh", refresh);
+  g_object_set_data (skeleton, "cnetd-owner", owner);
+  return skeleton;
+}
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -247,7 +327,9 @@ cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
       iface->path = g_strdup_printf (CNET_DBUS_INTERFACES_PATH "/%u",
                                      link->ifindex);
       iface->object = cnetd_dbus_object_skeleton_new (iface->path);
-      iface->skeleton = cnetd_dbus_interface_skeleton_new ();
+      iface->skeleton = stats_skeleton_new (
+        cnetd_iface_skeleton_get_type (),
+        (CnetdRefreshFunc) cnetd_iface_refresh_stats, iface);
       cnetd_dbus_object_skeleton_set_interface (iface->object,
                                                 iface->skeleton);
       g_hash_table_insert (m->ifaces, GUINT_TO_POINTER (link->ifindex), iface);
@@ -266,6 +348,7 @@ static void
 cnetd_iface_free (CnetdIface *iface)
 {
   g_dbus_object_manager_server_unexport (iface->manager->server, iface->path);
+  g_object_set_data (G_OBJECT (iface->skeleton), "cnetd-owner", NULL);
   g_clear_object (&iface->skeleton);
   g_clear_object (&iface->object);
   g_free (iface->name);
@@ -469,6 +552,8 @@ on_stats_timer (gpointer user_data)
 static void
 cnetd_lease_free (CnetdLease *lease)
 {
+  if (lease->skeleton != NULL)
+    g_object_set_data (G_OBJECT (lease->skeleton), "cnetd-owner", NULL);
   g_clear_object (&lease->skeleton);
   g_clear_object (&lease->object);
   g_clear_object (&lease->prog);
@@ -798,6 +883,14 @@ finish_acquire (AcquireRequest *req)
                         "%s: no such interface", req->ifname);
       return;
     }
+  if (count_leases_of (m, sender) >= m->config->max_leases_per_client)
+    {
+      return_new_error (invocation, CNET_ERROR_LIMIT_EXCEEDED,
+                        "%s holds %u leases, the most cnetd allows one "
+                        "client",
+                        sender, m->config->max_leases_per_client);
+      return;
+    }
   if (queue == CNET_DBUS_ANY_QUEUE)
     {
       for (queue = 0; queue < MIN (iface->n_rx_queues,
@@ -829,14 +922,6 @@ finish_acquire (AcquireRequest *req)
       return_new_error (invocation, CNET_ERROR_BUSY,
                         "%s queue %u: queue is leased to %s (pid %u)",
                         req->ifname, queue, other->owner, other->caller.pid);
-      return;
-    }
-  if (count_leases_of (m, sender) >= m->config->max_leases_per_client)
-    {
-      return_new_error (invocation, CNET_ERROR_LIMIT_EXCEEDED,
-                        "%s holds %u leases, the most cnetd allows one "
-                        "client",
-                        sender, m->config->max_leases_per_client);
       return;
     }
 
@@ -887,7 +972,9 @@ finish_acquire (AcquireRequest *req)
     g_assert_not_reached ();
 
   lease->object = cnetd_dbus_object_skeleton_new (lease->path);
-  lease->skeleton = cnetd_dbus_lease_skeleton_new ();
+  lease->skeleton = stats_skeleton_new (
+    cnetd_lease_skeleton_get_type (),
+    (CnetdRefreshFunc) cnetd_lease_refresh_stats, lease);
   cnetd_dbus_lease_set_interface (lease->skeleton, lease->ifname);
   cnetd_dbus_lease_set_interface_object (lease->skeleton, iface->path);
   cnetd_dbus_lease_set_queue (lease->skeleton, queue);
@@ -1103,19 +1190,14 @@ cnetd_manager_get_n_leases (CnetdManager *manager)
 void
 cnetd_manager_free (CnetdManager *m)
 {
-  GHashTableIter iter;
-  CnetdLease *lease;
-
   if (m == NULL)
     return;
   if (m->leases != NULL)
     {
-      g_hash_table_iter_init (&iter, m->leases);
-      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
-        {
-          g_hash_table_iter_init (&iter, m->leases);
-          cnetd_lease_end (lease, "cnetd stops");
-        }
+      g_autoptr (GList) all = g_hash_table_get_values (m->leases);
+
+      for (GList *l = all; l != NULL; l = l->next)
+        cnetd_lease_end (l->data, "cnetd stops");
       g_hash_table_unref (m->leases);
     }
   if (m->stats_timer)

@@ -47,9 +47,11 @@ reply_in_place (guint8 *d, gsize len)
 static int
 fail (GError *error)
 {
+  g_autofree char *message = g_strescape (error->message, NULL);
+
   g_print ("{\"uid\": %u, \"error\": \"%s\", \"domain\": \"%s\", \"code\": %d}\n",
-           (guint) getuid (), error->message,
-           g_quark_to_string (error->domain), error->code);
+           (guint) getuid (), message, g_quark_to_string (error->domain),
+           error->code);
   return 1;
 }
 

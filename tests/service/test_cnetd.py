@@ -1,0 +1,357 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""cnetd, end to end: the real service on a real bus, real AF_XDP sockets
+on a veth link between two namespaces, unprivileged clients."""
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+import gi
+import pytest
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+from conftest import ADDR_A, ADDR_B  # noqa: E402
+
+MANAGER = "org.cnet.Cnet1.Manager"
+LEASE = "org.cnet.Cnet1.Lease"
+IFACE = "org.cnet.Cnet1.Interface"
+
+
+def dbus_error_name(excinfo):
+    return Gio.DBusError.get_remote_error(excinfo.value)
+
+
+def result_of(proc, timeout=30):
+    out, _ = proc.communicate(timeout=timeout)
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    assert lines, out
+    return json.loads(lines[-1])
+
+
+def udp_echo_check(env, port, count):
+    """From namespace B, sends COUNT datagrams to A:port and expects each
+    back, byte-exact, from the client's echo; returns the replies."""
+    script = f"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+# No UDP checksum: veth hands the frame on with the checksum left to
+# offload, and the echo sends it back as it is (SO_NO_CHECK).
+s.setsockopt(socket.SOL_SOCKET, 11, 1)
+s.bind(("{ADDR_B}", 0))
+s.settimeout(5)
+got = 0
+for i in range({count}):
+    msg = b"datagram %06d " % i + bytes(range(40))
+    s.sendto(msg, ("{ADDR_A}", {port}))
+    data, peer = s.recvfrom(2048)
+    assert data == msg and peer == ("{ADDR_A}", {port}), (data, peer)
+    got += 1
+print(got)
+"""
+    out = env.ns_run(env.ns_b, ["/usr/bin/python3", "-c", script]).stdout
+    return int(out.strip())
+
+
+def test_busctl_operator(env):
+    env.start_cnetd()
+    tree = env.busctl("tree", "org.cnet.Cnet1").stdout
+    assert "/org/cnet/Cnet1/interfaces" in tree
+    intro = env.busctl("introspect", "org.cnet.Cnet1", "/org/cnet/Cnet1").stdout
+    assert "AcquireQueue" in intro and "org.freedesktop.DBus.ObjectManager" in intro
+    out = env.busctl("call", "org.cnet.Cnet1", "/org/cnet/Cnet1", MANAGER,
+                     "ListInterfaces").stdout
+    paths = out.split()[2:]
+    names = [env.get(json.loads(p), IFACE, "Name") for p in paths]
+    assert env.veth_a in names
+
+    # The interface as busctl shows it.
+    path = json.loads(paths[names.index(env.veth_a)])
+    out = env.busctl("get-property", "org.cnet.Cnet1", path, IFACE, "Driver",
+                     "Managed", "RxQueues", "SupportedXdpModes").stdout
+    assert out.splitlines() == ['s "veth"', "b true", "u 1",
+                                'as 2 "native" "generic"']
+
+    # A client holds a lease; busctl reads its stats and may not release it.
+    proc, line = env.client("hold", 0, "udp dport 4789")
+    assert line.startswith("ready"), line
+    (lease,) = env.leases()
+    out = env.busctl("get-property", "org.cnet.Cnet1", lease, LEASE,
+                     "Active", "Rules", "Uid", "BindMode").stdout
+    assert out.splitlines() == ["b true", 'as 1 "udp dport 4789"',
+                                "u 65534", 's "copy"']
+    out = env.busctl("get-property", "org.cnet.Cnet1", lease, LEASE,
+                     "Stats").stdout
+    assert out.startswith("a{st}") and '"rx_ring_full"' in out and \
+        '"xdp_redirected"' in out and '"rule0_hits"' in out
+    res = env.busctl("call", "org.cnet.Cnet1", lease, LEASE, "Release",
+                     check=False)
+    assert res.returncode != 0
+    assert "belongs to" in res.stderr
+    assert env.leases() == [lease]
+
+    # busctl's own lease ends as soon as busctl leaves the bus.
+    out = env.busctl("call", "org.cnet.Cnet1", "/org/cnet/Cnet1", MANAGER,
+                     "AcquireQueue", "sua{sv}", env.veth_a, "4294967295", "0",
+                     check=False)
+    assert out.returncode != 0 and "receive queues" in out.stderr or \
+        "leased" in out.stderr, out.stderr
+    proc.kill()
+    proc.wait()
+    env.wait_for(lambda: env.leases() == [], "the lease to go")
+
+
+@pytest.mark.parametrize("python", [False, True], ids=["c", "python"])
+def test_unprivileged_echo(env, python):
+    """nobody, without capabilities, echoes through a lease with a rule
+    while the kernel keeps answering ping and ARP."""
+    n = 200
+    env.start_cnetd()
+    if python:
+        proc, line = env.client(None, n, "udp dport 4789", python=True)
+    else:
+        proc, line = env.client("echo", 0, n, "udp dport 4789")
+    assert line.startswith("ready"), line + proc.stdout.read()
+    assert env.xdp_attached()
+
+    ping = env.spawn(["ip", "netns", "exec", env.ns_b, "ping", "-c", "5",
+                      "-i", "0.2", "-W", "2", ADDR_A])
+    if python:
+        # The Python echo swaps MACs only: check it at layer 2.
+        replies = l2_echo_check(env, n)
+    else:
+        replies = udp_echo_check(env, 4789, n)
+    assert replies == n
+    assert ping.wait(timeout=10) == 0, ping.stdout.read()
+
+    res = result_of(proc)
+    assert res["uid"] == 65534
+    assert res["echoed"] == n and res["rx_packets"] == n, res
+    assert res["xdp_redirected"] == n and res["n_rules"] == 1, res
+    env.wait_for(lambda: env.leases() == [], "the lease to end with the client")
+    env.wait_for(lambda: not env.xdp_attached(), "the program to go")
+
+
+def l2_echo_check(env, count):
+    """Sends COUNT raw UDP frames from B to A's MAC, port 4789, and expects
+    each back with the MACs swapped."""
+    script = f"""
+import socket, struct
+mac_a = bytes.fromhex("{env.mac_a}".replace(":", ""))
+mac_b = bytes.fromhex("{env.mac_b}".replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("{env.veth_b}", 0))
+s.setsockopt(263, 23, 1)  # PACKET_IGNORE_OUTGOING
+s.settimeout(5)
+def frame(i):
+    payload = b"frame %06d" % i
+    udp = struct.pack("!HHHH", 9000, 4789, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton("{ADDR_B}"), socket.inet_aton("{ADDR_A}"))
+    return mac_a + mac_b + b"\\x08\\x00" + ip + udp
+got = 0
+for i in range({count}):
+    f = frame(i)
+    s.send(f)
+    while True:
+        data = s.recv(2048)
+        if data[12:14] == b"\\x08\\x00" and data[23] == 17:
+            break
+    assert data == mac_b + mac_a + f[12:], data
+    got += 1
+print(got)
+"""
+    out = env.ns_run(env.ns_b, ["/usr/bin/python3", "-c", script]).stdout
+    return int(out.strip())
+
+
+def test_vanishing_client(env):
+    env.start_cnetd('{ "interfaces": ["cs*"], "authorization": "group", '
+                    '"group": "nogroup" }')
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    assert len(env.leases()) == 1 and env.xdp_attached()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    start = time.monotonic()
+    env.wait_for(lambda: env.leases() == [] and not env.xdp_attached(),
+                 "the lease and the program to go", timeout=1.0)
+    assert time.monotonic() - start < 1.0
+
+
+def test_closed_socket_ends_lease(env):
+    """A client that closes its socket (drops its port) but stays on the
+    bus loses the lease too: libcnet releases it, and cnetd would notice."""
+    env.start_cnetd()
+    proc, line = env.client("echo", 0, 0)  # echo nothing: drop the port
+    assert line.startswith("ready"), line
+    assert result_of(proc)["echoed"] == 0
+    env.wait_for(lambda: env.leases() == [], "the lease to go")
+
+
+def test_bad_calls(env):
+    env.start_cnetd('{ "interfaces": ["cs*"], "authorization": "group", '
+                    '"group": "nogroup", "max-leases-per-client": 1 }')
+    cases = [
+        (("nosuch0", 0, {}), "NotFound", "nosuch0: no such interface"),
+        (("lo", 0, {}), "PermissionDenied", "does not let it manage"),
+        ((env.veth_a, 7, {}), "OutOfRange", "queue 7: the interface has 1"),
+        ((env.veth_a, 0, {"bogus": GLib.Variant("s", "x")}), "InvalidArgument",
+         'option "bogus" is unknown'),
+        ((env.veth_a, 0, {"rules": GLib.Variant("s", "udp")}),
+         "InvalidArgument", 'option "rules" must be of type as, not s'),
+        ((env.veth_a, 0, {"rules": GLib.Variant("as", ["udp dport 0"])}),
+         "InvalidArgument", "port 0 is out of range"),
+        ((env.veth_a, 0, {"rules": GLib.Variant("as", ["udp"] * 17)}),
+         "OutOfRange", "17 rules are too many"),
+        ((env.veth_a, 0, {"xdp-mode": GLib.Variant("s", "turbo")}),
+         "InvalidArgument", '"turbo" is not one of auto, native, generic'),
+    ]
+    for args, name, message in cases:
+        with pytest.raises(GLib.Error) as excinfo:
+            env.manager("AcquireQueue", args, "(sua{sv})")
+        assert dbus_error_name(excinfo) == "org.cnet.Cnet1.Error." + name, \
+            excinfo.value.message
+        assert message in excinfo.value.message, excinfo.value.message
+
+    # Wrong types are refused by the bus layer; huge arrays too.
+    res = env.busctl("call", "org.cnet.Cnet1", "/org/cnet/Cnet1", MANAGER,
+                     "AcquireQueue", "s", "x", check=False)
+    assert res.returncode != 0
+    assert "does not match expected type" in res.stderr, res.stderr
+    with pytest.raises(GLib.Error):
+        env.manager("AcquireQueue", (env.veth_a, 0, {"rules": GLib.Variant(
+            "as", ["udp dport 1"] * 100000)}), "(sua{sv})")
+
+    # One lease each: a second one is refused while the first is held.
+    lease, _ = env.call("/org/cnet/Cnet1", MANAGER, "AcquireQueue",
+                        (env.veth_a, 0, {}), "(sua{sv})")
+    with pytest.raises(GLib.Error) as excinfo:
+        env.manager("AcquireQueue", (env.veth_a, 0, {}), "(sua{sv})")
+    assert dbus_error_name(excinfo) == "org.cnet.Cnet1.Error.LimitExceeded"
+
+    # Activating before the UMEM and rings exist is a clear error.
+    with pytest.raises(GLib.Error) as excinfo:
+        env.call(lease, LEASE, "Activate")
+    assert dbus_error_name(excinfo) == "org.cnet.Cnet1.Error.InvalidState"
+    assert "register the UMEM" in excinfo.value.message
+
+    # A foreign fd sent along is ignored; the service carries on.
+    r, w = os.pipe()
+    fds = Gio.UnixFDList.new_from_array([r])
+    with pytest.raises(GLib.Error):
+        env.call(lease, LEASE, "Activate", fds=fds)
+    os.close(w)
+    env.call(lease, LEASE, "Release")
+    assert env.leases() == []
+    assert env.name_has_owner("org.cnet.Cnet1")
+
+
+def test_others_lease(env):
+    """Another client can neither release nor activate a lease it does not
+    own; a queue that is leased is busy for everyone else."""
+    env.start_cnetd()
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    (lease,) = env.leases()
+    for method in ("Release", "Activate"):
+        with pytest.raises(GLib.Error) as excinfo:
+            env.call(lease, LEASE, method)
+        assert dbus_error_name(excinfo) == \
+            "org.cnet.Cnet1.Error.PermissionDenied"
+        assert "belongs to" in excinfo.value.message
+    with pytest.raises(GLib.Error) as excinfo:
+        env.manager("AcquireQueue", (env.veth_a, 0, {}), "(sua{sv})")
+    assert dbus_error_name(excinfo) == "org.cnet.Cnet1.Error.Busy"
+    assert "is leased to" in excinfo.value.message
+    assert env.leases() == [lease]
+
+
+def test_group_authorization(env):
+    env.start_cnetd('{ "interfaces": ["cs*"], "authorization": "group", '
+                    '"group": "root" }')
+    proc, line = env.client("hold", 0)
+    res = json.loads(line)
+    assert res["uid"] == 65534
+    assert res["domain"] == "cnet-error-quark"
+    assert "is not in group \"root\"" in res["error"]
+    assert env.leases() == [] and not env.xdp_attached()
+
+
+def test_polkit_authorization(env):
+    """python3-dbusmock's polkitd template plays polkit on the bus."""
+    mock = env.spawn(["/usr/bin/python3", "-m", "dbusmock", "--template",
+                      "polkitd", "--system"],
+                     env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=env.address))
+    env.wait_for(lambda: env.name_has_owner("org.freedesktop.PolicyKit1"),
+                 "the polkit mock")
+    env.start_cnetd('{ "interfaces": ["cs*"], "authorization": "polkit" }')
+
+    proc, line = env.client("hold", 0)
+    res = json.loads(line)
+    assert "polkit does not authorize org.cnet.Cnet1.acquire-queue" in \
+        res["error"], res
+    assert res["code"] == 5  # CNET_ERROR_PERMISSION_DENIED
+
+    env.conn.call_sync("org.freedesktop.PolicyKit1",
+                       "/org/freedesktop/PolicyKit1/Authority",
+                       "org.freedesktop.DBus.Mock", "SetAllowed",
+                       GLib.Variant("(as)", (["org.cnet.Cnet1.acquire-queue"],)),
+                       None, Gio.DBusCallFlags.NONE, -1, None)
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    assert len(env.leases()) == 1
+
+
+def test_memlock(env):
+    """An unprivileged client whose UMEM exceeds RLIMIT_MEMLOCK gets a clear
+    error, and the lease goes."""
+    env.start_cnetd()
+    proc, line = env.client("hold", 0, env={"FRAMES": "8192"})  # 16 MiB
+    res = json.loads(line)
+    assert res["code"] == 6, res  # CNET_ERROR_NO_MEMORY
+    assert "RLIMIT_MEMLOCK" in res["error"]
+    env.wait_for(lambda: env.leases() == [], "the lease to go")
+
+
+def test_restart_cleans_up(env):
+    """cnetd killed with SIGKILL leaves its program; the next cleans it."""
+    env.start_cnetd()
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    assert env.xdp_attached()
+    env.cnetd.send_signal(signal.SIGKILL)
+    env.cnetd.wait()
+    env.cnetd = None
+    assert env.xdp_attached()  # left behind
+    # The client sees its bus peer go; its socket no longer gets traffic.
+    env.start_cnetd()
+    assert not env.xdp_attached()
+    assert env.leases() == []
+
+
+def test_interface_vanishes(env):
+    env.start_cnetd()
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    env.ns_run(env.ns_a, ["ip", "link", "del", env.veth_a])
+    env.wait_for(lambda: env.leases() == [], "the lease to end")
+    paths = env.manager("ListInterfaces")[0]
+    names = [env.get(p, IFACE, "Name") for p in paths]
+    assert env.veth_a not in names
+    assert env.name_has_owner("org.cnet.Cnet1")
+    # Put a veth back so the teardown finds an interface to check.
+    env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "type", "veth",
+                          "peer", "name", env.veth_a + "x"])
+
+
+def test_sigterm_releases_everything(env):
+    env.start_cnetd()
+    proc, line = env.client("hold", 0)
+    assert line.startswith("ready"), line
+    assert env.stop_cnetd() == 0
+    assert not env.xdp_attached()
