@@ -89,6 +89,9 @@ main (int argc, char **argv)
   g_autofree char *thread = NULL;
   g_autofree char *xdp_mode_nick = NULL;
   g_autofree char *bind_mode_nick = NULL;
+  g_autofree char *cnetd = NULL;
+  g_auto (GStrv) rules = NULL;
+  g_autoptr (CnetClient) client = NULL;
   int queue = 0, frames = 4096, seconds = 0, busy_poll = 0;
   gboolean quiet = FALSE;
   int xdp_mode = CNET_XDP_MODE_AUTO, bind_mode = CNET_BIND_MODE_AUTO;
@@ -111,6 +114,13 @@ main (int argc, char **argv)
       "Stop after this many seconds (0: at SIGINT or SIGTERM)", "SECONDS" },
     { "busy-poll", 0, 0, G_OPTION_ARG_INT, &busy_poll,
       "Busy-poll for this many microseconds (0: off)", "USECS" },
+    { "rule", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &rules,
+      "Echo only what this steering rule matches, such as \"udp dport "
+      "4789\" (repeatable)", "RULE" },
+    { "cnetd", 0, 0, G_OPTION_ARG_STRING, &cnetd,
+      "Lease the queue from cnetd at this D-Bus address (\"system\": the "
+      "system bus) instead of opening it directly: needs no privilege",
+      "ADDRESS" },
     { "quiet", 0, 0, G_OPTION_ARG_NONE, &quiet, "No per-second rates", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -169,12 +179,24 @@ main (int argc, char **argv)
         }
       pool = cnet_mempool_new ((guint) frames,
                                CNET_MEMPOOL_DEFAULT_FRAME_SIZE, 0, &error);
-      if (pool != NULL)
+      if (pool != NULL && cnetd != NULL)
+        {
+          /* Through cnetd: it attaches the program and binds the socket;
+           * this process needs no capability. */
+          client = cnet_client_new (g_str_equal (cnetd, "system") ? NULL
+                                                                  : cnetd,
+                                    NULL, &error);
+          if (client != NULL)
+            port = cnet_client_open_port (client, interface, (guint) queue,
+                                          pool, (const char *const *) rules,
+                                          &error);
+        }
+      else if (pool != NULL)
         port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
                                interface, "queue", (guint) queue, "mempool",
                                pool, "xdp-mode", xdp_mode, "bind-mode",
                                bind_mode, "busy-poll-usecs",
-                               (guint) busy_poll, NULL);
+                               (guint) busy_poll, "rules", rules, NULL);
       if (port == NULL)
         {
           g_printerr ("cnet-echo: %s\n", error->message);
@@ -193,15 +215,23 @@ main (int argc, char **argv)
       g_autoptr (GEnumClass) bk = g_type_class_ref (CNET_TYPE_BIND_MODE);
       CnetPort *port = g_ptr_array_index (ports, i);
       CnetXdpProgram *prog = cnet_port_get_xdp_program (port);
+      g_autofree char *how = NULL;
+      g_auto (GStrv) port_rules = cnet_port_get_rules (port);
+      g_autofree char *rule_text = g_strjoinv ("\", \"", port_rules);
 
-      g_print ("cnet-echo: %s queue %u, XDP program %u in %s mode, %s bind; "
-               "echoing until %s\n",
-               cnet_port_get_interface (port), cnet_port_get_queue (port),
-               cnet_xdp_program_get_id (prog),
-               g_enum_get_value (xk, cnet_xdp_program_get_mode (prog))
-                 ->value_nick,
+      if (prog != NULL)
+        how = g_strdup_printf (
+          "XDP program %u in %s mode", cnet_xdp_program_get_id (prog),
+          g_enum_get_value (xk, cnet_xdp_program_get_mode (prog))->value_nick);
+      else
+        how = g_strdup ("leased from cnetd");
+      g_print ("cnet-echo: %s queue %u, %s, %s bind, %s%s%s; echoing until "
+               "%s\n",
+               cnet_port_get_interface (port), cnet_port_get_queue (port), how,
                g_enum_get_value (bk, cnet_port_get_bind_mode (port))
                  ->value_nick,
+               port_rules[0] ? "rules \"" : "the whole queue", rule_text,
+               port_rules[0] ? "\"" : "",
                seconds > 0 ? "the time is up" : "SIGINT or SIGTERM");
     }
 

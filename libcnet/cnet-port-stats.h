@@ -30,8 +30,9 @@ G_BEGIN_DECLS
  *   when kicked
  * @fill_ring_empty: times cnet_port_rx_burst() found that the kernel had
  *   used up every frame on the fill ring
- * @alloc_failures: frames the fill ring should have got but the mempool
- *   had none: all were held by the application or in flight
+ * @alloc_failures: times the fill ring was half empty or worse and the
+ *   mempool had no frame to refill it with: all were held by the
+ *   application or in flight, or the mempool is too small for the rings
  * @rx_wakeups: times the kernel was woken to refill (need-wakeup) or
  *   busy-polled
  * @tx_kicks: `sendto()` calls that made the kernel send

@@ -467,16 +467,19 @@ static void
 cnet_port_refill (CnetPort *self)
 {
   guint64 addrs[CNET_BURST_MAX];
-  guint32 room = cnet_ring_free (&self->fill, CNET_BURST_MAX);
+  guint32 free_entries = cnet_ring_free (&self->fill, self->fill.size);
+  guint32 room = MIN (free_entries, CNET_BURST_MAX);
   guint got;
 
   if (room == 0)
     return;
-  if (room == self->fill.size)
+  if (free_entries == self->fill.size)
     self->fill_ring_empty++;
   got = cnet_mempool_cache_get (self->pool, &self->rx_cache, addrs, room);
-  if (got < room)
-    self->alloc_failures += room - got;
+  /* A mempool sized to just fill the ring runs dry now and then; it
+   * matters when the kernel is left with half a ring or less. */
+  if (got == 0 && free_entries >= self->fill.size / 2)
+    self->alloc_failures++;
   for (guint i = 0; i < got; i++)
     {
       CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addrs[i]);
