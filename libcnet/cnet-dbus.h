@@ -5,6 +5,8 @@
 #error "Only <cnet/cnet.h> can be included directly."
 #endif
 
+#include <glib.h>
+
 /* The D-Bus names of cnetd, in one place for the service and its clients
  * (see introspection/org.cnet.Cnet1.*.xml). */
 
@@ -90,4 +92,4 @@
  *
  * Since: 1.0
  */
-#define CNET_DBUS_ANY_QUEUE 0xFFFFFFFFu
+#define CNET_DBUS_ANY_QUEUE ((guint32) 4294967295u)
