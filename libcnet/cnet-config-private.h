@@ -80,6 +80,7 @@ struct _CnetPortSpec {
   guint fill_size;
   guint comp_size;
   GStrv rules;
+  char *origin; /* the path of the port-groups entry it came from, or NULL */
 };
 
 struct _CnetThreadSpec {

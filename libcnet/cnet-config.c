@@ -742,32 +742,39 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
   return TRUE;
 }
 
-/* `ports` of a thread (`lports` in CNDP's dialect). */
+/* An array of non-empty strings, such as port or thread names. */
 static gboolean
-parse_thread_ports (Ctx *c, const char *path, JsonNode *v,
-                    CnetThreadSpec *spec)
+get_names (Ctx *c, const char *path, JsonNode *v, const char *what,
+           GStrv *out)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *array;
 
   if (!JSON_NODE_HOLDS_ARRAY (v))
-    return fail_at (c, path, FALSE,
-                    "expected an array of port names, found %s",
-                    describe_node (v));
+    return fail_at (c, path, FALSE, "expected an array of %s names, found %s",
+                    what, describe_node (v));
   array = json_node_get_array (v);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       g_autofree char *epath = cnet_config_path_append_index (path, i);
-      g_autofree char *port = NULL;
+      g_autofree char *name = NULL;
 
       if (!get_string (c, epath, json_array_get_element (array, i), FALSE,
-                       &port))
+                       &name))
         return FALSE;
-      g_strv_builder_add (builder, port);
+      g_strv_builder_add (builder, name);
     }
-  g_strfreev (spec->ports);
-  spec->ports = g_strv_builder_end (builder);
+  g_strfreev (*out);
+  *out = g_strv_builder_end (builder);
   return TRUE;
+}
+
+/* `ports` of a thread (`lports` in CNDP's dialect). */
+static gboolean
+parse_thread_ports (Ctx *c, const char *path, JsonNode *v,
+                    CnetThreadSpec *spec)
+{
+  return get_names (c, path, v, "port", &spec->ports);
 }
 
 static gboolean
@@ -814,6 +821,135 @@ parse_cnet_threads (Ctx *c, JsonNode *node)
             return fail_unknown_key (c, path, key, known);
         }
       g_ptr_array_add (c->self->threads, g_steal_pointer (&spec));
+    }
+  return TRUE;
+}
+
+/* Adds @port to the thread named @name, creating the thread if the file
+ * has none of that name. */
+static void
+thread_add_port (Ctx *c, const char *name, const char *port)
+{
+  CnetThreadSpec *spec = cnet_config_lookup_thread (c->self, name);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (spec == NULL)
+    {
+      spec = cnet_thread_spec_new_internal (name);
+      spec->ports = g_new0 (char *, 1);
+      g_ptr_array_add (c->self->threads, spec);
+    }
+  g_strv_builder_addv (builder, (const char **) spec->ports);
+  g_strv_builder_add (builder, port);
+  g_strfreev (spec->ports);
+  spec->ports = g_strv_builder_end (builder);
+}
+
+/* `port-groups.<name>`: a port per queue of a range (CNDP's lport-groups),
+ * named "<interface>:<queue>", spread over `threads` round-robin. */
+static gboolean
+parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
+{
+  static const char *const known[] = { "interface", "first-queue", "queues",
+                                       "mempool", "threads", "rules",
+                                       "description", PORT_SETTING_KEYS,
+                                       NULL };
+  g_autoptr (GList) groups = NULL;
+  JsonObject *obj = NULL;
+
+  if (!get_object (c, "port-groups", node, &obj))
+    return FALSE;
+  groups = json_object_get_members (obj);
+  for (GList *g = groups; g != NULL; g = g->next)
+    {
+      const char *name = g->data;
+      g_autofree char *gpath = cnet_config_path_append_key ("port-groups",
+                                                            name);
+      g_autoptr (GList) members = NULL;
+      g_autofree char *interface = NULL;
+      g_autofree char *mempool = NULL;
+      g_autofree char *description = NULL;
+      g_auto (GStrv) threads = NULL;
+      g_auto (GStrv) rules = NULL;
+      guint first = 0, n_queues = 0;
+      Defaults d = *defaults;
+      JsonObject *gobj = NULL;
+
+      if (*name == '\0')
+        return fail_at (c, gpath, TRUE, "a port group needs a name");
+      if (!get_object (c, gpath, json_object_get_member (obj, name), &gobj))
+        return FALSE;
+      members = json_object_get_members (gobj);
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          const char *key = l->data;
+          g_autofree char *path = cnet_config_path_append_key (gpath, key);
+          JsonNode *v = json_object_get_member (gobj, key);
+          int r = parse_port_setting (c, path, key, v, &d);
+
+          if (r < 0)
+            {
+              if (g_str_equal (key, "interface"))
+                r = get_string (c, path, v, FALSE, &interface) &&
+                    check_interface_name (c, path, FALSE, interface);
+              else if (g_str_equal (key, "first-queue"))
+                r = get_uint (c, path, v, 0, MAX_QUEUE, "a queue index",
+                              &first);
+              else if (g_str_equal (key, "queues"))
+                r = get_uint (c, path, v, 1, MAX_QUEUE + 1, "queues",
+                              &n_queues);
+              else if (g_str_equal (key, "mempool"))
+                r = get_string (c, path, v, FALSE, &mempool);
+              else if (g_str_equal (key, "threads"))
+                r = get_names (c, path, v, "thread", &threads);
+              else if (g_str_equal (key, "rules"))
+                r = get_rules (c, path, v, &rules);
+              else if (g_str_equal (key, "description"))
+                r = get_string (c, path, v, TRUE, &description);
+            }
+          if (r < 0)
+            return fail_unknown_key (c, path, key, known);
+          if (!r)
+            return FALSE;
+        }
+      if (interface == NULL)
+        return fail_at (c, gpath, TRUE, "missing \"interface\"");
+      if (n_queues == 0)
+        return fail_at (c, gpath, TRUE,
+                        "missing \"queues\": how many queues, from "
+                        "\"first-queue\" (0) on");
+      if (first + n_queues > MAX_QUEUE + 1)
+        {
+          g_autofree char *qpath = cnet_config_path_append_key (gpath,
+                                                                "queues");
+          return fail_at (c, qpath, FALSE,
+                          "queues %u to %u go beyond the %u queues "
+                          "libcnet's XDP program serves",
+                          first, first + n_queues - 1,
+                          CNET_XDP_PROGRAM_MAX_QUEUES);
+        }
+      for (guint q = first; q < first + n_queues; q++)
+        {
+          g_autofree char *port_name = g_strdup_printf ("%s:%u", interface, q);
+          g_autoptr (CnetPortSpec) spec = NULL;
+
+          if (cnet_config_lookup_port (c->self, port_name) != NULL)
+            return fail_at (c, gpath, TRUE,
+                            "queue %u of %s is already the port \"%s\"", q,
+                            interface, port_name);
+          spec = cnet_port_spec_new_internal (port_name);
+          spec->interface = g_strdup (interface);
+          spec->queue = q;
+          spec->mempool = g_strdup (mempool);
+          spec->description = g_strdup (description);
+          spec->rules = g_strdupv (rules);
+          spec->origin = g_strdup (gpath);
+          port_spec_apply_defaults (spec, &d);
+          if (threads != NULL && threads[0] != NULL)
+            thread_add_port (c, threads[(q - first) % g_strv_length (threads)],
+                             port_name);
+          g_ptr_array_add (c->self->ports, g_steal_pointer (&spec));
+        }
     }
   return TRUE;
 }
@@ -1327,8 +1463,9 @@ check_references (Ctx *c)
   for (guint i = 0; i < self->ports->len; i++)
     {
       CnetPortSpec *port = g_ptr_array_index (self->ports, i);
-      g_autofree char *port_path = cnet_config_path_append_key (ports_key,
-                                                                port->name);
+      g_autofree char *port_path =
+        port->origin ? g_strdup (port->origin)
+                     : cnet_config_path_append_key (ports_key, port->name);
       g_autofree char *pool_path = cnet_config_path_append_key (
         port_path, cndp ? "umem" : "mempool");
       g_autofree char *queue_path = cnet_config_path_append_key (
@@ -1411,7 +1548,8 @@ check_references (Ctx *c)
 /* --- the top level -------------------------------------------------------- */
 
 static const char *const cnet_sections[] = { "application", "defaults",
-                                             "mempools", "ports", "threads",
+                                             "mempools", "ports",
+                                             "port-groups", "threads",
                                              "options", NULL };
 static const char *const cndp_sections[] = {
   "application", "defaults", "umems", "lports", "lcore-groups", "threads",
@@ -1550,6 +1688,9 @@ parse_root (Ctx *c, JsonNode *root_node)
         return FALSE;
       if ((n = json_object_get_member (root, "threads")) != NULL &&
           !parse_cnet_threads (c, n))
+        return FALSE;
+      if ((n = json_object_get_member (root, "port-groups")) != NULL &&
+          !parse_cnet_port_groups (c, n, &d))
         return FALSE;
     }
   if ((n = json_object_get_member (root, "options")) != NULL &&

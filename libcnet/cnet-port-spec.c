@@ -50,6 +50,7 @@ cnet_port_spec_finalize (GObject *object)
   g_free (self->interface);
   g_free (self->mempool);
   g_strfreev (self->rules);
+  g_free (self->origin);
 
   G_OBJECT_CLASS (cnet_port_spec_parent_class)->finalize (object);
 }

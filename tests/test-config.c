@@ -149,6 +149,18 @@ static const BadCase bad_cases[] = {
   { "rules/not-a-string",
     "{\"ports\": {\"eth0:0\": {\"rules\": [4789]}}}",
     1, 33, "ports.\"eth0:0\".rules[0]", "expected a string" },
+  { "groups/missing-queues",
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\"}}}",
+    1, 18, "port-groups.g", "missing \"queues\"" },
+  { "groups/beyond-64",
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"first-queue\": 60, \"queues\": 8}}}",
+    1, 74, "port-groups.g.queues", "queues 60 to 67 go beyond the 64 queues" },
+  { "groups/threads-not-names",
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"queues\": 2, \"threads\": [1]}}}",
+    1, 70, "port-groups.g.threads[0]", "expected a string" },
+  { "groups/clash-with-port",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:1\": {}}, \"port-groups\": {\"g\": {\"interface\": \"eth0\", \"queues\": 2}}}",
+    1, 66, "port-groups.g", "queue 1 of eth0 is already the port \"eth0:1\"" },
   { "ref/missing-mempool",
     "{\n  \"mempools\": { \"umem0\": {} },\n  \"ports\": {\n    \"eth0:0\": {\n      \"mempool\": \"umem9\"\n    }\n  }\n}\n",
     5, 18, "ports.\"eth0:0\".mempool", "no mempool named \"umem9\"" },
@@ -551,6 +563,42 @@ test_to_json (void)
   g_assert_nonnull (strstr (json, "\"pkt_api\" : \"xskdev\""));
 }
 
+/* A group opens a port per queue and spreads them over threads. */
+static void
+test_good_port_groups (void)
+{
+  const char *text =
+    "{ \"mempools\": { \"p\": {} },\n"
+    "  \"threads\": { \"w0\": { \"ports\": [\"eth1:0\"] } },\n"
+    "  \"ports\": { \"eth1:0\": {} },\n"
+    "  \"port-groups\": { \"rx\": { \"interface\": \"eth0\",\n"
+    "      \"first-queue\": 2, \"queues\": 3, \"rx-size\": 512,\n"
+    "      \"rules\": [\"udp\"], \"threads\": [\"w0\", \"w1\"] } } }\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetConfig) config =
+    cnet_config_new_from_data (text, -1, "t.jsonc", &error);
+  CnetPortSpec *spec;
+
+  g_assert_no_error (error);
+  for (guint q = 2; q < 5; q++)
+    {
+      g_autofree char *name = g_strdup_printf ("eth0:%u", q);
+      spec = cnet_config_lookup_port (config, name);
+      g_assert_nonnull (spec);
+      g_assert_cmpstr (cnet_port_spec_get_interface (spec), ==, "eth0");
+      g_assert_cmpuint (cnet_port_spec_get_queue (spec), ==, q);
+      g_assert_cmpstr (cnet_port_spec_get_mempool (spec), ==, "p");
+      g_assert_cmpuint (cnet_port_spec_get_rx_size (spec), ==, 512);
+      g_assert_cmpstrv (cnet_port_spec_get_rules (spec),
+                        ((const char *const[]){ "udp", NULL }));
+    }
+  g_assert_null (cnet_config_lookup_port (config, "eth0:5"));
+  g_assert_cmpstrv (cnet_thread_spec_get_ports (cnet_config_lookup_thread (config, "w0")),
+                    ((const char *const[]){ "eth1:0", "eth0:2", "eth0:4", NULL }));
+  g_assert_cmpstrv (cnet_thread_spec_get_ports (cnet_config_lookup_thread (config, "w1")),
+                    ((const char *const[]){ "eth0:3", NULL }));
+}
+
 /* Steering rules come back in canonical form; no rules means none. */
 static void
 test_good_rules (void)
@@ -599,6 +647,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cnet/config/good/comments", test_good_comments);
   g_test_add_func ("/cnet/config/to-json", test_to_json);
   g_test_add_func ("/cnet/config/good/rules", test_good_rules);
+  g_test_add_func ("/cnet/config/good/port-groups", test_good_port_groups);
 
   return g_test_run ();
 }
