@@ -45,6 +45,7 @@ typedef struct {
   RawRing fq, cq, rx, tx;
   guint64 free_addrs[BENCH_FRAMES];
   guint n_free;
+  guint outstanding; /* sent, not yet completed */
 } RawState;
 
 static gboolean
@@ -309,12 +310,14 @@ raw_complete (RawState *st, gboolean to_fill)
       st->free_addrs[st->n_free++] =
         ((guint64 *) st->cq.descs)[(st->cq.cached_cons + i) & st->cq.mask];
   cons_release (&st->cq, n);
+  st->outstanding -= n;
 }
 
+/* As xdpsock does: kick only with frames waiting to go. */
 static inline void
 raw_kick (Bench *b, RawState *st)
 {
-  if (needs_wakeup (&st->tx))
+  if (st->outstanding > 0 && needs_wakeup (&st->tx))
     sendto (st->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
@@ -362,6 +365,7 @@ raw_echo_loop (Bench *b)
             }
           cons_release (&st->rx, n);
           prod_submit (&st->tx, room);
+          st->outstanding += room;
           b->rx += n;
           b->tx += room;
         }
@@ -395,6 +399,7 @@ raw_tx_only_loop (Bench *b)
           t->options = 0;
         }
       prod_submit (&st->tx, n);
+      st->outstanding += n;
       b->tx += n;
       raw_kick (b, st);
       raw_complete (st, FALSE);
