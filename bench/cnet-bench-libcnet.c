@@ -24,15 +24,27 @@ libcnet_setup (Bench *b, GError **error)
   st->pool = cnet_mempool_new (BENCH_FRAMES, BENCH_FRAME_SIZE, 0, error);
   if (st->pool == NULL)
     return FALSE;
-  st->port = g_initable_new (CNET_TYPE_PORT, NULL, error, "interface",
-                             b->ifname, "queue", b->queue, "mempool",
-                             st->pool, "xdp-mode", CNET_XDP_MODE_NATIVE,
-                             "bind-mode", CNET_BIND_MODE_COPY,
-                             "busy-poll-usecs", b->busy_poll, "rx-size",
-                             BENCH_RING_SIZE, "tx-size", BENCH_RING_SIZE,
-                             "fill-size", BENCH_RING_SIZE, "comp-size",
-                             BENCH_RING_SIZE, NULL);
-  return st->port != NULL;
+  /* The socket of the run before may take a moment to let the queue go. */
+  for (guint tries = 0;; tries++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      st->port = g_initable_new (
+        CNET_TYPE_PORT, NULL, &local_error, "interface", b->ifname, "queue",
+        b->queue, "mempool", st->pool, "xdp-mode", CNET_XDP_MODE_NATIVE,
+        "bind-mode", CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
+        "rx-size", BENCH_RING_SIZE, "tx-size", BENCH_RING_SIZE, "fill-size",
+        BENCH_RING_SIZE, "comp-size", BENCH_RING_SIZE, NULL);
+      if (st->port != NULL)
+        return TRUE;
+      if (!g_error_matches (local_error, CNET_ERROR, CNET_ERROR_BUSY) ||
+          tries == 40)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (50000);
+    }
 }
 
 static void

@@ -195,8 +195,14 @@ raw_setup (Bench *b, GError **error)
   sxdp.sxdp_ifindex = b->ifindex;
   sxdp.sxdp_queue_id = b->queue;
   sxdp.sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
-  if (bind (st->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
-    return raw_fail (error, "bind(AF_XDP)");
+  /* The socket of the run before may take a moment to let the queue go. */
+  for (guint tries = 0; bind (st->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0;
+       tries++)
+    {
+      if (errno != EBUSY || tries == 40)
+        return raw_fail (error, "bind(AF_XDP)");
+      g_usleep (50000);
+    }
 
   /* Half the frames on the fill ring, half for sending. */
   for (guint i = 0; i < BENCH_RING_SIZE; i++)

@@ -167,10 +167,10 @@ bench_run_main (int argc, char **argv)
 
   g_print ("ready\n");
   fflush (stdout);
+  /* The window starts now unless SIGUSR1 starts it again later. */
+  bench_mark (&b);
   b.impl->loop (&b);
 
-  if (!b.marked)
-    bench_mark (&b); /* no window asked for: an empty one */
   /* The allocation count first: reading counters may allocate (libbpf's
    * per-CPU map reads do), and that is not the data path's. */
   allocs = bench_malloc_count ();
