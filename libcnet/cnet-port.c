@@ -100,6 +100,7 @@ struct _CnetPort {
   guint64 fill_ring_empty;
   guint64 alloc_failures;
   guint64 rx_wakeups;
+  gboolean fill_short; /* the last refill found the mempool empty */
   CnetFrameCache rx_cache;
 
   /* TX side: under tx_lock. */
@@ -462,6 +463,7 @@ cnet_port_refill (CnetPort *self)
   got = cnet_mempool_cache_get (self->pool, &self->rx_cache, addrs, room);
   if (got < room)
     self->alloc_failures += room - got;
+  self->fill_short = got < room;
   for (guint i = 0; i < got; i++)
     {
       CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addrs[i]);
@@ -1188,7 +1190,13 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   port->rx_packets += n;
   port->rx_bytes += bytes;
 
-  cnet_port_refill (port);
+  /* The fill ring only runs down as frames arrive, which this call then
+   * sees; with nothing received, refilling would only read the kernel's
+   * consumer index, a cache line the sending core is writing, on every
+   * empty poll. Unless the last refill came up short: then frames may have
+   * come back to the mempool since, and the kernel may be starved. */
+  if (n > 0 || G_UNLIKELY (port->fill_short))
+    cnet_port_refill (port);
 
   /* The kernel asks to be woken when it found the fill ring empty (zero-copy
    * drivers); busy polling drives the driver from here. */
@@ -1209,7 +1217,9 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 static void
 cnet_port_complete_locked (CnetPort *self)
 {
+  guint64 addrs[CNET_BURST_MAX];
   guint32 n = cnet_ring_peek (&self->comp, self->comp.size);
+  guint n_free = 0;
 
   for (guint32 i = 0; i < n; i++)
     {
@@ -1220,13 +1230,22 @@ cnet_port_complete_locked (CnetPort *self)
 
       if (!cnet_packet_drop_ref (pkt, CNET_PACKET_STATE_SENT))
         continue; /* a binding still holds it; its last unref frees it */
-      cnet_mempool_cache_put (self->pool, &self->tx_cache, pkt->addr);
+      /* The frames go back in bulk: one cache update per chunk. */
+      addrs[n_free++] = pkt->addr;
+      if (n_free == G_N_ELEMENTS (addrs))
+        {
+          cnet_mempool_cache_put_bulk (self->pool, &self->tx_cache, addrs,
+                                       n_free);
+          n_free = 0;
+        }
       if (G_UNLIKELY (pinned))
         {
           pkt->pool_ref = 0;
           g_object_unref (self->pool);
         }
     }
+  if (n_free > 0)
+    cnet_mempool_cache_put_bulk (self->pool, &self->tx_cache, addrs, n_free);
   if (n > 0)
     cnet_ring_release (&self->comp, n);
   self->outstanding_tx -= n;
