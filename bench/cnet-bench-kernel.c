@@ -31,6 +31,7 @@ typedef struct {
   guint block_size;
   guint n_blocks;
   guint block;
+  guint8 touched; /* keeps the frame reads of rx-drop */
 } KernelState;
 
 static gboolean
@@ -209,14 +210,15 @@ afpacket_rx_drop_loop (Bench *b)
           struct tpacket3_hdr *h =
             (struct tpacket3_hdr *) ((guint8 *) bd +
                                      bd->hdr.bh1.offset_to_first_pkt);
-          volatile guint8 sink = 0;
+          guint8 sum = 0;
 
           /* Touch each frame, as a consumer would. */
           for (guint i = 0; i < n; i++)
             {
-              sink ^= ((guint8 *) h)[h->tp_mac];
+              sum ^= ((guint8 *) h)[h->tp_mac];
               h = (struct tpacket3_hdr *) ((guint8 *) h + h->tp_next_offset);
             }
+          st->touched ^= sum;
           b->rx += n;
           __atomic_store_n (&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
                             __ATOMIC_RELEASE);

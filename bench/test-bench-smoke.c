@@ -28,7 +28,6 @@ child_start (Child *c, gboolean want_stdin, const char *const *argv)
 {
   g_autoptr (GError) error = NULL;
   int in_fd = -1, out_fd = -1;
-  g_autofree char *line = NULL;
   char buf[256];
 
   g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
