@@ -400,6 +400,16 @@ cnet_mempool_put_addrs (CnetMempool *pool, const guint64 *addrs, guint n)
   g_mutex_unlock (&pool->lock);
 }
 
+/* A cache's count is written by its owner only; cnet_mempool_get_n_free()
+ * reads it from other threads as a snapshot. A relaxed store is all that
+ * needs: g_atomic_int_set() is sequentially consistent, a locked exchange
+ * on x86, and cnet_mempool_cache_put() paid one per sent packet. */
+static inline void
+cnet_cache_set_count (CnetFrameCache *cache, guint count)
+{
+  __atomic_store_n (&cache->count, count, __ATOMIC_RELAXED);
+}
+
 /* Takes up to @n frames from @cache, refilling it from the mempool when it
  * runs low. Only the cache's owner calls this. */
 guint
@@ -414,11 +424,11 @@ cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
                         MAX (n, MIN (pool->cache_max, CNET_CACHE_BULK + n)));
       guint more = cnet_mempool_get_addrs (pool, cache->addrs + cache->count,
                                            want);
-      g_atomic_int_set ((gint *) &cache->count, cache->count + more);
+      cnet_cache_set_count (cache, cache->count + more);
     }
   got = MIN (n, cache->count);
   memcpy (addrs, cache->addrs + cache->count - got, got * sizeof (guint64));
-  g_atomic_int_set ((gint *) &cache->count, cache->count - got);
+  cnet_cache_set_count (cache, cache->count - got);
   return got;
 }
 
@@ -439,14 +449,44 @@ cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache,
       cache->count -= spill;
     }
   cache->addrs[cache->count] = addr;
-  g_atomic_int_set ((gint *) &cache->count, cache->count + 1);
+  cnet_cache_set_count (cache, cache->count + 1);
+}
+
+/* Gives @n frames back through @cache at once (one count update), spilling
+ * to the mempool as cnet_mempool_cache_put() does. */
+void
+cnet_mempool_cache_put_bulk (CnetMempool *pool, CnetFrameCache *cache,
+                             const guint64 *addrs, guint n)
+{
+  guint count = cache->count;
+
+  while (n > 0)
+    {
+      guint room, chunk;
+
+      if (G_UNLIKELY (count == CNET_CACHE_SIZE))
+        {
+          cnet_mempool_put_addrs (pool, cache->addrs + CNET_CACHE_SIZE -
+                                          CNET_CACHE_BULK,
+                                  CNET_CACHE_BULK);
+          count -= CNET_CACHE_BULK;
+          cnet_cache_set_count (cache, count);
+        }
+      room = CNET_CACHE_SIZE - count;
+      chunk = MIN (room, n);
+      memcpy (cache->addrs + count, addrs, chunk * sizeof (guint64));
+      count += chunk;
+      addrs += chunk;
+      n -= chunk;
+    }
+  cnet_cache_set_count (cache, count);
 }
 
 void
 cnet_mempool_cache_flush (CnetMempool *pool, CnetFrameCache *cache)
 {
   cnet_mempool_put_addrs (pool, cache->addrs, cache->count);
-  g_atomic_int_set ((gint *) &cache->count, 0);
+  cnet_cache_set_count (cache, 0);
 }
 
 void

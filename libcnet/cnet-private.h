@@ -108,6 +108,8 @@ guint cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
                               guint64 *addrs, guint n);
 void cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache,
                              guint64 addr);
+void cnet_mempool_cache_put_bulk (CnetMempool *pool, CnetFrameCache *cache,
+                                  const guint64 *addrs, guint n);
 void cnet_mempool_cache_flush (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_register_cache (CnetMempool *pool, CnetFrameCache *cache);
 void cnet_mempool_unregister_cache (CnetMempool *pool, CnetFrameCache *cache);

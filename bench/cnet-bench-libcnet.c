@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The libcnet implementations: what an application writes with the public
+ * C API (CnetPort rx/tx bursts, cnet_packet_free_bulk), the same loops as
+ * examples/cnet-echo.c. Idle loops spin (as the raw loop, CNDP and testpmd
+ * do), so the rates are peak rates.
+ */
+#include <cnet/cnet.h>
+#include <string.h>
+
+#include "cnet-bench.h"
+
+typedef struct {
+  CnetMempool *pool;
+  CnetPort *port;
+} LibcnetState;
+
+static gboolean
+libcnet_setup (Bench *b, GError **error)
+{
+  LibcnetState *st = g_new0 (LibcnetState, 1);
+
+  b->priv = st;
+  st->pool = cnet_mempool_new (BENCH_FRAMES, BENCH_FRAME_SIZE, 0, error);
+  if (st->pool == NULL)
+    return FALSE;
+  /* The socket of the run before may take a moment to let the queue go. */
+  for (guint tries = 0;; tries++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      st->port = g_initable_new (
+        CNET_TYPE_PORT, NULL, &local_error, "interface", b->ifname, "queue",
+        b->queue, "mempool", st->pool, "xdp-mode", CNET_XDP_MODE_NATIVE,
+        "bind-mode", CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
+        "rx-size", BENCH_RING_SIZE, "tx-size", BENCH_RING_SIZE, "fill-size",
+        BENCH_RING_SIZE, "comp-size", BENCH_RING_SIZE, NULL);
+      if (st->port != NULL)
+        return TRUE;
+      if (!g_error_matches (local_error, CNET_ERROR, CNET_ERROR_BUSY) ||
+          tries == 40)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (50000);
+    }
+}
+
+static void
+libcnet_read (Bench *b, BenchCounters *c)
+{
+  LibcnetState *st = b->priv;
+  CnetPortStats s;
+
+  memset (c, 0, sizeof *c);
+  c->rx = b->rx;
+  c->tx = b->tx;
+  c->drops = b->drops;
+  if (cnet_port_get_stats (st->port, &s, NULL))
+    {
+      c->rx_ring_full = s.rx_ring_full;
+      c->fill_empty = s.rx_fill_ring_empty_descs;
+      c->drops += s.rx_dropped;
+    }
+}
+
+static void
+libcnet_teardown (Bench *b)
+{
+  LibcnetState *st = b->priv;
+
+  if (st == NULL)
+    return;
+  g_clear_object (&st->port);
+  g_clear_object (&st->pool);
+  g_free (st);
+  b->priv = NULL;
+}
+
+static void
+libcnet_rx_drop_loop (Bench *b)
+{
+  LibcnetState *st = b->priv;
+  CnetPacket *pkts[256];
+
+  while (!bench_stop)
+    {
+      guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
+
+      if (n > 0)
+        cnet_packet_free_bulk (pkts, n);
+      b->rx += n;
+      bench_check_mark (b);
+    }
+}
+
+/* cnet-echo's loop, without its clock and prints. */
+static void
+libcnet_echo_loop (Bench *b)
+{
+  LibcnetState *st = b->priv;
+  CnetPacket *pkts[256];
+
+  while (!bench_stop)
+    {
+      guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
+
+      if (n > 0)
+        {
+          guint sent;
+
+          for (guint i = 0; i < n; i++)
+            cnet_packet_swap_macs (pkts[i]);
+          sent = cnet_port_tx_burst (st->port, pkts, n);
+          if (sent < n)
+            {
+              cnet_packet_free_bulk (pkts + sent, n - sent);
+              b->drops += n - sent;
+            }
+          b->rx += n;
+          b->tx += sent;
+        }
+      else
+        cnet_port_tx_flush (st->port);
+      bench_check_mark (b);
+    }
+}
+
+/* Ping-pong server: waits in poll() unless busy polling. */
+static void
+libcnet_pong_loop (Bench *b)
+{
+  LibcnetState *st = b->priv;
+  CnetPacket *pkts[256];
+
+  while (!bench_stop)
+    {
+      guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
+
+      if (n > 0)
+        {
+          guint sent;
+
+          for (guint i = 0; i < n; i++)
+            cnet_packet_swap_macs (pkts[i]);
+          sent = cnet_port_tx_burst (st->port, pkts, n);
+          cnet_packet_free_bulk (pkts + sent, n - sent);
+          b->rx += n;
+          b->tx += sent;
+        }
+      else
+        {
+          cnet_port_tx_flush (st->port);
+          if (b->busy_poll == 0)
+            cnet_port_wait (st->port, 100, NULL);
+        }
+      bench_check_mark (b);
+    }
+}
+
+static void
+libcnet_tx_only_loop (Bench *b)
+{
+  LibcnetState *st = b->priv;
+  CnetPacket *pkts[256];
+
+  while (!bench_stop)
+    {
+      guint n = cnet_mempool_alloc_bulk (st->pool, pkts, b->burst);
+      guint sent;
+
+      for (guint i = 0; i < n; i++)
+        {
+          gsize len;
+          guint8 *data;
+
+          if (!cnet_packet_set_length (pkts[i], b->size, NULL))
+            g_assert_not_reached ();
+          data = cnet_packet_get_data (pkts[i], &len);
+          memcpy (data, b->frame, b->size);
+        }
+      sent = cnet_port_tx_burst (st->port, pkts, n);
+      if (sent < n)
+        cnet_packet_free_bulk (pkts + sent, n - sent);
+      b->tx += sent;
+      bench_check_mark (b);
+    }
+  while (cnet_port_tx_flush (st->port) > 0 && !bench_stop)
+    ;
+}
+
+static gboolean
+libcnet_tx_setup (Bench *b, GError **error)
+{
+  static const guint8 dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+  static const guint8 src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+  bench_build_frame (b->frame, b->size, dst, src, 0x010200c0, 0x020200c0, 0);
+  return libcnet_setup (b, error);
+}
+
+const BenchImpl bench_libcnet_impls[] = {
+  { "rx-drop", "libcnet", libcnet_setup, libcnet_rx_drop_loop, libcnet_read,
+    libcnet_teardown },
+  { "echo", "libcnet", libcnet_setup, libcnet_echo_loop, libcnet_read,
+    libcnet_teardown },
+  { "tx-only", "libcnet", libcnet_tx_setup, libcnet_tx_only_loop,
+    libcnet_read, libcnet_teardown },
+  { "pong", "libcnet", libcnet_setup, libcnet_pong_loop, libcnet_read,
+    libcnet_teardown },
+  { NULL },
+};

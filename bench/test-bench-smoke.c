@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-smoke: runs the in-kernel generator and the rx-drop case (libcnet
+ * and the raw loop) for about a second on a veth pair in a private network
+ * namespace, and checks that frames were generated and counted. No rate is
+ * asserted: the machine is shared and the numbers belong to bench/run.
+ *
+ * The tools run as plain child processes (g_spawn, waitpid) rather than
+ * GSubprocess, whose worker-thread fds would upset the namespace helper's
+ * check that a test leaves no fd behind.
+ */
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cnet-test-netns.h"
+
+typedef struct {
+  GPid pid;
+  FILE *out; /* its stdout */
+  FILE *in;  /* its stdin, when asked for */
+} Child;
+
+static void
+child_start (Child *c, gboolean want_stdin, const char *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  int in_fd = -1, out_fd = -1;
+  char buf[256];
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &c->pid,
+                            want_stdin ? &in_fd : NULL, &out_fd, NULL,
+                            &error);
+  g_assert_no_error (error);
+  c->out = fdopen (out_fd, "r");
+  c->in = want_stdin ? fdopen (in_fd, "w") : NULL;
+  /* Every tool says "ready" when it is set up. */
+  g_assert_nonnull (fgets (buf, sizeof buf, c->out));
+  g_assert_cmpstr (g_strstrip (buf), ==, "ready");
+}
+
+/* Waits for the child to end and returns its last line, as JSON. */
+static JsonObject *
+child_finish (Child *c)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  char buf[1024], last[1024] = "";
+  int status;
+
+  while (fgets (buf, sizeof buf, c->out) != NULL)
+    if (buf[0] == '{')
+      g_strlcpy (last, buf, sizeof last);
+  fclose (c->out);
+  if (c->in != NULL)
+    fclose (c->in);
+  g_assert_cmpint (waitpid (c->pid, &status, 0), ==, c->pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  g_test_message ("%s", g_strstrip (last));
+  json_parser_load_from_data (parser, last, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_rx_drop (gconstpointer data)
+{
+  const char *impl = data;
+  const char *bench = g_getenv ("CNET_BENCH");
+  g_autoptr (JsonObject) cres = NULL;
+  g_autoptr (JsonObject) gres = NULL;
+  CnetTestNetns *ns;
+  Child consumer = { 0 }, gen = { 0 };
+  gint64 generated, received;
+
+  if (cnet_test_skip_unless_root ())
+    return;
+  g_assert_nonnull (bench);
+  ns = cnet_test_netns_new (1);
+
+  {
+    const char *cargv[] = { bench, "run", "-i", ns->veth_a, "-c", "rx-drop",
+                            "-m", impl, NULL };
+    const char *gargv[] = { bench, "gen", "-i", ns->veth_b, "--duration",
+                            "1", "--wait-go", NULL };
+
+    child_start (&consumer, FALSE, cargv);
+    child_start (&gen, TRUE, gargv);
+  }
+  /* Open the consumer's window, let the generator run for a second. */
+  kill (consumer.pid, SIGUSR1);
+  fputs ("go\n", gen.in);
+  fflush (gen.in);
+  gres = child_finish (&gen);
+  g_usleep (50000);
+  kill (consumer.pid, SIGTERM);
+  cres = child_finish (&consumer);
+
+  generated = json_object_get_int_member (gres, "generated");
+  received = json_object_get_int_member (cres, "rx");
+  g_assert_cmpint (generated, >, 0);
+  g_assert_cmpint (received, >, 0);
+  g_assert_cmpint (received, <=, generated);
+  cnet_test_netns_free (ns);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/cnet/bench/rx-drop/libcnet", "libcnet",
+                        test_rx_drop);
+  g_test_add_data_func ("/cnet/bench/rx-drop/raw", "raw", test_rx_drop);
+  return g_test_run ();
+}
