@@ -88,7 +88,9 @@ bench_run_main (int argc, char **argv)
   g_autofree char *mode = NULL;
   g_autofree char *impl = NULL;
   g_autofree char *ifname = NULL;
+  g_autofree char *cnetd = NULL;
   int cpu = -1, busy_poll = 0, size = 64, burst = BENCH_BURST;
+  int n_rules = 0, frames = 0, ring = 0;
   gboolean list = FALSE, tx_budget = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
@@ -106,6 +108,14 @@ bench_run_main (int argc, char **argv)
       "Packets per burst (64)", "N" },
     { "tx-budget", 0, 0, G_OPTION_ARG_NONE, &tx_budget,
       "Raw loop: raise XDP_MAX_TX_SKB_BUDGET as libcnet does", NULL },
+    { "rules", 0, 0, G_OPTION_ARG_INT, &n_rules,
+      "libcnet: this many steering rules, only the last matching", "N" },
+    { "cnetd", 0, 0, G_OPTION_ARG_STRING, &cnetd,
+      "libcnet: lease the queue from cnetd at this D-Bus address", "ADDRESS" },
+    { "frames", 0, 0, G_OPTION_ARG_INT, &frames,
+      "libcnet: frames in the mempool (4096)", "N" },
+    { "ring", 0, 0, G_OPTION_ARG_INT, &ring,
+      "libcnet: size of each ring (2048)", "N" },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list,
       "List the implementations", NULL },
     G_OPTION_ENTRY_NULL
@@ -148,6 +158,10 @@ bench_run_main (int argc, char **argv)
   b.size = (guint) CLAMP (size, 60, 1500);
   b.burst = (guint) CLAMP (burst, 1, 256);
   b.tx_budget = tx_budget;
+  b.n_rules = (guint) CLAMP (n_rules, 0, 16);
+  b.cnetd = cnetd;
+  b.frames = (guint) MAX (frames, 0);
+  b.ring = (guint) MAX (ring, 0);
   if (b.ifindex == 0)
     {
       g_printerr ("cnet-bench run: no interface %s\n", ifname);
@@ -185,14 +199,14 @@ bench_run_main (int argc, char **argv)
            "\"rx_ring_full\": %" G_GUINT64_FORMAT ", "
            "\"fill_empty\": %" G_GUINT64_FORMAT ", "
            "\"drops\": %" G_GUINT64_FORMAT ", \"allocs\": %" G_GINT64_FORMAT
-           "}\n",
+           ", \"setup_ms\": %.3f}\n",
            mode, impl, (end_time - b.start_time) / 1e6,
            end.rx - b.start.rx, end.tx - b.start.tx,
            user + sys - b.start_cpu_user - b.start_cpu_sys,
            user - b.start_cpu_user, sys - b.start_cpu_sys,
            end.rx_ring_full - b.start.rx_ring_full,
            end.fill_empty - b.start.fill_empty, end.drops - b.start.drops,
-           allocs < 0 ? -1 : allocs - b.start_allocs);
+           allocs < 0 ? -1 : allocs - b.start_allocs, b.setup_ms);
   return 0;
 }
 

@@ -49,6 +49,11 @@ struct _Bench {
   guint size;
   guint burst;
   gboolean tx_budget; /* raw loop: set XDP_MAX_TX_SKB_BUDGET */
+  guint n_rules;      /* libcnet: steering rules, the last one matching */
+  const char *cnetd;  /* libcnet: lease the queue from cnetd at this address */
+  guint frames;       /* libcnet: mempool frames */
+  guint ring;         /* libcnet: ring sizes */
+  double setup_ms;    /* libcnet: opening the port took this long */
   guint8 frame[2048]; /* the frame tx-only sends */
 
   /* Kept by the loops. */
