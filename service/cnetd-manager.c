@@ -525,7 +525,6 @@ on_stats_timer (gpointer user_data)
   CnetdManager *m = user_data;
   g_autoptr (GPtrArray) closed = g_ptr_array_new ();
   GHashTableIter iter;
-  CnetdIface *iface;
   CnetdLease *lease;
 
   g_hash_table_iter_init (&iter, m->leases);
@@ -539,11 +538,9 @@ on_stats_timer (gpointer user_data)
   for (guint i = 0; i < closed->len; i++)
     cnetd_lease_end (g_ptr_array_index (closed, i),
                      "its owner closed the socket");
-
-  g_hash_table_iter_init (&iter, m->ifaces);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &iface))
-    if (cnetd_dbus_interface_get_managed (iface->skeleton))
-      cnetd_iface_refresh_stats (iface);
+  /* Interfaces' Stats are read when asked for: refreshing them here would
+   * put a PropertiesChanged on the bus every second for every managed
+   * interface, busy or not. */
   return G_SOURCE_CONTINUE;
 }
 
