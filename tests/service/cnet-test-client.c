@@ -67,7 +67,7 @@ main (int argc, char **argv)
   guint queue, count = 0, echoed = 0, first_rule;
   CnetPortStats stats;
   CnetPacket *pkts[64];
-  gint64 deadline;
+  gint64 deadline, t0;
 
   if (argc < 5)
     {
@@ -95,6 +95,7 @@ main (int argc, char **argv)
                            0, &error);
   if (pool == NULL)
     return fail (error);
+  t0 = g_get_monotonic_time ();
   port = cnet_client_open_port (client, iface, queue, pool,
                                 argc > (int) first_rule
                                   ? (const char *const *) argv + first_rule
@@ -102,7 +103,8 @@ main (int argc, char **argv)
                                 &error);
   if (port == NULL)
     return fail (error);
-  g_print ("ready queue %u\n", cnet_port_get_queue (port));
+  g_print ("ready queue %u in %.1f ms\n", cnet_port_get_queue (port),
+           (g_get_monotonic_time () - t0) / 1000.0);
   fflush (stdout);
 
   if (g_str_equal (mode, "hold"))
