@@ -45,7 +45,8 @@ cnet_config_path_append_key (const char *parent, const char *key)
   if (!is_identifier (key))
     {
       g_autofree char *escaped = g_strescape (key, NULL);
-      seg = quoted = g_strdup_printf ("\"%s\"", escaped);
+      quoted = g_strdup_printf ("\"%s\"", escaped);
+      seg = quoted;
     }
   if (parent == NULL || *parent == '\0')
     return g_strdup (seg);

@@ -233,6 +233,7 @@ test_bad_too_deep (void)
   for (guint i = 0; i < 32; i++)
     g_string_append (path, "[0]");
   config = cnet_config_new_from_data (text->str, -1, "t.jsonc", &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   prefix = g_strdup_printf ("t.jsonc:1:39: %s: nested more than 32 levels deep",
                             path->str);
@@ -248,6 +249,7 @@ test_bad_nul (void)
   g_autoptr (CnetConfig) config = NULL;
 
   config = cnet_config_new_from_data (text, sizeof text - 1, NULL, &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   g_assert_true (g_str_has_prefix (error->message, "<string>:1:9: "));
   g_assert_nonnull (strstr (error->message, "has a NUL byte"));
@@ -266,6 +268,7 @@ test_bad_file (void)
   g_autoptr (CnetConfig) config = NULL;
 
   config = cnet_config_new_from_file (path, &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   expect = g_strdup_printf ("%s:8:18: ports.\"eth0:0\".mempool: no mempool "
                             "named \"umem9\"",
