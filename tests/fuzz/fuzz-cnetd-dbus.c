@@ -203,7 +203,8 @@ take_string (Input *in)
 }
 
 /* A value of a fuzzed type from fuzzed bytes, in normal form, as the bus
- * would carry it; @type may be forced. */
+ * would carry it; @type may be forced. Returns a full (non-floating)
+ * reference. */
 static GVariant *
 take_value (Input *in, const char *type)
 {
@@ -357,21 +358,20 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             guint8 which = take_u8 (in);
             g_autofree char *name = NULL;
             guint32 queue;
-            GVariant *options;
+            g_autoptr (GVariant) options = NULL;
 
             if (which < 0xf0)
               name = g_strdup (interfaces[which % G_N_ELEMENTS (interfaces)]);
             else
               name = take_string (in);
             queue = take_u8 (in) < 0xc0 ? take_u8 (in) % 3 : take_u32 (in);
-            options = g_variant_ref_sink (take_value (in, "a{sv}"));
+            options = take_value (in, "a{sv}");
             if (op % 8 == 5)
               fds = take_fds (in);
             reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
                           "AcquireQueue",
                           g_variant_new ("(su@a{sv})", name, queue, options),
                           fds);
-            g_variant_unref (options);
             if (reply != NULL)
               {
                 const char *lease;
@@ -386,7 +386,7 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             const char *iface =
               dbus_ifaces[take_u8 (in) % G_N_ELEMENTS (dbus_ifaces)];
             const char *method = methods[take_u8 (in) % G_N_ELEMENTS (methods)];
-            GVariant *body = take_value (in, NULL);
+            g_autoptr (GVariant) body = take_value (in, NULL);
 
             if (take_u8 (in) & 1)
               fds = take_fds (in);

@@ -23,7 +23,8 @@ fuzz_strndup (const uint8_t *data, size_t size)
 {
   char *s = g_malloc (size + 1);
 
-  memcpy (s, data, size);
+  if (size > 0)
+    memcpy (s, data, size);
   s[size] = '\0';
   return s;
 }
