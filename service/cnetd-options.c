@@ -55,11 +55,14 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
   };
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  GVariant *next;
 
+  /* Not g_variant_iter_loop(): every early return below would leak the
+   * value it holds, and a client could grow cnetd with bad options. */
   g_variant_iter_init (&iter, options);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
     {
+      g_autoptr (GVariant) value = next;
       const char *type = NULL;
       int mode;
 
