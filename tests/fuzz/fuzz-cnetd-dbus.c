@@ -439,8 +439,14 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
                           "AcquireQueue",
                           g_variant_new ("(sua{sv})", "cfz0", 0, &b), NULL);
-            if (reply != NULL)
+            if (reply != NULL && count > CNET_MATCH_MAX_RULES)
               g_error ("fuzz-cnetd-dbus: %u rules were accepted", count);
+            if (reply != NULL)
+              {
+                const char *lease;
+                g_variant_get (reply, "(&oh)", &lease, NULL);
+                g_ptr_array_add (paths, g_strdup (lease));
+              }
             break;
           }
         }
