@@ -58,6 +58,7 @@ typedef struct {
 
   int fd; /* cnetd's copy of the socket */
   ino_t ino;
+  gint64 created; /* monotonic, µs */
   CnetXdpProgram *prog;
   gboolean active;
   gboolean need_wakeup;
@@ -78,6 +79,10 @@ struct _CnetdManager {
   guint nl_source;
   guint stats_timer;
 };
+
+/* How long a lease that is not active yet may look unheld (its socket in
+ * flight to the client) before cnetd ends it. */
+#define CNETD_LEASE_GRACE_USEC (5 * G_USEC_PER_SEC)
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
 static void cnetd_lease_refresh_stats (CnetdLease *lease);
@@ -532,7 +537,14 @@ on_stats_timer (gpointer user_data)
   g_hash_table_iter_init (&iter, m->leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     {
-      if (!cnetd_lease_owner_holds_socket (lease))
+      /* Until it is active, a new lease's socket may still be on its way
+       * (in the reply, not yet in the client's fd table): give the client
+       * a grace period before concluding that it closed it. */
+      gboolean settled = lease->active ||
+                         g_get_monotonic_time () - lease->created >
+                           CNETD_LEASE_GRACE_USEC;
+
+      if (settled && !cnetd_lease_owner_holds_socket (lease))
         g_ptr_array_add (closed, lease);
       else
         cnetd_lease_refresh_stats (lease);
@@ -844,6 +856,7 @@ finish_acquire (AcquireRequest *req)
   lease->caller = req->caller;
   lease->fd = fd;
   lease->ino = st.st_ino;
+  lease->created = g_get_monotonic_time ();
   lease->prog = g_steal_pointer (&prog);
   lease->need_wakeup = req->opts.need_wakeup;
   lease->bind_mode = req->opts.bind_mode;
