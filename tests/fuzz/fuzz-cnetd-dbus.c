@@ -147,6 +147,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     g_variant_new ("(su)", CNET_DBUS_NAME, 0), NULL, G_DBUS_CALL_FLAGS_NONE,
     -1, NULL, &error);
   g_assert_no_error (error);
+  g_assert (reply != NULL);
   /* The manager keeps its connection; this process keeps the manager. */
   g_object_ref (connection);
   while (g_main_context_iteration (NULL, FALSE))
@@ -296,6 +297,17 @@ call (GDBusConnection *client, const char *path, const char *iface,
   return c.reply;
 }
 
+/* A call whose answer does not matter, only that there is one. */
+static void
+call_only (GDBusConnection *client, const char *path, const char *iface,
+           const char *method, GVariant *body, GUnixFDList *fds)
+{
+  GVariant *reply = call (client, path, iface, method, body, fds);
+
+  if (reply != NULL)
+    g_variant_unref (reply);
+}
+
 /* Some fds to send along where none is expected: a pipe, a UDP socket, an
  * AF_XDP socket cnetd did not make, and a stale handle index. */
 static GUnixFDList *
@@ -405,12 +417,12 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
 
             if (take_u8 (in) & 1)
               fds = take_fds (in);
-            reply = call (client, path, iface, method, body, fds);
+            call_only (client, path, iface, method, body, fds);
             break;
           }
         case 2:
         case 3:
-          reply = call (client, pick_path (in, paths),
+          call_only (client, pick_path (in, paths),
                         CNET_DBUS_INTERFACE_LEASE,
                         op % 8 == 2 ? "Activate" : "Release", NULL, NULL);
           break;
@@ -422,15 +434,15 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             g_autofree char *prop = take_string (in);
 
             if (take_u8 (in) & 1)
-              reply = call (client, path, "org.freedesktop.DBus.Properties",
+              call_only (client, path, "org.freedesktop.DBus.Properties",
                             "GetAll", g_variant_new ("(s)", iface), NULL);
             else
-              reply = call (client, path, "org.freedesktop.DBus.Properties",
+              call_only (client, path, "org.freedesktop.DBus.Properties",
                             "Get", g_variant_new ("(ss)", iface, prop), NULL);
             break;
           }
         case 6:
-          reply = call (client, CNET_DBUS_PATH,
+          call_only (client, CNET_DBUS_PATH,
                         take_u8 (in) & 1 ? CNET_DBUS_INTERFACE_MANAGER
                                          : "org.freedesktop.DBus.ObjectManager",
                         op & 0x10 ? "ListLeases"
@@ -476,7 +488,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   Input in = { data, size };
   gint64 deadline;
-  guint fds;
 
   if (size > 1 << 16)
     return 0;
@@ -499,7 +510,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* The client left the bus: its leases end, cnetd's fds with them. */
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (cnetd_manager_get_n_leases (manager) > 0 ||
-         (fds = count_fds ()) > base_fds)
+         count_fds () > base_fds)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (500);

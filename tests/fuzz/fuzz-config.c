@@ -23,7 +23,6 @@ read_back (CnetConfig *config)
   GPtrArray *all;
   const char *const *warnings;
   GVariant *options;
-  g_autofree char *text = NULL;
 
   (void) cnet_config_get_dialect (config);
   (void) cnet_config_get_application_name (config);
@@ -53,7 +52,7 @@ read_back (CnetConfig *config)
     }
   options = cnet_config_get_options (config);
   if (options != NULL)
-    text = g_variant_print (options, TRUE);
+    g_free (g_variant_print (options, TRUE));
   warnings = cnet_config_get_warnings (config);
   for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
     g_assert (*warnings[i] != '\0');
