@@ -45,7 +45,8 @@ cnet_config_path_append_key (const char *parent, const char *key)
   if (!is_identifier (key))
     {
       g_autofree char *escaped = g_strescape (key, NULL);
-      seg = quoted = g_strdup_printf ("\"%s\"", escaped);
+      quoted = g_strdup_printf ("\"%s\"", escaped);
+      seg = quoted;
     }
   if (parent == NULL || *parent == '\0')
     return g_strdup (seg);
@@ -77,8 +78,10 @@ cnet_config_strip_comments (const char *name, const char *text, gsize length,
                             gsize *out_length, GError **error)
 {
   GString *out = g_string_sized_new (length + 1);
-  const char *p = text;
-  const char *end = text + length;
+  /* Empty text may come as NULL (cnet_config_new_from_data allows it), and
+   * NULL + 0 is undefined. */
+  const char *p = text != NULL ? text : "";
+  const char *end = p + length;
   gboolean in_string = FALSE;
   guint line = 1, col = 1;
 

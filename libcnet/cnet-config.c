@@ -115,9 +115,14 @@ lookup_pos (Ctx *c, const char *path, gboolean at_key, guint *line,
   *col = pos ? (at_key ? pos->key_col : pos->value_col) : 1;
 }
 
+/* Sets the error for @path; fail_at() is this and FALSE, as one expression,
+ * so that `return fail_at (…)` visibly returns FALSE (the static analyzer
+ * does not follow variadic calls, and took every getter as able to return
+ * TRUE without setting its result). */
 G_GNUC_PRINTF (4, 5)
-static gboolean
-fail_at (Ctx *c, const char *path, gboolean at_key, const char *format, ...)
+static void
+set_error_at (Ctx *c, const char *path, gboolean at_key, const char *format,
+              ...)
 {
   g_autofree char *reason = NULL;
   g_autofree char *msg = NULL;
@@ -130,8 +135,9 @@ fail_at (Ctx *c, const char *path, gboolean at_key, const char *format, ...)
   lookup_pos (c, path, at_key, &line, &col);
   msg = cnet_config_format_message (c->self->name, line, col, path, reason);
   g_set_error_literal (c->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
-  return FALSE;
 }
+
+#define fail_at(...) (set_error_at (__VA_ARGS__), FALSE)
 
 G_GNUC_PRINTF (3, 4)
 static void
@@ -1674,7 +1680,7 @@ parse_root (Ctx *c, JsonNode *root_node)
                                 "libcnet opens the lports listed in "
                                 "\"lports\" only; list each one there");
         }
-      if ((n = json_object_get_member (root, "users")) != NULL)
+      if (json_object_get_member (root, "users") != NULL)
         warn_ignored_section (c, "users",
                               "libcnet has no use for CNDP's user section");
     }

@@ -364,9 +364,16 @@ cnet_match_to_string (const CnetMatch *match)
   if (r->fields & CNET_XDP_RULE_IP_PROTO)
     {
       const char *name = NULL;
+      guint family = 0;
 
+      /* A protocol of one family (icmp, icmpv6) goes by its name only in
+       * a rule for that family: the name alone would narrow "proto 1",
+       * which matches IPv4 and IPv6, to IPv4. */
+      if (r->fields & CNET_XDP_RULE_ETHERTYPE)
+        family = r->ethertype == 0x0800 ? 4 : r->ethertype == 0x86dd ? 6 : 0;
       for (guint p = 0; p < G_N_ELEMENTS (protocols) && !name; p++)
-        if (protocols[p].proto == r->ip_proto)
+        if (protocols[p].proto == r->ip_proto &&
+            (protocols[p].family == 0 || protocols[p].family == family))
           name = protocols[p].name;
       if (name)
         g_string_append_printf (s, " %s", name);

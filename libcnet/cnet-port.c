@@ -96,6 +96,7 @@ struct _CnetPort {
   gboolean queue_claimed;
   gboolean in_xskmap;
   int fd;
+  int gone; /* the interface went (atomic; see cnet_port_check_gone) */
   guint32 tag;
   CnetUmemSocket umem_socket; /* registered with the mempool once bound */
   gboolean shares_umem;
@@ -1600,6 +1601,32 @@ cnet_port_tx_flush (CnetPort *port)
   return outstanding;
 }
 
+/* Whether the port's interface is still there. When a device goes, the
+ * kernel unbinds its AF_XDP sockets and sets ENETDOWN as their error, but
+ * poll() then reports nothing at all on them (it returns early for an
+ * unbound socket) and the statistics still read: look at SO_ERROR, and
+ * remember the answer, since reading the error clears it. */
+static gboolean
+cnet_port_check_gone (CnetPort *port, GError **error)
+{
+  int err = 0;
+  socklen_t len = sizeof err;
+
+  if (!__atomic_load_n (&port->gone, __ATOMIC_RELAXED) &&
+      getsockopt (port->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+      (err == ENETDOWN || err == ENODEV || err == ENXIO))
+    __atomic_store_n (&port->gone, TRUE, __ATOMIC_RELAXED);
+  if (__atomic_load_n (&port->gone, __ATOMIC_RELAXED))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
+                   "%s queue %u: the interface is gone; the port can no "
+                   "longer receive or send",
+                   port->interface, port->queue);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * cnet_port_wait:
  * @port: a #CnetPort
@@ -1609,7 +1636,9 @@ cnet_port_tx_flush (CnetPort *port)
  * Waits until the RX ring has packets or @timeout_ms has passed.
  *
  * Returns: %TRUE when packets are ready; %FALSE on timeout (with @error
- *   unset) or when polling failed (with @error set)
+ *   unset) or when polling failed (with @error set;
+ *   %CNET_ERROR_INTERFACE_GONE when the interface went away, which a
+ *   wait without limit notices within a second)
  *
  * Since: 1.0
  */
@@ -1617,17 +1646,36 @@ gboolean
 cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
 {
   struct pollfd pfd;
+  gint64 deadline;
   int r;
 
   g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
 
   pfd.fd = port->fd;
   pfd.events = POLLIN;
-  do
-    r = poll (&pfd, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return cnet_port_fail (port, error, errno, "cannot poll the socket");
+  deadline = timeout_ms < 0 ? -1
+                            : g_get_monotonic_time () + timeout_ms * 1000LL;
+  /* In slices of at most a second: a socket whose interface went is never
+   * woken (see cnet_port_check_gone), so a long wait looks in between. */
+  for (;;)
+    {
+      int slice = 1000;
+
+      if (deadline >= 0)
+        slice = (int) CLAMP ((deadline - g_get_monotonic_time () + 999) / 1000,
+                             0, 1000);
+      do
+        r = poll (&pfd, 1, slice);
+      while (r < 0 && errno == EINTR);
+      if (r < 0)
+        return cnet_port_fail (port, error, errno, "cannot poll the socket");
+      /* Nothing came, or an error: the interface may have gone. */
+      if ((r == 0 || (pfd.revents & POLLERR)) &&
+          !cnet_port_check_gone (port, error))
+        return FALSE;
+      if (r > 0 || (deadline >= 0 && g_get_monotonic_time () >= deadline))
+        break;
+    }
   if (r > 0 && (pfd.revents & (POLLERR | POLLNVAL)))
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
@@ -1706,6 +1754,8 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   g_return_val_if_fail (stats != NULL, FALSE);
 
   memset (stats, 0, sizeof *stats);
+  if (!cnet_port_check_gone (port, error))
+    return FALSE;
   stats->rx_packets = port->rx_packets;
   stats->rx_bytes = port->rx_bytes;
   stats->fill_ring_empty = port->fill_ring_empty;

@@ -30,6 +30,7 @@
 #include "cnetd-dbus-generated.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
+#include "cnetd-options.h"
 
 typedef struct {
   CnetdManager *manager;
@@ -57,6 +58,7 @@ typedef struct {
 
   int fd; /* cnetd's copy of the socket */
   ino_t ino;
+  gint64 created; /* monotonic, µs */
   CnetXdpProgram *prog;
   gboolean active;
   gboolean need_wakeup;
@@ -77,6 +79,10 @@ struct _CnetdManager {
   guint nl_source;
   guint stats_timer;
 };
+
+/* How long a lease that is not active yet may look unheld (its socket in
+ * flight to the client) before cnetd ends it. */
+#define CNETD_LEASE_GRACE_USEC (5 * G_USEC_PER_SEC)
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
 static void cnetd_lease_refresh_stats (CnetdLease *lease);
@@ -530,7 +536,14 @@ on_stats_timer (gpointer user_data)
   g_hash_table_iter_init (&iter, m->leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     {
-      if (!cnetd_lease_owner_holds_socket (lease))
+      /* Until it is active, a new lease's socket may still be on its way
+       * (in the reply, not yet in the client's fd table): give the client
+       * a grace period before concluding that it closed it. */
+      gboolean settled = lease->active ||
+                         g_get_monotonic_time () - lease->created >
+                           CNETD_LEASE_GRACE_USEC;
+
+      if (settled && !cnetd_lease_owner_holds_socket (lease))
         g_ptr_array_add (closed, lease);
       else
         cnetd_lease_refresh_stats (lease);
@@ -724,12 +737,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   char *ifname;
   guint queue;
-  CnetXdpMode xdp_mode;
-  CnetBindMode bind_mode;
-  gboolean need_wakeup;
-  struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
-  guint n_rules;
-  GStrv rules_text;
+  CnetdAcquireOptions opts;
   CnetdCaller caller;
 } AcquireRequest;
 
@@ -738,124 +746,11 @@ acquire_request_free (AcquireRequest *req)
 {
   g_object_unref (req->invocation);
   g_free (req->ifname);
-  g_strfreev (req->rules_text);
+  cnetd_acquire_options_clear (&req->opts);
   g_free (req);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AcquireRequest, acquire_request_free)
-
-static gboolean
-parse_mode (const char *option, const char *value, const char *const *names,
-            int *out, GError **error)
-{
-  for (int i = 0; names[i] != NULL; i++)
-    if (g_str_equal (value, names[i]))
-      {
-        *out = i;
-        return TRUE;
-      }
-  g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-               "option \"%s\": \"%s\" is not one of %s, %s, %s", option,
-               value, names[0], names[1], names[2]);
-  return FALSE;
-}
-
-/* Reads the a{sv} of AcquireQueue strictly: known keys, right types. */
-static gboolean
-parse_options (AcquireRequest *req, GVariant *options, GError **error)
-{
-  static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
-  static const char *const bind_modes[] = { "auto", "copy", "zerocopy", NULL };
-  static const struct {
-    const char *key;
-    const char *type;
-  } known[] = {
-    { "xdp-mode", "s" },         { "bind-mode", "s" },
-    { "need-wakeup", "b" },      { "busy-poll-usecs", "u" },
-    { "busy-poll-budget", "u" }, { "rules", "as" },
-  };
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
-  g_variant_iter_init (&iter, options);
-  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
-    {
-      const char *type = NULL;
-      int mode;
-
-      for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-        if (g_str_equal (key, known[i].key))
-          type = known[i].type;
-      if (type == NULL)
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"%s\" is unknown; known: xdp-mode, "
-                       "bind-mode, need-wakeup, busy-poll-usecs, "
-                       "busy-poll-budget, rules",
-                       key);
-          return FALSE;
-        }
-      if (!g_variant_is_of_type (value, G_VARIANT_TYPE (type)))
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"%s\" must be of type %s, not %s", key, type,
-                       g_variant_get_type_string (value));
-          return FALSE;
-        }
-      if (g_str_equal (key, "xdp-mode"))
-        {
-          if (!parse_mode (key, g_variant_get_string (value, NULL), xdp_modes,
-                           &mode, error))
-            return FALSE;
-          req->xdp_mode = mode;
-        }
-      else if (g_str_equal (key, "bind-mode"))
-        {
-          if (!parse_mode (key, g_variant_get_string (value, NULL),
-                           bind_modes, &mode, error))
-            return FALSE;
-          req->bind_mode = mode;
-        }
-      else if (g_str_equal (key, "need-wakeup"))
-        req->need_wakeup = g_variant_get_boolean (value);
-      else if (g_str_equal (key, "rules"))
-        {
-          g_autofree const char **rules = g_variant_get_strv (value, NULL);
-          g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-          guint n = g_strv_length ((GStrv) rules);
-
-          if (n > CNET_MATCH_MAX_RULES)
-            {
-              g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                           "option \"rules\": %u rules are too many; a lease "
-                           "may have %u",
-                           n, CNET_MATCH_MAX_RULES);
-              return FALSE;
-            }
-          for (guint i = 0; i < n; i++)
-            {
-              g_autoptr (CnetMatch) match = cnet_match_new (rules[i], error);
-              g_autofree char *text = NULL;
-
-              if (match == NULL)
-                {
-                  g_prefix_error (error, "option \"rules\": ");
-                  return FALSE;
-                }
-              cnet_match_to_xdp (match, &req->rules[i]);
-              text = cnet_match_to_string (match);
-              g_strv_builder_add (b, text);
-            }
-          req->n_rules = n;
-          g_strfreev (req->rules_text);
-          req->rules_text = g_strv_builder_end (b);
-        }
-      /* busy-poll-usecs and -budget are the client's socket options; cnetd
-       * accepts them so one a{sv} serves both. */
-    }
-  return TRUE;
-}
 
 static void
 finish_acquire (AcquireRequest *req)
@@ -922,7 +817,7 @@ finish_acquire (AcquireRequest *req)
       return;
     }
 
-  prog = cnet_xdp_program_attach (req->ifname, req->xdp_mode,
+  prog = cnet_xdp_program_attach (req->ifname, req->opts.xdp_mode,
                                   CNET_XDP_ATTACH_NONE, &error);
   if (prog == NULL)
     {
@@ -958,11 +853,12 @@ finish_acquire (AcquireRequest *req)
   lease->caller = req->caller;
   lease->fd = fd;
   lease->ino = st.st_ino;
+  lease->created = g_get_monotonic_time ();
   lease->prog = g_steal_pointer (&prog);
-  lease->need_wakeup = req->need_wakeup;
-  lease->bind_mode = req->bind_mode;
-  memcpy (lease->rules, req->rules, sizeof lease->rules);
-  lease->n_rules = req->n_rules;
+  lease->need_wakeup = req->opts.need_wakeup;
+  lease->bind_mode = req->opts.bind_mode;
+  memcpy (lease->rules, req->opts.rules, sizeof lease->rules);
+  lease->n_rules = req->opts.n_rules;
   /* The queue was claimed for the request; it is the lease's now. */
   cnet_xdp_program_release_queue (lease->prog, queue, req);
   if (!cnet_xdp_program_claim_queue (lease->prog, queue, lease, &error))
@@ -982,7 +878,7 @@ finish_acquire (AcquireRequest *req)
   cnetd_dbus_lease_set_bind_mode (lease->skeleton, "");
   cnetd_dbus_lease_set_rules (
     lease->skeleton,
-    req->rules_text ? (const char *const *) req->rules_text
+    req->opts.rules_text ? (const char *const *) req->opts.rules_text
                     : (const char *const[]){ NULL });
   g_signal_connect (lease->skeleton, "handle-activate",
                     G_CALLBACK (handle_activate), m);
@@ -1064,9 +960,9 @@ handle_acquire_queue (CnetdDBusManager *skeleton,
   req->invocation = g_object_ref (invocation);
   req->ifname = g_strdup (ifname);
   req->queue = queue;
-  req->need_wakeup = TRUE;
+  cnetd_acquire_options_init (&req->opts);
 
-  if (!parse_options (req, options, &error))
+  if (!cnetd_acquire_options_parse (&req->opts, options, &error))
     {
       return_error (invocation, error);
       return TRUE;

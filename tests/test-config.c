@@ -245,6 +245,7 @@ test_bad_too_deep (void)
   for (guint i = 0; i < 32; i++)
     g_string_append (path, "[0]");
   config = cnet_config_new_from_data (text->str, -1, "t.jsonc", &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   prefix = g_strdup_printf ("t.jsonc:1:39: %s: nested more than 32 levels deep",
                             path->str);
@@ -260,9 +261,24 @@ test_bad_nul (void)
   g_autoptr (CnetConfig) config = NULL;
 
   config = cnet_config_new_from_data (text, sizeof text - 1, NULL, &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   g_assert_true (g_str_has_prefix (error->message, "<string>:1:9: "));
   g_assert_nonnull (strstr (error->message, "has a NUL byte"));
+}
+
+/* No text at all, given as NULL: an error, not undefined behaviour (found
+ * by fuzz-config under UBSan: NULL + 0 in the comment stripper). */
+static void
+test_bad_null (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetConfig) config = NULL;
+
+  config = cnet_config_new_from_data (NULL, 0, "t.jsonc", &error);
+  g_assert_null (config);
+  g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
+  g_assert_nonnull (strstr (error->message, "the configuration is empty"));
 }
 
 /* The example of the documentation, from a file: the message names the
@@ -278,6 +294,7 @@ test_bad_file (void)
   g_autoptr (CnetConfig) config = NULL;
 
   config = cnet_config_new_from_file (path, &error);
+  g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
   expect = g_strdup_printf ("%s:8:18: ports.\"eth0:0\".mempool: no mempool "
                             "named \"umem9\"",
@@ -638,6 +655,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/cnet/config/bad/syntax/too-deep", test_bad_too_deep);
   g_test_add_func ("/cnet/config/bad/syntax/nul-byte", test_bad_nul);
+  g_test_add_func ("/cnet/config/bad/syntax/null", test_bad_null);
   g_test_add_func ("/cnet/config/bad/file", test_bad_file);
   g_test_add_func ("/cnet/config/bad/missing-file", test_missing_file);
   g_test_add_func ("/cnet/config/good/echo", test_good_echo);

@@ -24,6 +24,14 @@ test_good (void)
     { "ether type 2048", "ip" },
     { "proto 47", "gre" },
     { "proto 253", "proto 253" },
+    /* Found by fuzz-match: "proto 1" matches IPv4 and IPv6 alike, and must
+     * not print as "icmp", which is IPv4 only. */
+    { "proto 1", "proto 1" },
+    { "proto 58", "proto 58" },
+    { "ip proto 1", "ip icmp" },
+    { "ip6 proto 1", "ip6 proto 1" },
+    { "ip6 proto 58", "ip6 icmpv6" },
+    { "ether type 0x0800 proto 1", "ip icmp" },
     { "daddr 192.0.2.7", "ip daddr 192.0.2.7" },
     { "ip daddr 192.0.2.0/24 udp dport 7000",
       "ip udp dport 7000 daddr 192.0.2.0/24" },

@@ -12,12 +12,45 @@
 
 #define N_QUEUES 4
 
-/* Counts heap allocations: this executable's malloc family wins over
- * libc's for every library in the process, and hands on to glibc's own. */
+/* Counts heap allocations. Normally this executable's malloc family wins
+ * over libc's for every library in the process, and hands on to glibc's
+ * own. AddressSanitizer owns malloc itself (a second interposer aborts
+ * it at start-up), so under ASan its allocator hook counts instead. */
+static atomic_uint n_allocs;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CNET_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CNET_TEST_ASAN 1
+#endif
+#endif
+
+#ifdef CNET_TEST_ASAN
+int __sanitizer_install_malloc_and_free_hooks (
+  void (*malloc_hook) (const volatile void *, size_t),
+  void (*free_hook) (const volatile void *));
+
+static void
+count_malloc (const volatile void *ptr, size_t size)
+{
+  atomic_fetch_add (&n_allocs, 1);
+}
+
+static void
+count_free (const volatile void *ptr)
+{
+}
+
+static void
+install_alloc_counter (void)
+{
+  __sanitizer_install_malloc_and_free_hooks (count_malloc, count_free);
+}
+#else
 extern void *__libc_malloc (size_t size);
 extern void *__libc_calloc (size_t n, size_t size);
 extern void *__libc_realloc (void *ptr, size_t size);
-static atomic_uint n_allocs;
 
 void *malloc (size_t size);
 void *calloc (size_t n, size_t size);
@@ -43,6 +76,12 @@ realloc (void *ptr, size_t size)
   atomic_fetch_add (&n_allocs, 1);
   return __libc_realloc (ptr, size);
 }
+
+static void
+install_alloc_counter (void)
+{
+}
+#endif
 
 typedef struct {
   CnetTestNetns *ns;
@@ -280,6 +319,7 @@ test_group_errors (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
+  install_alloc_counter ();
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/cnet/multiqueue/queues", Fixture, NULL, setup, test_queues,

@@ -433,6 +433,10 @@ test_mempool_exhausted (Fixture *f, gconstpointer data)
       g_assert_cmpuint (stream, ==, 3);
     }
   cnet_packet_free_bulk (pkts, 50);
+  /* Frames in flight are accounted for: none is in use once the port is
+   * dropped. */
+  g_clear_object (&port);
+  g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
   close (fd);
 }
 
@@ -569,6 +573,156 @@ test_same_queue_twice (Fixture *f, gconstpointer data)
                     cnet_xdp_program_get_id (cnet_port_get_xdp_program (port)));
 }
 
+/* Fault: the interface is deleted under an open port. The port says so
+ * with a clear error (naming the interface) from cnet_port_wait() and
+ * cnet_port_get_stats(), keeps no frame, and goes without a crash. */
+static void
+test_fault_interface_deleted (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetMempool) pool = NULL;
+  CnetPort *port;
+  CnetPacket *pkts[64];
+  CnetPortStats stats;
+  g_autofree char *cmd = NULL;
+  gboolean waited, got_stats, waited_error = FALSE;
+
+  if (f->ns == NULL)
+    return;
+  pool = cnet_mempool_new (256, 2048, 0, &error);
+  g_assert_no_error (error);
+  port = open_port (f->ns->veth_a, 0, pool, CNET_XDP_MODE_NATIVE, 64);
+  g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), >, 0);
+
+  cmd = g_strdup_printf ("ip link del %s", f->ns->veth_a);
+  g_assert_true (cnet_test_run (cmd));
+
+  /* Receiving finds nothing; waiting and the counters report the loss. */
+  g_assert_cmpuint (cnet_port_rx_burst (port, pkts, 64), ==, 0);
+  waited = cnet_port_wait (port, 100, &error);
+  g_assert_false (waited);
+  if (error != NULL)
+    {
+      g_test_message ("wait: %s", error->message);
+      g_assert_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE);
+      g_assert_nonnull (strstr (error->message, f->ns->veth_a));
+      g_clear_error (&error);
+      waited_error = TRUE;
+    }
+  got_stats = cnet_port_get_stats (port, &stats, &error);
+  if (!got_stats)
+    {
+      g_test_message ("stats: %s", error->message);
+      g_assert_nonnull (strstr (error->message, f->ns->veth_a));
+      g_clear_error (&error);
+    }
+  /* cnet_port_wait() said it (not merely timed out), or the stats did. */
+  g_assert_true (waited_error || !got_stats);
+
+  /* Dropping the port hands every frame back to the mempool. */
+  g_object_unref (port);
+  g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
+
+  /* The sandbox's teardown looks for the pair again. */
+  g_free (cmd);
+  cmd = g_strdup_printf ("ip link add %s type veth peer name %s",
+                         f->ns->veth_a, f->ns->veth_b);
+  g_assert_true (cnet_test_run (cmd));
+}
+
+/* Fault: the TX ring is full. tx_burst takes what fits and counts the
+ * rest; after completions it takes more; every frame it took reaches the
+ * peer exactly once; and once the port is dropped no frame is in use. */
+static void
+test_fault_tx_ring_full (Fixture *f, gconstpointer data)
+{
+  const guint n = 2000;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetMempool) pool = NULL;
+  CnetPort *port;
+  g_autofree gboolean *seen = g_new0 (gboolean, n);
+  CnetPortStats stats;
+  guint sent = 0, received = 0, refused = 0;
+  gint64 deadline;
+  guint8 buf[2048];
+  int fd;
+
+  if (f->ns == NULL)
+    return;
+  pool = cnet_mempool_new (4096, 2048, 0, &error);
+  g_assert_no_error (error);
+  port = open_port (f->ns->veth_a, 0, pool, CNET_XDP_MODE_NATIVE, 64);
+  fd = cnet_test_packet_socket (f->ns->veth_b);
+
+  /* Bursts of 256 into a ring of 64: most of each burst is refused. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (sent < n && g_get_monotonic_time () < deadline)
+    {
+      CnetPacket *pkts[256];
+      guint want = MIN (256, n - sent), got, took;
+
+      got = cnet_mempool_alloc_bulk (pool, pkts, want);
+      g_assert_cmpuint (got, ==, want);
+      for (guint i = 0; i < got; i++)
+        {
+          gsize len;
+          guint8 *d;
+
+          g_assert_true (cnet_packet_set_length (pkts[i], 64, &error));
+          d = cnet_packet_get_data (pkts[i], &len);
+          cnet_test_frame_build (d, len, f->ns->mac_b, f->ns->mac_a, 9,
+                                 sent + i);
+        }
+      took = cnet_port_tx_burst (port, pkts, got);
+      refused += got - took;
+      cnet_packet_free_bulk (pkts + took, got - took);
+      sent += took;
+      /* Drain the peer as we go, so its socket never drops. */
+      while (cnet_test_packet_recv (fd, buf, sizeof buf, 0) > 0)
+        {
+          guint32 stream, seq;
+          if (cnet_test_frame_parse (buf, 64, &stream, &seq) && stream == 9)
+            {
+              g_assert_cmpuint (seq, <, n);
+              g_assert_false (seen[seq]);
+              seen[seq] = TRUE;
+              received++;
+            }
+        }
+    }
+  g_assert_cmpuint (sent, ==, n);
+  g_assert_cmpuint (refused, >, 0);
+  g_assert_true (cnet_port_get_stats (port, &stats, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.tx_ring_full, >, 0);
+
+  /* Everything that was taken leaves, and arrives. */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline &&
+         (cnet_port_tx_flush (port) > 0 || received < n))
+    {
+      gssize r = cnet_test_packet_recv (fd, buf, sizeof buf, 10);
+      guint32 stream, seq;
+
+      if (r > 0 && cnet_test_frame_parse (buf, 64, &stream, &seq) &&
+          stream == 9)
+        {
+          g_assert_cmpuint (seq, <, n);
+          g_assert_false (seen[seq]);
+          seen[seq] = TRUE;
+          received++;
+        }
+    }
+  g_assert_cmpuint (received, ==, n);
+  g_assert_true (cnet_port_get_stats (port, &stats, &error));
+  g_assert_cmpuint (stats.tx_packets, ==, n);
+  g_assert_cmpuint (stats.tx_completed, ==, n);
+
+  g_object_unref (port);
+  g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
+  close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -586,6 +740,8 @@ main (int argc, char **argv)
   ADD ("/cnet/port/error/zerocopy-on-veth", test_zerocopy_on_veth);
   ADD ("/cnet/port/error/foreign-program", test_foreign_program);
   ADD ("/cnet/port/error/same-queue-twice", test_same_queue_twice);
+  ADD ("/cnet/port/fault/interface-deleted", test_fault_interface_deleted);
+  ADD ("/cnet/port/fault/tx-ring-full", test_fault_tx_ring_full);
 #undef ADD
 
   return g_test_run ();

@@ -43,6 +43,21 @@ NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
 _counter = [0]
 
 
+def c_env(**extra):
+    """The environment for a C program the tests start (cnetd, the C
+    client): in a sanitizer build, leak detection on (the Python processes
+    run with it off, see tests/meson.build)."""
+    env = dict(os.environ, **extra)
+    if "CNET_CHILD_ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] = env["CNET_CHILD_ASAN_OPTIONS"]
+    return env
+
+
+def sanitizer_report(text):
+    """Whether TEXT holds an ASan, LSan or UBSan report."""
+    return "Sanitizer" in text or "runtime error:" in text
+
+
 def run(cmd, check=True, **kw):
     return subprocess.run(cmd, check=check, capture_output=True, text=True,
                           timeout=60, **kw)
@@ -149,7 +164,7 @@ class Env:
                       '"group": "nogroup" }')
         path = self.write_config(config)
         log = open(self.cnetd_log, "a", encoding="utf-8")
-        env = dict(os.environ, G_DEBUG="fatal-criticals")
+        env = c_env(G_DEBUG="fatal-criticals")
         self.cnetd = subprocess.Popen(
             ["ip", "netns", "exec", self.ns_a, CNETD, "--address",
              self.address, "--config", path, "--verbose"],
@@ -224,7 +239,9 @@ class Env:
         else:
             cmd = [CLIENT, mode, self.address, self.veth_a]
         p = self.spawn(["ip", "netns", "exec", self.ns_a] + NOBODY + cmd +
-                       [str(a) for a in args], env=dict(os.environ, **(env or {})))
+                       [str(a) for a in args],
+                       env=(dict(os.environ, **(env or {})) if python
+                            else c_env(**(env or {}))))
         line = p.stdout.readline()
         return p, line
 
@@ -260,3 +277,4 @@ def env(request):
     assert not leftover, "an XDP program was left on the interface"
     assert code in (None, 0), f"cnetd exited with {code}:\n{log}"
     assert "CRITICAL" not in log and "WARNING" not in log, log
+    assert not sanitizer_report(log), log
