@@ -67,21 +67,21 @@ bench_bpf_open (guint32 target_ifindex, GError **error)
     }
   /* The generator's redirect target, a constant the verifier folds in. */
   bpf_object__for_each_map (map, obj)
-    {
-      if (bpf_map__is_internal (map) &&
-          g_str_has_suffix (bpf_map__name (map), ".rodata"))
-        {
-          size_t size = 0;
-          const void *init = bpf_map__initial_value (map, &size);
-          g_autofree guint8 *copy = g_memdup2 (init, size);
+  {
+    if (bpf_map__is_internal (map) &&
+        g_str_has_suffix (bpf_map__name (map), ".rodata"))
+      {
+        size_t size = 0;
+        const void *init = bpf_map__initial_value (map, &size);
+        g_autofree guint8 *copy = g_memdup2 (init, size);
 
-          if (size >= sizeof target_ifindex)
-            {
-              memcpy (copy, &target_ifindex, sizeof target_ifindex);
-              bpf_map__set_initial_value (map, copy, size);
-            }
-        }
-    }
+        if (size >= sizeof target_ifindex)
+          {
+            memcpy (copy, &target_ifindex, sizeof target_ifindex);
+            bpf_map__set_initial_value (map, copy, size);
+          }
+      }
+  }
   err = bpf_object__load (obj);
   if (err != 0)
     {
@@ -95,11 +95,10 @@ bench_bpf_open (guint32 target_ifindex, GError **error)
 }
 
 gboolean
-bench_xdp_attach (struct bpf_object *obj, const char *prog_name,
-                  guint ifindex, GError **error)
+bench_xdp_attach (struct bpf_object *obj, const char *prog_name, guint ifindex,
+                  GError **error)
 {
-  struct bpf_program *prog =
-    bpf_object__find_program_by_name (obj, prog_name);
+  struct bpf_program *prog = bpf_object__find_program_by_name (obj, prog_name);
   int err;
 
   g_assert (prog != NULL);
@@ -108,8 +107,8 @@ bench_xdp_attach (struct bpf_object *obj, const char *prog_name,
   if (err != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-err),
-                   "cannot attach XDP program %s to ifindex %u: %s",
-                   prog_name, ifindex, g_strerror (-err));
+                   "cannot attach XDP program %s to ifindex %u: %s", prog_name,
+                   ifindex, g_strerror (-err));
       return FALSE;
     }
   return TRUE;
@@ -155,8 +154,7 @@ bench_parse_mac (const char *s, guint8 *mac)
 gboolean
 bench_read_mac (const char *ifname, guint8 *mac)
 {
-  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/address",
-                                           ifname);
+  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/address", ifname);
   g_autofree char *text = NULL;
 
   if (!g_file_get_contents (path, &text, NULL, NULL))
@@ -179,9 +177,8 @@ ip_checksum (const void *data, gsize len)
 
 /* Ethernet + IPv4 + UDP (9000 -> 9001); the payload starts with @seq. */
 gsize
-bench_build_frame (guint8 *buf, gsize len, const guint8 *dst,
-                   const guint8 *src, guint32 saddr, guint32 daddr,
-                   guint32 seq)
+bench_build_frame (guint8 *buf, gsize len, const guint8 *dst, const guint8 *src,
+                   guint32 saddr, guint32 daddr, guint32 seq)
 {
   struct ethhdr *eth = (struct ethhdr *) buf;
   struct iphdr *ip = (struct iphdr *) (eth + 1);

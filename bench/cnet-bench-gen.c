@@ -38,8 +38,7 @@ on_stop (int sig)
 static gboolean
 peer_name (const char *ifname, char *peer)
 {
-  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/iflink",
-                                           ifname);
+  g_autofree char *path = g_strdup_printf ("/sys/class/net/%s/iflink", ifname);
   g_autofree char *text = NULL;
   guint64 index;
 
@@ -76,8 +75,8 @@ bench_gen_main (int argc, char **argv)
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
       "The veth to send into (its peer receives)", "IFACE" },
     { "size", 's', 0, G_OPTION_ARG_INT, &size, "Frame size (64)", "BYTES" },
-    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration,
-      "Seconds to run (1)", "S" },
+    { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "Seconds to run (1)",
+      "S" },
     { "count", 'n', 0, G_OPTION_ARG_INT64, &count,
       "Frames to send (0: as many as the duration allows)", "N" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &rate,
@@ -86,8 +85,8 @@ bench_gen_main (int argc, char **argv)
       "Source MAC (the veth's)", "MAC" },
     { "dst-mac", 0, 0, G_OPTION_ARG_STRING, &dst_mac_s,
       "Destination MAC (the peer's)", "MAC" },
-    { "src-ip", 0, 0, G_OPTION_ARG_STRING, &src_ip_s,
-      "Source IPv4 (192.0.2.1)", "IP" },
+    { "src-ip", 0, 0, G_OPTION_ARG_STRING, &src_ip_s, "Source IPv4 (192.0.2.1)",
+      "IP" },
     { "dst-ip", 0, 0, G_OPTION_ARG_STRING, &dst_ip_s,
       "Destination IPv4 (192.0.2.2)", "IP" },
     { "cpu", 0, 0, G_OPTION_ARG_INT, &cpu, "Pin to this CPU", "N" },
@@ -128,8 +127,8 @@ bench_gen_main (int argc, char **argv)
     }
   size = CLAMP (size, 60, 3000);
   batch = CLAMP (batch, 1, 256);
-  if (!bench_read_mac (ifname, src_mac) ||
-      !peer_name (ifname, peer) || !bench_read_mac (peer, dst_mac))
+  if (!bench_read_mac (ifname, src_mac) || !peer_name (ifname, peer) ||
+      !bench_read_mac (peer, dst_mac))
     memset (dst_mac, 0xff, 6);
   if ((src_mac_s && !bench_parse_mac (src_mac_s, src_mac)) ||
       (dst_mac_s && !bench_parse_mac (dst_mac_s, dst_mac)) ||
@@ -139,8 +138,8 @@ bench_gen_main (int argc, char **argv)
       g_printerr ("cnet-bench gen: bad MAC or IP address\n");
       return 2;
     }
-  frame_len = bench_build_frame (frame, (gsize) size, dst_mac, src_mac,
-                                 src_ip, dst_ip, 0);
+  frame_len = bench_build_frame (frame, (gsize) size, dst_mac, src_mac, src_ip,
+                                 dst_ip, 0);
 
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
@@ -153,8 +152,8 @@ bench_gen_main (int argc, char **argv)
         bpf_object__close (obj);
       return 1;
     }
-  prog_fd = bpf_program__fd (bpf_object__find_program_by_name (obj,
-                                                               "cnet_bench_gen"));
+  prog_fd =
+    bpf_program__fd (bpf_object__find_program_by_name (obj, "cnet_bench_gen"));
 
   if (wait_go)
     {
@@ -170,14 +169,15 @@ bench_gen_main (int argc, char **argv)
   start = g_get_monotonic_time ();
   deadline = start + (gint64) (duration * G_USEC_PER_SEC);
   now = start;
-  while (!gen_stop && now < deadline && (count == 0 || generated < (guint64) count))
+  while (!gen_stop && now < deadline &&
+         (count == 0 || generated < (guint64) count))
     {
       LIBBPF_OPTS (bpf_test_run_opts, opts, .data_in = frame,
                    .data_size_in = (guint32) frame_len,
                    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
                    .batch_size = (guint32) batch);
-      guint64 chunk = rate > 0 ? MAX ((guint64) batch, (guint64) (rate / 1000))
-                               : 1 << 16;
+      guint64 chunk =
+        rate > 0 ? MAX ((guint64) batch, (guint64) (rate / 1000)) : 1 << 16;
       int err;
 
       if (no_gen)
@@ -192,8 +192,7 @@ bench_gen_main (int argc, char **argv)
       err = bpf_prog_test_run_opts (prog_fd, &opts);
       if (err != 0 && errno != EINTR)
         {
-          g_printerr ("cnet-bench gen: BPF_PROG_RUN: %s\n",
-                      g_strerror (errno));
+          g_printerr ("cnet-bench gen: BPF_PROG_RUN: %s\n", g_strerror (errno));
           status = 1;
           break;
         }

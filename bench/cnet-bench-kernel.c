@@ -22,7 +22,8 @@
 
 #include "cnet-bench.h"
 
-typedef struct {
+typedef struct
+{
   struct bpf_object *obj;
   gboolean attached;
   int fd;
@@ -102,9 +103,8 @@ packet_socket (Bench *b, KernelState *st, GError **error)
   int one = 1;
 
   st->fd = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons (ETH_P_ALL));
-  if (st->fd < 0 ||
-      setsockopt (st->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
-                  sizeof one) < 0)
+  if (st->fd < 0 || setsockopt (st->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
+                                &one, sizeof one) < 0)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
@@ -272,7 +272,7 @@ const BenchImpl bench_kernel_impls[] = {
     kernel_teardown },
   { "rx-drop", "afpacket", afpacket_rx_setup, afpacket_rx_drop_loop,
     afpacket_read, kernel_teardown },
-  { "pong", "afpacket", afpacket_pong_setup, afpacket_pong_loop,
-    afpacket_read, kernel_teardown },
+  { "pong", "afpacket", afpacket_pong_setup, afpacket_pong_loop, afpacket_read,
+    kernel_teardown },
   { NULL },
 };

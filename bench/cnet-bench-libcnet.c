@@ -10,7 +10,8 @@
 
 #include "cnet-bench.h"
 
-typedef struct {
+typedef struct
+{
   CnetMempool *pool;
   CnetPort *port;
 } LibcnetState;
@@ -58,10 +59,9 @@ libcnet_setup (Bench *b, GError **error)
                                                    -1));
       /* AcquireQueue, UMEM and rings, Activate: the lease's set-up cost. */
       t0 = g_get_monotonic_time ();
-      st->port = cnet_client_open_port_full (client, b->ifname, b->queue,
-                                             st->pool,
-                                             g_variant_builder_end (&opts),
-                                             error);
+      st->port =
+        cnet_client_open_port_full (client, b->ifname, b->queue, st->pool,
+                                    g_variant_builder_end (&opts), error);
       b->setup_ms = (g_get_monotonic_time () - t0) / 1000.0;
       return st->port != NULL;
     }
@@ -71,12 +71,14 @@ libcnet_setup (Bench *b, GError **error)
       g_autoptr (GError) local_error = NULL;
       gint64 t0 = g_get_monotonic_time ();
 
-      st->port = g_initable_new (
-        CNET_TYPE_PORT, NULL, &local_error, "interface", b->ifname, "queue",
-        b->queue, "mempool", st->pool, "xdp-mode", CNET_XDP_MODE_NATIVE,
-        "bind-mode", CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
-        "rx-size", ring, "tx-size", ring, "fill-size", ring, "comp-size",
-        ring, "rules", b->n_rules > 0 ? rules : NULL, NULL);
+      st->port =
+        g_initable_new (CNET_TYPE_PORT, NULL, &local_error, "interface",
+                        b->ifname, "queue", b->queue, "mempool", st->pool,
+                        "xdp-mode", CNET_XDP_MODE_NATIVE, "bind-mode",
+                        CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
+                        "rx-size", ring, "tx-size", ring, "fill-size", ring,
+                        "comp-size", ring, "rules",
+                        b->n_rules > 0 ? rules : NULL, NULL);
       b->setup_ms = (g_get_monotonic_time () - t0) / 1000.0;
       if (st->port != NULL)
         return TRUE;
@@ -248,8 +250,8 @@ const BenchImpl bench_libcnet_impls[] = {
     libcnet_teardown },
   { "echo", "libcnet", libcnet_setup, libcnet_echo_loop, libcnet_read,
     libcnet_teardown },
-  { "tx-only", "libcnet", libcnet_tx_setup, libcnet_tx_only_loop,
-    libcnet_read, libcnet_teardown },
+  { "tx-only", "libcnet", libcnet_tx_setup, libcnet_tx_only_loop, libcnet_read,
+    libcnet_teardown },
   { "pong", "libcnet", libcnet_setup, libcnet_pong_loop, libcnet_read,
     libcnet_teardown },
   { NULL },

@@ -48,8 +48,7 @@ bench_ping_main (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
       "The veth to ping from", "IFACE" },
-    { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Round trips (10000)",
-      "N" },
+    { "count", 'n', 0, G_OPTION_ARG_INT, &count, "Round trips (10000)", "N" },
     { "warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
       "Round trips not recorded first (200)", "N" },
     { "size", 's', 0, G_OPTION_ARG_INT, &size, "Frame size (64)", "BYTES" },
@@ -89,8 +88,7 @@ bench_ping_main (int argc, char **argv)
   sll.sll_protocol = htons (ETH_P_ALL);
   sll.sll_ifindex = (int) if_nametoindex (ifname);
   if (fd < 0 || bind (fd, (struct sockaddr *) &sll, sizeof sll) < 0 ||
-      setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) <
-        0)
+      setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0)
     {
       g_printerr ("cnet-bench ping: AF_PACKET: %s\n", g_strerror (errno));
       return 1;

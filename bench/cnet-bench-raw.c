@@ -23,7 +23,8 @@
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
 
-typedef struct {
+typedef struct
+{
   guint32 *producer;
   guint32 *consumer;
   guint32 *flags;
@@ -36,7 +37,8 @@ typedef struct {
   gsize map_size;
 } RawRing;
 
-typedef struct {
+typedef struct
+{
   struct bpf_object *obj;
   gboolean attached;
   int fd;
@@ -53,8 +55,8 @@ raw_fail (GError **error, const char *what)
 {
   int errsv = errno;
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s",
-               what, g_strerror (errsv));
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", what,
+               g_strerror (errsv));
   return FALSE;
 }
 
@@ -196,8 +198,8 @@ raw_setup (Bench *b, GError **error)
   sxdp.sxdp_queue_id = b->queue;
   sxdp.sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
   /* The socket of the run before may take a moment to let the queue go. */
-  for (guint tries = 0; bind (st->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0;
-       tries++)
+  for (guint tries = 0;
+       bind (st->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0; tries++)
     {
       if (errno != EBUSY || tries == 40)
         return raw_fail (error, "bind(AF_XDP)");
@@ -212,9 +214,10 @@ raw_setup (Bench *b, GError **error)
     st->free_addrs[st->n_free++] = (guint64) i * BENCH_FRAME_SIZE;
 
   fd = st->fd;
-  if (bpf_map_update_elem (
-        bpf_map__fd (bpf_object__find_map_by_name (st->obj, "cnet_bench_xsks")),
-        &key, &fd, 0) != 0)
+  if (bpf_map_update_elem (bpf_map__fd (
+                             bpf_object__find_map_by_name (st->obj,
+                                                           "cnet_bench_xsks")),
+                           &key, &fd, 0) != 0)
     return raw_fail (error, "XSKMAP update");
   return TRUE;
 }
@@ -279,10 +282,10 @@ raw_rx_drop_loop (Bench *b)
           for (guint32 i = 0; i < n; i++)
             {
               const struct xdp_desc *d =
-                &((struct xdp_desc *) st->rx.descs)[(st->rx.cached_cons + i) &
-                                                    st->rx.mask];
-              ((guint64 *) st->fq.descs)[(st->fq.cached_prod + i) &
-                                         st->fq.mask] =
+                &((struct xdp_desc *)
+                    st->rx.descs)[(st->rx.cached_cons + i) & st->rx.mask];
+              ((guint64 *)
+                 st->fq.descs)[(st->fq.cached_prod + i) & st->fq.mask] =
                 d->addr & ~(guint64) (BENCH_FRAME_SIZE - 1);
             }
           cons_release (&st->rx, n);
@@ -345,11 +348,11 @@ raw_echo_loop (Bench *b)
           for (guint32 i = 0; i < room; i++)
             {
               const struct xdp_desc *d =
-                &((struct xdp_desc *) st->rx.descs)[(st->rx.cached_cons + i) &
-                                                    st->rx.mask];
+                &((struct xdp_desc *)
+                    st->rx.descs)[(st->rx.cached_cons + i) & st->rx.mask];
               struct xdp_desc *t =
-                &((struct xdp_desc *) st->tx.descs)[(st->tx.cached_prod + i) &
-                                                    st->tx.mask];
+                &((struct xdp_desc *)
+                    st->tx.descs)[(st->tx.cached_prod + i) & st->tx.mask];
 
               bench_swap_macs (st->umem + d->addr);
               t->addr = d->addr;
@@ -360,8 +363,8 @@ raw_echo_loop (Bench *b)
           for (guint32 i = room; i < n; i++)
             {
               const struct xdp_desc *d =
-                &((struct xdp_desc *) st->rx.descs)[(st->rx.cached_cons + i) &
-                                                    st->rx.mask];
+                &((struct xdp_desc *)
+                    st->rx.descs)[(st->rx.cached_cons + i) & st->rx.mask];
               while (prod_free (&st->fq, 1) == 0)
                 ;
               ((guint64 *) st->fq.descs)[st->fq.cached_prod & st->fq.mask] =
@@ -395,8 +398,8 @@ raw_tx_only_loop (Bench *b)
       for (guint32 i = 0; i < n; i++)
         {
           struct xdp_desc *t =
-            &((struct xdp_desc *) st->tx.descs)[(st->tx.cached_prod + i) &
-                                                st->tx.mask];
+            &((struct xdp_desc *)
+                st->tx.descs)[(st->tx.cached_prod + i) & st->tx.mask];
           guint64 addr = st->free_addrs[--st->n_free];
 
           memcpy (st->umem + addr, b->frame, b->size);
@@ -427,7 +430,6 @@ raw_tx_setup (Bench *b, GError **error)
 const BenchImpl bench_raw_impls[] = {
   { "rx-drop", "raw", raw_setup, raw_rx_drop_loop, raw_read, raw_teardown },
   { "echo", "raw", raw_setup, raw_echo_loop, raw_read, raw_teardown },
-  { "tx-only", "raw", raw_tx_setup, raw_tx_only_loop, raw_read,
-    raw_teardown },
+  { "tx-only", "raw", raw_tx_setup, raw_tx_only_loop, raw_read, raw_teardown },
   { NULL },
 };

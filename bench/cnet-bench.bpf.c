@@ -19,14 +19,16 @@
 /* Set by the loader before loading (.rodata). */
 const volatile __u32 cnet_bench_target_ifindex = 0;
 
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint (max_entries, 1);
   __type (key, __u32);
   __type (value, __u64);
 } cnet_bench_count SEC (".maps");
 
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_XSKMAP);
   __uint (max_entries, 64);
   __type (key, __u32);

@@ -102,10 +102,10 @@ bench_run_main (int argc, char **argv)
     { "cpu", 0, 0, G_OPTION_ARG_INT, &cpu, "Pin to this CPU", "N" },
     { "busy-poll", 0, 0, G_OPTION_ARG_INT, &busy_poll,
       "Busy-poll microseconds (libcnet)", "USECS" },
-    { "size", 's', 0, G_OPTION_ARG_INT, &size,
-      "Frame size for tx-only (64)", "BYTES" },
-    { "burst", 'b', 0, G_OPTION_ARG_INT, &burst,
-      "Packets per burst (64)", "N" },
+    { "size", 's', 0, G_OPTION_ARG_INT, &size, "Frame size for tx-only (64)",
+      "BYTES" },
+    { "burst", 'b', 0, G_OPTION_ARG_INT, &burst, "Packets per burst (64)",
+      "N" },
     { "tx-budget", 0, 0, G_OPTION_ARG_NONE, &tx_budget,
       "Raw loop: raise XDP_MAX_TX_SKB_BUDGET as libcnet does", NULL },
     { "rules", 0, 0, G_OPTION_ARG_INT, &n_rules,
@@ -116,8 +116,8 @@ bench_run_main (int argc, char **argv)
       "libcnet: frames in the mempool (4096)", "N" },
     { "ring", 0, 0, G_OPTION_ARG_INT, &ring,
       "libcnet: size of each ring (2048)", "N" },
-    { "list", 'l', 0, G_OPTION_ARG_NONE, &list,
-      "List the implementations", NULL },
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the implementations",
+      NULL },
     G_OPTION_ENTRY_NULL
   };
   struct sigaction stop_sa = { .sa_handler = on_stop };
@@ -200,9 +200,8 @@ bench_run_main (int argc, char **argv)
            "\"fill_empty\": %" G_GUINT64_FORMAT ", "
            "\"drops\": %" G_GUINT64_FORMAT ", \"allocs\": %" G_GINT64_FORMAT
            ", \"setup_ms\": %.3f}\n",
-           mode, impl, (end_time - b.start_time) / 1e6,
-           end.rx - b.start.rx, end.tx - b.start.tx,
-           user + sys - b.start_cpu_user - b.start_cpu_sys,
+           mode, impl, (end_time - b.start_time) / 1e6, end.rx - b.start.rx,
+           end.tx - b.start.tx, user + sys - b.start_cpu_user - b.start_cpu_sys,
            user - b.start_cpu_user, sys - b.start_cpu_sys,
            end.rx_ring_full - b.start.rx_ring_full,
            end.fill_empty - b.start.fill_empty, end.drops - b.start.drops,

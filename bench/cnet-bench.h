@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 extern volatile sig_atomic_t bench_stop;
 extern volatile sig_atomic_t bench_mark_pending;
 
-typedef struct {
+typedef struct
+{
   guint64 rx;           /* packets received (or dropped by XDP_DROP) */
   guint64 tx;           /* packets sent */
   guint64 rx_ring_full; /* kernel: dropped, the RX ring was full */
@@ -30,7 +31,8 @@ typedef struct {
 typedef struct _Bench Bench;
 typedef struct _BenchImpl BenchImpl;
 
-struct _BenchImpl {
+struct _BenchImpl
+{
   const char *mode; /* rx-drop, echo, tx-only, pong */
   const char *name; /* libcnet, raw, afpacket, xdp-drop */
   gboolean (*setup) (Bench *b, GError **error);
@@ -40,7 +42,8 @@ struct _BenchImpl {
   void (*teardown) (Bench *b);
 };
 
-struct _Bench {
+struct _Bench
+{
   const BenchImpl *impl;
   char *ifname;
   guint ifindex;

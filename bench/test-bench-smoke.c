@@ -17,7 +17,8 @@
 
 #include "cnet-test-netns.h"
 
-typedef struct {
+typedef struct
+{
   GPid pid;
   FILE *out; /* its stdout */
   FILE *in;  /* its stdin, when asked for */
@@ -32,8 +33,7 @@ child_start (Child *c, gboolean want_stdin, const char *const *argv)
 
   g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
                             G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &c->pid,
-                            want_stdin ? &in_fd : NULL, &out_fd, NULL,
-                            &error);
+                            want_stdin ? &in_fd : NULL, &out_fd, NULL, &error);
   g_assert_no_error (error);
   c->out = fdopen (out_fd, "r");
   c->in = want_stdin ? fdopen (in_fd, "w") : NULL;
@@ -82,10 +82,10 @@ test_rx_drop (gconstpointer data)
   ns = cnet_test_netns_new (1);
 
   {
-    const char *cargv[] = { bench, "run", "-i", ns->veth_a, "-c", "rx-drop",
-                            "-m", impl, NULL };
-    const char *gargv[] = { bench, "gen", "-i", ns->veth_b, "--duration",
-                            "1", "--wait-go", NULL };
+    const char *cargv[] = { bench,     "run", "-i", ns->veth_a, "-c",
+                            "rx-drop", "-m",  impl, NULL };
+    const char *gargv[] = { bench,        "gen", "-i",        ns->veth_b,
+                            "--duration", "1",   "--wait-go", NULL };
 
     child_start (&consumer, FALSE, cargv);
     child_start (&gen, TRUE, gargv);
@@ -111,8 +111,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/cnet/bench/rx-drop/libcnet", "libcnet",
-                        test_rx_drop);
+  g_test_add_data_func ("/cnet/bench/rx-drop/libcnet", "libcnet", test_rx_drop);
   g_test_add_data_func ("/cnet/bench/rx-drop/raw", "raw", test_rx_drop);
   return g_test_run ();
 }

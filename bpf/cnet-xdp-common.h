@@ -18,14 +18,16 @@
 #define CNET_XDP_PROG_NAME "cnet_xdp"
 
 /* Per-queue, per-CPU counters (a BPF_MAP_TYPE_PERCPU_ARRAY value). */
-struct cnet_xdp_queue_counters {
+struct cnet_xdp_queue_counters
+{
   __u64 redirected; /* handed to the AF_XDP socket in the queue's slot */
   __u64 passed;     /* no socket in the slot, or no rule matched: XDP_PASS */
   __u64 dropped;    /* shorter than an Ethernet header: XDP_DROP */
 };
 
 /* What a rule looks at; a rule matches when every field it sets matches. */
-enum {
+enum
+{
   CNET_XDP_RULE_ETHERTYPE = 1 << 0,
   CNET_XDP_RULE_IP_PROTO = 1 << 1,
   CNET_XDP_RULE_DPORT = 1 << 2,
@@ -35,21 +37,23 @@ enum {
 
 /* One steering rule. Addresses and masks are in network byte order, ports
  * and the ethertype in host order. */
-struct cnet_xdp_rule {
-  __u32 fields;     /* CNET_XDP_RULE_* */
+struct cnet_xdp_rule
+{
+  __u32 fields; /* CNET_XDP_RULE_* */
   __u16 ethertype;
   __u8 ip_proto;
   __u8 pad;
   __u16 dport_min;
   __u16 dport_max;
-  __u32 daddr[4];   /* IPv4 in daddr[0] */
+  __u32 daddr[4]; /* IPv4 in daddr[0] */
   __u32 dmask[4];
 };
 
 /* The rules of one queue (a BPF_MAP_TYPE_ARRAY value, indexed by queue). A
  * frame goes to the queue's socket when any rule matches; with no rules,
  * every frame does. */
-struct cnet_xdp_queue_rules {
+struct cnet_xdp_queue_rules
+{
   __u32 n_rules;
   __u32 pad;
   struct cnet_xdp_rule rules[CNET_XDP_MAX_RULES];

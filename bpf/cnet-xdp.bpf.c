@@ -16,21 +16,24 @@
 
 #include "cnet-xdp-common.h"
 
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_XSKMAP);
   __uint (max_entries, CNET_XDP_MAX_QUEUES);
   __type (key, __u32);
   __type (value, __u32);
 } cnet_xsks SEC (".maps");
 
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint (max_entries, CNET_XDP_MAX_QUEUES);
   __type (key, __u32);
   __type (value, struct cnet_xdp_queue_counters);
 } cnet_counters SEC (".maps");
 
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_ARRAY);
   __uint (max_entries, CNET_XDP_MAX_QUEUES);
   __type (key, __u32);
@@ -38,15 +41,17 @@ struct {
 } cnet_rules SEC (".maps");
 
 /* Hits per rule: index queue * CNET_XDP_MAX_RULES + rule. */
-struct {
+struct
+{
   __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint (max_entries, CNET_XDP_MAX_QUEUES * CNET_XDP_MAX_RULES);
+  __uint (max_entries, CNET_XDP_MAX_QUEUES *CNET_XDP_MAX_RULES);
   __type (key, __u32);
   __type (value, __u64);
 } cnet_rule_hits SEC (".maps");
 
 /* What the rules look at, parsed once per frame. */
-struct frame_info {
+struct frame_info
+{
   __u32 daddr[4];
   __u16 ethertype;
   __u16 dport;

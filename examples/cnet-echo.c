@@ -57,22 +57,22 @@ print_stats (CnetPort *port)
       g_printerr ("cnet-echo: %s\n", error->message);
       return;
     }
-  g_print ("%s queue %u: received %" G_GUINT64_FORMAT " packets (%"
-           G_GUINT64_FORMAT " bytes), sent %" G_GUINT64_FORMAT " (%"
-           G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " completed)\n",
+  g_print ("%s queue %u: received %" G_GUINT64_FORMAT
+           " packets (%" G_GUINT64_FORMAT " bytes), sent %" G_GUINT64_FORMAT
+           " (%" G_GUINT64_FORMAT " bytes, %" G_GUINT64_FORMAT " completed)\n",
            cnet_port_get_interface (port), cnet_port_get_queue (port),
-           s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes,
-           s.tx_completed);
+           s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes, s.tx_completed);
   g_print ("  xdp: redirected %" G_GUINT64_FORMAT ", passed %" G_GUINT64_FORMAT
            ", dropped %" G_GUINT64_FORMAT "\n",
            s.xdp_redirected, s.xdp_passed, s.xdp_dropped);
-  g_print ("  kernel: rx_dropped %" G_GUINT64_FORMAT ", rx_ring_full %"
-           G_GUINT64_FORMAT ", fill_ring_empty_descs %" G_GUINT64_FORMAT
+  g_print ("  kernel: rx_dropped %" G_GUINT64_FORMAT
+           ", rx_ring_full %" G_GUINT64_FORMAT
+           ", fill_ring_empty_descs %" G_GUINT64_FORMAT
            ", tx_ring_empty_descs %" G_GUINT64_FORMAT "\n",
            s.rx_dropped, s.rx_ring_full, s.rx_fill_ring_empty_descs,
            s.tx_ring_empty_descs);
-  g_print ("  libcnet: fill_ring_empty %" G_GUINT64_FORMAT ", alloc_failures %"
-           G_GUINT64_FORMAT ", tx_kicks %" G_GUINT64_FORMAT
+  g_print ("  libcnet: fill_ring_empty %" G_GUINT64_FORMAT
+           ", alloc_failures %" G_GUINT64_FORMAT ", tx_kicks %" G_GUINT64_FORMAT
            ", tx_ring_full %" G_GUINT64_FORMAT "\n",
            s.fill_ring_empty, s.alloc_failures, s.tx_kicks, s.tx_ring_full);
 }
@@ -102,8 +102,7 @@ main (int argc, char **argv)
       "Take the ports from a configuration file instead of -i", "FILE" },
     { "thread", 't', 0, G_OPTION_ARG_STRING, &thread,
       "With -c, echo on this thread's ports only", "NAME" },
-    { "queue", 'q', 0, G_OPTION_ARG_INT, &queue, "The receive queue (0)",
-      "N" },
+    { "queue", 'q', 0, G_OPTION_ARG_INT, &queue, "The receive queue (0)", "N" },
     { "xdp-mode", 'm', 0, G_OPTION_ARG_STRING, &xdp_mode_nick,
       "auto, native or generic (auto)", "MODE" },
     { "bind-mode", 'b', 0, G_OPTION_ARG_STRING, &bind_mode_nick,
@@ -116,7 +115,8 @@ main (int argc, char **argv)
       "Busy-poll for this many microseconds (0: off)", "USECS" },
     { "rule", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &rules,
       "Echo only what this steering rule matches, such as \"udp dport "
-      "4789\" (repeatable)", "RULE" },
+      "4789\" (repeatable)",
+      "RULE" },
     { "cnetd", 0, 0, G_OPTION_ARG_STRING, &cnetd,
       "Lease the queue from cnetd at this D-Bus address (\"system\": the "
       "system bus) instead of opening it directly: needs no privilege",
@@ -160,10 +160,10 @@ main (int argc, char **argv)
                 : cnet_context_get_ports (ctx);
       if (ports == NULL || ports->len == 0)
         {
-          g_printerr ("cnet-echo: %s\n",
-                      ports == NULL ? error->message
-                                    : "the configuration has no port to "
-                                      "echo on");
+          g_printerr ("cnet-echo: %s\n", ports == NULL
+                                           ? error->message
+                                           : "the configuration has no port to "
+                                             "echo on");
           return 1;
         }
     }
@@ -177,26 +177,26 @@ main (int argc, char **argv)
                       "0), or a configuration file with -c\n");
           return 2;
         }
-      pool = cnet_mempool_new ((guint) frames,
-                               CNET_MEMPOOL_DEFAULT_FRAME_SIZE, 0, &error);
+      pool = cnet_mempool_new ((guint) frames, CNET_MEMPOOL_DEFAULT_FRAME_SIZE,
+                               0, &error);
       if (pool != NULL && cnetd != NULL)
         {
           /* Through cnetd: it attaches the program and binds the socket;
            * this process needs no capability. */
-          client = cnet_client_new (g_str_equal (cnetd, "system") ? NULL
-                                                                  : cnetd,
-                                    NULL, &error);
+          client =
+            cnet_client_new (g_str_equal (cnetd, "system") ? NULL : cnetd, NULL,
+                             &error);
           if (client != NULL)
-            port = cnet_client_open_port (client, interface, (guint) queue,
-                                          pool, (const char *const *) rules,
-                                          &error);
+            port =
+              cnet_client_open_port (client, interface, (guint) queue, pool,
+                                     (const char *const *) rules, &error);
         }
       else if (pool != NULL)
-        port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                               interface, "queue", (guint) queue, "mempool",
-                               pool, "xdp-mode", xdp_mode, "bind-mode",
-                               bind_mode, "busy-poll-usecs",
-                               (guint) busy_poll, "rules", rules, NULL);
+        port =
+          g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", interface,
+                          "queue", (guint) queue, "mempool", pool, "xdp-mode",
+                          xdp_mode, "bind-mode", bind_mode, "busy-poll-usecs",
+                          (guint) busy_poll, "rules", rules, NULL);
       if (port == NULL)
         {
           g_printerr ("cnet-echo: %s\n", error->message);
@@ -220,9 +220,12 @@ main (int argc, char **argv)
       g_autofree char *rule_text = g_strjoinv ("\", \"", port_rules);
 
       if (prog != NULL)
-        how = g_strdup_printf (
-          "XDP program %u in %s mode", cnet_xdp_program_get_id (prog),
-          g_enum_get_value (xk, cnet_xdp_program_get_mode (prog))->value_nick);
+        how =
+          g_strdup_printf ("XDP program %u in %s mode",
+                           cnet_xdp_program_get_id (prog),
+                           g_enum_get_value (xk,
+                                             cnet_xdp_program_get_mode (prog))
+                             ->value_nick);
       else
         how = g_strdup ("leased from cnetd");
       g_print ("cnet-echo: %s queue %u, %s, %s bind, %s%s%s; echoing until "
@@ -237,8 +240,8 @@ main (int argc, char **argv)
 
   start = g_get_monotonic_time ();
   last_report = start;
-  deadline = seconds > 0 ? start + (gint64) seconds * G_USEC_PER_SEC
-                         : G_MAXINT64;
+  deadline =
+    seconds > 0 ? start + (gint64) seconds * G_USEC_PER_SEC : G_MAXINT64;
   while (!stop)
     {
       CnetPort *port = g_ptr_array_index (ports, turn++ % ports->len);

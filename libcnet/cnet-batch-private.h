@@ -9,7 +9,8 @@
 
 G_BEGIN_DECLS
 
-struct _CnetBatch {
+struct _CnetBatch
+{
   gint ref_count;
   guint capacity;
   guint n_packets;

@@ -580,8 +580,9 @@ cnet_batch_read_field (const guint8 *d, guint len, CnetBatchMatch match,
       return TRUE;
     case CNET_BATCH_MATCH_UDP_DST_PORT:
     case CNET_BATCH_MATCH_TCP_DST_PORT:
-      if (proto != (match == CNET_BATCH_MATCH_UDP_DST_PORT ? CNET_IPPROTO_UDP
-                                                           : CNET_IPPROTO_TCP) ||
+      if (proto != (match == CNET_BATCH_MATCH_UDP_DST_PORT
+                      ? CNET_IPPROTO_UDP
+                      : CNET_IPPROTO_TCP) ||
           !has_l4 || len < l4 + 4)
         return FALSE;
       *value = cnet_be16 (d + l4 + 2);
@@ -717,16 +718,16 @@ cnet_batch_copy_payloads (CnetBatch *batch, guint offset, GError **error)
 
   if (!cnet_batch_check_all_owned (batch, error))
     return NULL;
-  copies = g_ptr_array_new_full (batch->n_packets,
-                                 (GDestroyNotify) g_bytes_unref);
+  copies =
+    g_ptr_array_new_full (batch->n_packets, (GDestroyNotify) g_bytes_unref);
   for (guint i = 0; i < batch->n_packets; i++)
     {
       CnetPacket *pkt = batch->packets[i];
       guint len = cnet_batch_tail_length (pkt, offset);
 
-      g_ptr_array_add (copies,
-                       g_bytes_new (cnet_packet_data_ptr (pkt) + (len ? offset : 0),
-                                    len));
+      g_ptr_array_add (copies, g_bytes_new (cnet_packet_data_ptr (pkt) +
+                                              (len ? offset : 0),
+                                            len));
     }
   return copies;
 }
@@ -933,8 +934,7 @@ cnet_batch_write (CnetBatch *batch, guint offset, const guint8 *data,
     }
   if (length > 0)
     for (guint i = 0; i < batch->n_packets; i++)
-      memcpy (cnet_packet_data_ptr (batch->packets[i]) + offset, data,
-              length);
+      memcpy (cnet_packet_data_ptr (batch->packets[i]) + offset, data, length);
   return TRUE;
 }
 

@@ -49,7 +49,8 @@ G_BEGIN_DECLS
  *
  * Since: 1.0
  */
-typedef enum {
+typedef enum
+{
   CNET_BATCH_MATCH_ETHERTYPE,
   CNET_BATCH_MATCH_IP_PROTOCOL,
   CNET_BATCH_MATCH_UDP_DST_PORT,
@@ -73,13 +74,12 @@ CnetPacket *cnet_batch_get_packet (CnetBatch *batch, guint index,
                                    GError **error);
 
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cnet_batch_add (CnetBatch *batch, CnetPacket *packet,
-                         GError **error);
+gboolean cnet_batch_add (CnetBatch *batch, CnetPacket *packet, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_batch_remove (CnetBatch *batch, guint index, GError **error);
 void cnet_batch_clear (CnetBatch *batch);
-guint cnet_batch_alloc (CnetBatch *batch, CnetMempool *mempool,
-                        guint n_packets, GError **error);
+guint cnet_batch_alloc (CnetBatch *batch, CnetMempool *mempool, guint n_packets,
+                        GError **error);
 
 guint cnet_batch_swap_macs (CnetBatch *batch);
 guint cnet_batch_keep (CnetBatch *batch, CnetBatchMatch match, guint value);
@@ -89,9 +89,8 @@ G_GNUC_WARN_UNUSED_RESULT
 GPtrArray *cnet_batch_copy_payloads (CnetBatch *batch, guint offset,
                                      GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-GBytes *cnet_batch_copy_joined (CnetBatch *batch, guint offset,
-                                guint **lengths, guint *n_lengths,
-                                GError **error);
+GBytes *cnet_batch_copy_joined (CnetBatch *batch, guint offset, guint **lengths,
+                                guint *n_lengths, GError **error);
 
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_batch_set_data (CnetBatch *batch, const guint8 *data,
@@ -101,15 +100,13 @@ gboolean cnet_batch_set_data_at (CnetBatch *batch, guint index,
                                  const guint8 *data, gsize length,
                                  GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cnet_batch_write (CnetBatch *batch, guint offset,
-                           const guint8 *data, gsize length,
-                           GError **error);
+gboolean cnet_batch_write (CnetBatch *batch, guint offset, const guint8 *data,
+                           gsize length, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cnet_batch_set_length (CnetBatch *batch, guint length,
-                                GError **error);
+gboolean cnet_batch_set_length (CnetBatch *batch, guint length, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cnet_batch_set_length_at (CnetBatch *batch, guint index,
-                                   guint length, GError **error);
+gboolean cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
+                                   GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetBatch, cnet_batch_unref)
 

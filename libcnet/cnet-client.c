@@ -27,7 +27,8 @@
  * Since: 1.0
  */
 
-struct _CnetClient {
+struct _CnetClient
+{
   GObject parent_instance;
   GDBusConnection *connection;
 };
@@ -69,8 +70,7 @@ cnet_client_init (CnetClient *self)
  * Since: 1.0
  */
 CnetClient *
-cnet_client_new (const char *address, GCancellable *cancellable,
-                 GError **error)
+cnet_client_new (const char *address, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GDBusConnection) connection = NULL;
 
@@ -130,10 +130,14 @@ cnet_client_call (CnetClient *self, const char *path, const char *iface,
   g_autoptr (GError) local_error = NULL;
   GVariant *reply;
 
-  reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    self->connection, CNET_DBUS_NAME, path, iface, method, args,
-    G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
-    out_fds, NULL, &local_error);
+  reply =
+    g_dbus_connection_call_with_unix_fd_list_sync (self->connection,
+                                                   CNET_DBUS_NAME, path, iface,
+                                                   method, args,
+                                                   G_VARIANT_TYPE (reply_type),
+                                                   G_DBUS_CALL_FLAGS_NONE,
+                                                   10000, NULL, out_fds, NULL,
+                                                   &local_error);
   if (reply == NULL)
     {
       /* The message says what cnetd said; the remote error name is not
@@ -145,9 +149,8 @@ cnet_client_call (CnetClient *self, const char *path, const char *iface,
 }
 
 static GVariant *
-cnet_client_get_property (CnetClient *self, const char *path,
-                          const char *iface, const char *name,
-                          GError **error)
+cnet_client_get_property (CnetClient *self, const char *path, const char *iface,
+                          const char *name, GError **error)
 {
   g_autoptr (GVariant) reply =
     cnet_client_call (self, path, "org.freedesktop.DBus.Properties", "Get",
@@ -177,9 +180,9 @@ cnet_client_get_version (CnetClient *client, GError **error)
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
 
-  value = cnet_client_get_property (client, CNET_DBUS_PATH,
-                                    CNET_DBUS_INTERFACE_MANAGER, "Version",
-                                    error);
+  value =
+    cnet_client_get_property (client, CNET_DBUS_PATH,
+                              CNET_DBUS_INTERFACE_MANAGER, "Version", error);
   return value ? g_variant_dup_string (value, NULL) : NULL;
 }
 
@@ -201,9 +204,8 @@ cnet_client_list_interfaces (CnetClient *client, GError **error)
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
 
-  reply = cnet_client_call (client, CNET_DBUS_PATH,
-                            CNET_DBUS_INTERFACE_MANAGER, "ListInterfaces",
-                            NULL, "(ao)", NULL, error);
+  reply = cnet_client_call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
+                            "ListInterfaces", NULL, "(ao)", NULL, error);
   if (reply != NULL)
     g_variant_get (reply, "(^ao)", &paths);
   return paths;
@@ -300,11 +302,11 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
                  : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
   g_variant_lookup (opts, "need-wakeup", "b", &need_wakeup);
 
-  reply = cnet_client_call (client, CNET_DBUS_PATH,
-                            CNET_DBUS_INTERFACE_MANAGER, "AcquireQueue",
-                            g_variant_new ("(su@a{sv})", interface, queue,
-                                           opts),
-                            "(oh)", &fds, error);
+  reply =
+    cnet_client_call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
+                      "AcquireQueue",
+                      g_variant_new ("(su@a{sv})", interface, queue, opts),
+                      "(oh)", &fds, error);
   if (reply == NULL)
     return NULL;
   g_variant_get (reply, "(oh)", &lease, &handle);
@@ -318,9 +320,9 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
     }
 
   /* What cnetd leased: the queue (for "any") and its view of the ifindex. */
-  leased_queue = cnet_client_get_property (client, lease,
-                                           CNET_DBUS_INTERFACE_LEASE, "Queue",
-                                           error);
+  leased_queue =
+    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE, "Queue",
+                              error);
   if (leased_queue == NULL)
     {
       close (fd);
@@ -328,16 +330,18 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
     }
   queue = g_variant_get_uint32 (leased_queue);
   {
-    g_autoptr (GVariant) obj = cnet_client_get_property (
-      client, lease, CNET_DBUS_INTERFACE_LEASE, "InterfaceObject", error);
+    g_autoptr (GVariant) obj =
+      cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
+                                "InterfaceObject", error);
     if (obj == NULL)
       {
         close (fd);
         return NULL;
       }
-    ifindex = cnet_client_get_property (client, g_variant_get_string (obj, NULL),
-                                        CNET_DBUS_INTERFACE_INTERFACE,
-                                        "Ifindex", error);
+    ifindex =
+      cnet_client_get_property (client, g_variant_get_string (obj, NULL),
+                                CNET_DBUS_INTERFACE_INTERFACE, "Ifindex",
+                                error);
     if (ifindex == NULL)
       {
         close (fd);
@@ -350,9 +354,9 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
   if (port == NULL)
     {
       /* The fd went with the failed port; tell cnetd the lease is over. */
-      g_autoptr (GVariant) released = cnet_client_call (
-        client, lease, CNET_DBUS_INTERFACE_LEASE, "Release", NULL, "()",
-        NULL, NULL);
+      g_autoptr (GVariant) released =
+        cnet_client_call (client, lease, CNET_DBUS_INTERFACE_LEASE, "Release",
+                          NULL, "()", NULL, NULL);
       if (released == NULL)
         g_debug ("%s: cannot release lease %s", interface, lease);
       return NULL;
@@ -366,9 +370,9 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
                             "Activate", NULL, "()", NULL, error);
   if (reply == NULL)
     return NULL;
-  bind_mode = cnet_client_get_property (client, lease,
-                                        CNET_DBUS_INTERFACE_LEASE, "BindMode",
-                                        error);
+  bind_mode =
+    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
+                              "BindMode", error);
   rules = cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
                                     "Rules", error);
   if (bind_mode == NULL || rules == NULL)

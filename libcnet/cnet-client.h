@@ -29,9 +29,8 @@ CnetPort *cnet_client_open_port (CnetClient *client, const char *interface,
                                  guint queue, CnetMempool *mempool,
                                  const char *const *rules, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-CnetPort *cnet_client_open_port_full (CnetClient *client,
-                                      const char *interface, guint queue,
-                                      CnetMempool *mempool, GVariant *options,
-                                      GError **error);
+CnetPort *cnet_client_open_port_full (CnetClient *client, const char *interface,
+                                      guint queue, CnetMempool *mempool,
+                                      GVariant *options, GError **error);
 
 G_END_DECLS

@@ -150,11 +150,12 @@ cnet_config_strip_comments (const char *name, const char *text, gsize length,
             }
           if (!closed)
             {
-              g_autofree char *msg = cnet_config_format_message (
-                name, start_line, start_col, NULL,
-                "syntax error: the comment is not closed with */");
-              g_set_error_literal (error, CNET_ERROR,
-                                   CNET_ERROR_INVALID_CONFIG, msg);
+              g_autofree char *msg =
+                cnet_config_format_message (name, start_line, start_col, NULL,
+                                            "syntax error: the comment is not "
+                                            "closed with */");
+              g_set_error_literal (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG,
+                                   msg);
               g_string_free (out, TRUE);
               return NULL;
             }
@@ -172,7 +173,8 @@ cnet_config_strip_comments (const char *name, const char *text, gsize length,
 
 /* --- pass 2: syntax and positions ------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   const char *name;
   const char *p;
   const char *end;
@@ -375,8 +377,7 @@ scan_number (Scanner *s, const char *path)
         {
           /* Point at the number, not past it. */
           s->col -= (guint) (s->p - start);
-          return scan_fail (s, path,
-                            "%s does not fit in 64 bits", digits);
+          return scan_fail (s, path, "%s does not fit in 64 bits", digits);
         }
       (void) v;
     }
@@ -391,7 +392,8 @@ scan_literal (Scanner *s, const char *path)
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     {
       gsize len = strlen (words[i]);
-      if ((gsize) (s->end - s->p) >= len && strncmp (s->p, words[i], len) == 0 &&
+      if ((gsize) (s->end - s->p) >= len &&
+          strncmp (s->p, words[i], len) == 0 &&
           (s->p + len == s->end || !g_ascii_isalnum (s->p[len])))
         {
           for (gsize j = 0; j < len; j++)
@@ -608,8 +610,7 @@ cnet_config_scan (const char *name, const char *text, gsize length,
     }
   if (*s.p != '{')
     {
-      scan_fail (&s, NULL,
-                 "the configuration must be an object, {...}");
+      scan_fail (&s, NULL, "the configuration must be an object, {...}");
       return NULL;
     }
   record (&s, "", s.line, s.col, s.line, s.col);

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 
 /* Where a member of the document is: its key (for array elements, the
  * element itself) and its value, 1-based, columns in characters. */
-typedef struct {
+typedef struct
+{
   guint key_line;
   guint key_col;
   guint value_line;
@@ -35,8 +36,8 @@ char *cnet_config_strip_comments (const char *name, const char *text,
 /* Checks the syntax of the comment-free @text strictly (RFC 8259, with
  * duplicate keys refused) and records the position of every member, keyed
  * by its path (see cnet_config_path_append_key()). */
-GHashTable *cnet_config_scan (const char *name, const char *text,
-                              gsize length, GError **error);
+GHashTable *cnet_config_scan (const char *name, const char *text, gsize length,
+                              GError **error);
 
 /* Paths as error messages show them: `ports."eth0:0".mempool`,
  * `umems.umem0.regions[1]`. Keys that are identifiers (letters, digits,
@@ -49,7 +50,8 @@ char *cnet_config_path_append_index (const char *parent, guint index);
 char *cnet_config_format_message (const char *name, guint line, guint col,
                                   const char *path, const char *reason);
 
-struct _CnetMempoolSpec {
+struct _CnetMempoolSpec
+{
   GObject parent_instance;
 
   char *name;
@@ -60,7 +62,8 @@ struct _CnetMempoolSpec {
   GArray *regions; /* guint: frames per region; empty when not split */
 };
 
-struct _CnetPortSpec {
+struct _CnetPortSpec
+{
   GObject parent_instance;
 
   char *name;
@@ -83,7 +86,8 @@ struct _CnetPortSpec {
   char *origin; /* the path of the port-groups entry it came from, or NULL */
 };
 
-struct _CnetThreadSpec {
+struct _CnetThreadSpec
+{
   GObject parent_instance;
 
   char *name;

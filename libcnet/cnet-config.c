@@ -34,7 +34,8 @@
  * Since: 1.0
  */
 
-struct _CnetConfig {
+struct _CnetConfig
+{
   GObject parent_instance;
 
   char *path;
@@ -52,7 +53,8 @@ struct _CnetConfig {
   GPtrArray *warnings; /* char *, NULL-terminated */
 };
 
-enum {
+enum
+{
   PROP_0,
   PROP_PATH,
   PROP_DATA,
@@ -65,9 +67,9 @@ static GParamSpec *props[N_PROPS];
 
 static void cnet_config_initable_iface_init (GInitableIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (CnetConfig, cnet_config, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      cnet_config_initable_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+  CnetConfig, cnet_config, G_TYPE_OBJECT,
+  G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, cnet_config_initable_iface_init))
 
 /* The limits of what a configuration may ask for. */
 #define MAX_QUEUE (CNET_XDP_PROGRAM_MAX_QUEUES - 1)
@@ -80,14 +82,16 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CnetConfig, cnet_config, G_TYPE_OBJECT,
 
 /* --- the walk ----------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   CnetConfig *self;
   GHashTable *pos;
   GError **error;
 } Ctx;
 
 /* Settings a port starts from: libcnet's defaults, then `defaults`. */
-typedef struct {
+typedef struct
+{
   guint n_frames;
   guint frame_size;
   guint headroom;
@@ -106,8 +110,7 @@ typedef struct {
 /* Where @path is. A path the scanner did not record (it always does) points
  * at the top of the file rather than nowhere. */
 static void
-lookup_pos (Ctx *c, const char *path, gboolean at_key, guint *line,
-            guint *col)
+lookup_pos (Ctx *c, const char *path, gboolean at_key, guint *line, guint *col)
 {
   CnetConfigPos *pos = g_hash_table_lookup (c->pos, path ? path : "");
 
@@ -189,7 +192,8 @@ describe_node (JsonNode *node)
 static gboolean
 is_value_of (JsonNode *node, GType type)
 {
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+  return JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == type;
 }
 
 static char *
@@ -253,8 +257,8 @@ get_uint (Ctx *c, const char *path, JsonNode *node, guint min, guint max,
   gint64 v;
 
   if (!is_value_of (node, G_TYPE_INT64))
-    return fail_at (c, path, FALSE, "expected an integer (%s), found %s",
-                    unit, describe_node (node));
+    return fail_at (c, path, FALSE, "expected an integer (%s), found %s", unit,
+                    describe_node (node));
   v = json_node_get_int (node);
   if (v < 0)
     return fail_at (c, path, FALSE,
@@ -311,8 +315,7 @@ get_ring_size (Ctx *c, const char *path, JsonNode *node, guint scale,
   guint v, max = MAX_RING / scale;
 
   if (!get_uint (c, path, node, 0, max,
-                 scale == 1 ? "descriptors" : "units of 1024 descriptors",
-                 &v))
+                 scale == 1 ? "descriptors" : "units of 1024 descriptors", &v))
     return FALSE;
   if (v == 0 && zero_is_default)
     return TRUE;
@@ -502,10 +505,10 @@ parse_port_setting (Ctx *c, const char *path, const char *key, JsonNode *v,
   return TRUE;
 }
 
-#define PORT_SETTING_KEYS                                                    \
-  "xdp-mode", "bind-mode", "need-wakeup", "replace-foreign-program",        \
-    "busy-poll-usecs", "busy-poll-budget", "rx-size", "tx-size",            \
-    "fill-size", "comp-size"
+#define PORT_SETTING_KEYS                                                      \
+  "xdp-mode", "bind-mode", "need-wakeup", "replace-foreign-program",           \
+    "busy-poll-usecs", "busy-poll-budget", "rx-size", "tx-size", "fill-size",  \
+    "comp-size"
 
 /* `frames`, `frame-size`, `headroom`: -1 when @key is not one. */
 static int
@@ -575,16 +578,15 @@ parse_cnet_mempools (Ctx *c, JsonNode *node, const Defaults *d)
   for (GList *p = pools; p != NULL; p = p->next)
     {
       const char *name = p->data;
-      g_autofree char *pool_path = cnet_config_path_append_key ("mempools",
-                                                                name);
+      g_autofree char *pool_path =
+        cnet_config_path_append_key ("mempools", name);
       g_autoptr (CnetMempoolSpec) spec = cnet_mempool_spec_new_internal (name);
       g_autoptr (GList) members = NULL;
       JsonObject *pobj = NULL;
 
       if (*name == '\0')
         return fail_at (c, pool_path, TRUE, "a mempool needs a name");
-      if (!get_object (c, pool_path,
-                       json_object_get_member (obj, name), &pobj))
+      if (!get_object (c, pool_path, json_object_get_member (obj, name), &pobj))
         return FALSE;
       spec->n_frames = d->n_frames;
       spec->frame_size = d->frame_size;
@@ -606,8 +608,7 @@ parse_cnet_mempools (Ctx *c, JsonNode *node, const Defaults *d)
             return FALSE;
         }
       {
-        const char *at = json_object_has_member (pobj, "headroom")
-                           ? "headroom"
+        const char *at = json_object_has_member (pobj, "headroom") ? "headroom"
                          : json_object_has_member (pobj, "frame-size")
                            ? "frame-size"
                            : NULL;
@@ -679,9 +680,10 @@ port_spec_apply_defaults (CnetPortSpec *spec, const Defaults *d)
 static gboolean
 parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = { "interface", "queue", "mempool",
-                                       "description", "rules",
-                                       PORT_SETTING_KEYS, NULL };
+  static const char *const known[] = { "interface", "queue",
+                                       "mempool",   "description",
+                                       "rules",     PORT_SETTING_KEYS,
+                                       NULL };
   g_autoptr (GList) ports = NULL;
   JsonObject *obj = NULL;
 
@@ -700,8 +702,7 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 
       if (*name == '\0')
         return fail_at (c, port_path, TRUE, "a port needs a name");
-      if (!get_object (c, port_path, json_object_get_member (obj, name),
-                       &pobj))
+      if (!get_object (c, port_path, json_object_get_member (obj, name), &pobj))
         return FALSE;
       /* `eth0:1` is queue 1 of eth0 unless the port says otherwise. */
       spec->interface = split_port_name (name, &number);
@@ -750,8 +751,7 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 
 /* An array of non-empty strings, such as port or thread names. */
 static gboolean
-get_names (Ctx *c, const char *path, JsonNode *v, const char *what,
-           GStrv *out)
+get_names (Ctx *c, const char *path, JsonNode *v, const char *what, GStrv *out)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *array;
@@ -777,8 +777,7 @@ get_names (Ctx *c, const char *path, JsonNode *v, const char *what,
 
 /* `ports` of a thread (`lports` in CNDP's dialect). */
 static gboolean
-parse_thread_ports (Ctx *c, const char *path, JsonNode *v,
-                    CnetThreadSpec *spec)
+parse_thread_ports (Ctx *c, const char *path, JsonNode *v, CnetThreadSpec *spec)
 {
   return get_names (c, path, v, "port", &spec->ports);
 }
@@ -856,10 +855,10 @@ thread_add_port (Ctx *c, const char *name, const char *port)
 static gboolean
 parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = { "interface", "first-queue", "queues",
-                                       "mempool", "threads", "rules",
-                                       "description", PORT_SETTING_KEYS,
-                                       NULL };
+  static const char *const known[] = {
+    "interface", "first-queue", "queues",          "mempool", "threads",
+    "rules",     "description", PORT_SETTING_KEYS, NULL
+  };
   g_autoptr (GList) groups = NULL;
   JsonObject *obj = NULL;
 
@@ -869,8 +868,8 @@ parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
   for (GList *g = groups; g != NULL; g = g->next)
     {
       const char *name = g->data;
-      g_autofree char *gpath = cnet_config_path_append_key ("port-groups",
-                                                            name);
+      g_autofree char *gpath =
+        cnet_config_path_append_key ("port-groups", name);
       g_autoptr (GList) members = NULL;
       g_autofree char *interface = NULL;
       g_autofree char *mempool = NULL;
@@ -899,11 +898,11 @@ parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_string (c, path, v, FALSE, &interface) &&
                     check_interface_name (c, path, FALSE, interface);
               else if (g_str_equal (key, "first-queue"))
-                r = get_uint (c, path, v, 0, MAX_QUEUE, "a queue index",
-                              &first);
+                r =
+                  get_uint (c, path, v, 0, MAX_QUEUE, "a queue index", &first);
               else if (g_str_equal (key, "queues"))
-                r = get_uint (c, path, v, 1, MAX_QUEUE + 1, "queues",
-                              &n_queues);
+                r =
+                  get_uint (c, path, v, 1, MAX_QUEUE + 1, "queues", &n_queues);
               else if (g_str_equal (key, "mempool"))
                 r = get_string (c, path, v, FALSE, &mempool);
               else if (g_str_equal (key, "threads"))
@@ -926,8 +925,8 @@ parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
                         "\"first-queue\" (0) on");
       if (first + n_queues > MAX_QUEUE + 1)
         {
-          g_autofree char *qpath = cnet_config_path_append_key (gpath,
-                                                                "queues");
+          g_autofree char *qpath =
+            cnet_config_path_append_key (gpath, "queues");
           return fail_at (c, qpath, FALSE,
                           "queues %u to %u go beyond the %u queues "
                           "libcnet's XDP program serves",
@@ -967,7 +966,7 @@ static gboolean
 parse_cndp_defaults (Ctx *c, JsonNode *node, Defaults *d)
 {
   static const char *const known[] = { "bufcnt", "bufsz", "rxdesc", "txdesc",
-                                       "cache", "mtype", NULL };
+                                       "cache",  "mtype", NULL };
   g_autoptr (GList) members = NULL;
   JsonObject *obj = NULL;
 
@@ -1034,7 +1033,8 @@ parse_cndp_defaults (Ctx *c, JsonNode *node, Defaults *d)
 }
 
 /* Ring sizes a CNDP umem gives its ports, 0 for the defaults. */
-typedef struct {
+typedef struct
+{
   guint rx_size;
   guint tx_size;
 } UmemRings;
@@ -1071,9 +1071,10 @@ static gboolean
 parse_cndp_umems (Ctx *c, JsonNode *node, const Defaults *d,
                   GHashTable *umem_rings)
 {
-  static const char *const known[] = { "bufcnt", "bufsz", "mtype", "regions",
-                                       "rxdesc", "txdesc", "shared_umem",
-                                       "description", "desc", NULL };
+  static const char *const known[] = { "bufcnt",      "bufsz",       "mtype",
+                                       "regions",     "rxdesc",      "txdesc",
+                                       "shared_umem", "description", "desc",
+                                       NULL };
   g_autoptr (GList) umems = NULL;
   JsonObject *obj = NULL;
 
@@ -1194,10 +1195,12 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
                    GHashTable *umem_rings)
 {
   static const char *const known[] = {
-    "pmd", "qid", "umem", "region", "netdev", "busy_poll", "busy_polling",
-    "busy_timeout", "busy_budget", "force_wakeup", "skb_mode",
-    "unaligned_buffers", "unprivileged", "xsk_pin_path", "uds_path",
-    "description", "desc", NULL
+    "pmd",          "qid",          "umem",
+    "region",       "netdev",       "busy_poll",
+    "busy_polling", "busy_timeout", "busy_budget",
+    "force_wakeup", "skb_mode",     "unaligned_buffers",
+    "unprivileged", "xsk_pin_path", "uds_path",
+    "description",  "desc",         NULL
   };
   g_autoptr (GList) lports = NULL;
   JsonObject *obj = NULL;
@@ -1219,8 +1222,7 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
 
       if (*name == '\0')
         return fail_at (c, port_path, TRUE, "an lport needs a name");
-      if (!get_object (c, port_path, json_object_get_member (obj, name),
-                       &pobj))
+      if (!get_object (c, port_path, json_object_get_member (obj, name), &pobj))
         return FALSE;
       /* The netdev is the part of the name before the colon. */
       spec->interface = split_port_name (name, &number);
@@ -1364,10 +1366,12 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
       else if (json_object_has_member (pobj, "busy_timeout") ||
                json_object_has_member (pobj, "busy_budget"))
         {
-          g_autofree char *path = cnet_config_path_append_key (
-            port_path, json_object_has_member (pobj, "busy_timeout")
-                         ? "busy_timeout"
-                         : "busy_budget");
+          g_autofree char *path =
+            cnet_config_path_append_key (port_path,
+                                         json_object_has_member (pobj,
+                                                                 "busy_timeout")
+                                           ? "busy_timeout"
+                                           : "busy_budget");
           warn_at (c, path, "ignored: busy polling is off (no busy_poll)");
         }
       rings = g_hash_table_lookup (umem_rings, spec->mempool);
@@ -1383,9 +1387,10 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
 static gboolean
 parse_cndp_threads (Ctx *c, JsonNode *node, JsonObject *lcore_groups)
 {
-  static const char *const known[] = { "group", "lports", "idle_timeout",
-                                       "intr_timeout", "description", "desc",
-                                       NULL };
+  static const char *const known[] = {
+    "group", "lports", "idle_timeout", "intr_timeout", "description",
+    "desc",  NULL
+  };
   g_autoptr (GList) threads = NULL;
   JsonObject *obj = NULL;
 
@@ -1472,10 +1477,10 @@ check_references (Ctx *c)
       g_autofree char *port_path =
         port->origin ? g_strdup (port->origin)
                      : cnet_config_path_append_key (ports_key, port->name);
-      g_autofree char *pool_path = cnet_config_path_append_key (
-        port_path, cndp ? "umem" : "mempool");
-      g_autofree char *queue_path = cnet_config_path_append_key (
-        port_path, cndp ? "qid" : "queue");
+      g_autofree char *pool_path =
+        cnet_config_path_append_key (port_path, cndp ? "umem" : "mempool");
+      g_autofree char *queue_path =
+        cnet_config_path_append_key (port_path, cndp ? "qid" : "queue");
       g_autofree char *queue_key = NULL;
       CnetMempoolSpec *pool;
       CnetPortSpec *other;
@@ -1501,8 +1506,7 @@ check_references (Ctx *c)
           return fail_at (c, region_path, FALSE,
                           "region %u does not exist: umem \"%s\" has %u "
                           "region%s",
-                          port->region, pool->name,
-                          MAX (pool->regions->len, 1),
+                          port->region, pool->name, MAX (pool->regions->len, 1),
                           pool->regions->len > 1 ? "s" : "");
         }
 
@@ -1514,8 +1518,8 @@ check_references (Ctx *c)
           return fail_at (c, has_queue ? queue_path : port_path,
                           has_queue == NULL,
                           "queue %u of %s is already used by %s \"%s\"",
-                          port->queue, port->interface,
-                          cndp ? "lport" : "port", other->name);
+                          port->queue, port->interface, cndp ? "lport" : "port",
+                          other->name);
         }
       g_hash_table_insert (queues, g_steal_pointer (&queue_key), port);
     }
@@ -1523,10 +1527,10 @@ check_references (Ctx *c)
   for (guint i = 0; i < self->threads->len; i++)
     {
       CnetThreadSpec *thread = g_ptr_array_index (self->threads, i);
-      g_autofree char *tpath = cnet_config_path_append_key ("threads",
-                                                            thread->name);
-      g_autofree char *list_path = cnet_config_path_append_key (tpath,
-                                                                ports_key);
+      g_autofree char *tpath =
+        cnet_config_path_append_key ("threads", thread->name);
+      g_autofree char *list_path =
+        cnet_config_path_append_key (tpath, ports_key);
 
       for (guint j = 0; thread->ports[j] != NULL; j++)
         {
@@ -1554,12 +1558,12 @@ check_references (Ctx *c)
 /* --- the top level -------------------------------------------------------- */
 
 static const char *const cnet_sections[] = { "application", "defaults",
-                                             "mempools", "ports",
+                                             "mempools",    "ports",
                                              "port-groups", "threads",
-                                             "options", NULL };
+                                             "options",     NULL };
 static const char *const cndp_sections[] = {
-  "application", "defaults", "umems", "lports", "lcore-groups", "threads",
-  "lport-groups", "options", "users", NULL
+  "application", "defaults",     "umems",   "lports", "lcore-groups",
+  "threads",     "lport-groups", "options", "users",  NULL
 };
 
 static gboolean
@@ -1571,8 +1575,9 @@ is_one_of (const char *key, const char *const *list)
 static gboolean
 detect_dialect (Ctx *c, JsonObject *root)
 {
-  static const char *const cndp_only[] = { "umems", "lports", "lcore-groups",
-                                           "lport-groups", "users", NULL };
+  static const char *const cndp_only[] = { "umems",        "lports",
+                                           "lcore-groups", "lport-groups",
+                                           "users",        NULL };
   static const char *const cnet_only[] = { "mempools", "ports", NULL };
   g_autoptr (GList) members = json_object_get_members (root);
   const char *first_cndp = NULL, *first_cnet = NULL;
@@ -1594,8 +1599,8 @@ detect_dialect (Ctx *c, JsonObject *root)
                           first_cndp, first_cnet);
         }
     }
-  c->self->dialect = first_cndp != NULL ? CNET_CONFIG_DIALECT_CNDP
-                                        : CNET_CONFIG_DIALECT_CNET;
+  c->self->dialect =
+    first_cndp != NULL ? CNET_CONFIG_DIALECT_CNDP : CNET_CONFIG_DIALECT_CNET;
   return TRUE;
 }
 
@@ -1717,8 +1722,8 @@ cnet_config_load (CnetConfig *self, const char *text, gsize length,
   gsize stripped_len;
   Ctx c = { .self = self, .error = error };
 
-  stripped = cnet_config_strip_comments (self->name, text, length,
-                                         &stripped_len, error);
+  stripped =
+    cnet_config_strip_comments (self->name, text, length, &stripped_len, error);
   if (stripped == NULL)
     return FALSE;
   positions = cnet_config_scan (self->name, stripped, stripped_len, error);
@@ -1924,8 +1929,7 @@ cnet_config_init (CnetConfig *self)
   self->warnings = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->warnings, NULL);
   self->options_variant =
-    g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL,
-                                             0));
+    g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 }
 
 /**
@@ -2283,8 +2287,8 @@ cnet_config_to_json (CnetConfig *config)
           json_builder_set_member_name (b, "regions");
           json_builder_begin_array (b);
           for (guint j = 0; j < m->regions->len; j++)
-            json_builder_add_int_value (b, g_array_index (m->regions, guint,
-                                                          j));
+            json_builder_add_int_value (b,
+                                        g_array_index (m->regions, guint, j));
           json_builder_end_array (b);
         }
       if (m->description != NULL)
@@ -2319,8 +2323,8 @@ cnet_config_to_json (CnetConfig *config)
       json_builder_add_string_value (b, enum_nick (CNET_TYPE_BIND_MODE,
                                                    p->bind_mode));
       json_builder_set_member_name (b, "replace-foreign-program");
-      json_builder_add_boolean_value (
-        b, (p->attach_flags & CNET_XDP_ATTACH_REPLACE) != 0);
+      json_builder_add_boolean_value (b, (p->attach_flags &
+                                          CNET_XDP_ATTACH_REPLACE) != 0);
       json_builder_set_member_name (b, "need-wakeup");
       json_builder_add_boolean_value (b, p->need_wakeup);
       json_builder_set_member_name (b, "busy-poll-usecs");

@@ -27,7 +27,8 @@ G_BEGIN_DECLS
  *
  * Since: 1.0
  */
-typedef enum {
+typedef enum
+{
   CNET_CONFIG_DIALECT_CNET,
   CNET_CONFIG_DIALECT_CNDP,
 } CnetConfigDialect;

@@ -30,7 +30,8 @@
  * Since: 1.0
  */
 
-struct _CnetContext {
+struct _CnetContext
+{
   GObject parent_instance;
 
   GMutex lock;
@@ -41,7 +42,8 @@ struct _CnetContext {
   GHashTable *port_by_name;    /* name → CnetPort (not owned) */
 };
 
-enum {
+enum
+{
   PROP_0,
   PROP_CONFIG,
   N_PROPS
@@ -202,8 +204,8 @@ cnet_context_new (void)
 }
 
 static gboolean
-prefix_error (GError **error, GError *local, const char *name,
-              const char *what, const char *object)
+prefix_error (GError **error, GError *local, const char *name, const char *what,
+              const char *object)
 {
   g_set_error (error, local->domain, local->code, "%s: %s \"%s\": %s", name,
                what, object, local->message);
@@ -225,8 +227,8 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
       g_autoptr (GError) local = NULL;
       CnetMempool *pool;
 
-      pool = cnet_mempool_new (spec->n_frames, spec->frame_size,
-                               spec->headroom, &local);
+      pool = cnet_mempool_new (spec->n_frames, spec->frame_size, spec->headroom,
+                               &local);
       if (pool == NULL)
         return prefix_error (error, local, name, cndp ? "umem" : "mempool",
                              spec->name);
@@ -238,19 +240,22 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
     {
       CnetPortSpec *spec = g_ptr_array_index (ports, i);
       g_autoptr (GError) local = NULL;
-      CnetMempool *pool = g_hash_table_lookup (self->mempool_by_name,
-                                               spec->mempool);
+      CnetMempool *pool =
+        g_hash_table_lookup (self->mempool_by_name, spec->mempool);
       CnetPort *port;
 
       g_assert (pool != NULL); /* the config checked the reference */
-      port = g_initable_new (
-        CNET_TYPE_PORT, NULL, &local, "interface", spec->interface, "queue",
-        spec->queue, "mempool", pool, "xdp-mode", spec->xdp_mode, "bind-mode",
-        spec->bind_mode, "attach-flags", spec->attach_flags, "need-wakeup",
-        spec->need_wakeup, "busy-poll-usecs", spec->busy_poll_usecs,
-        "busy-poll-budget", spec->busy_poll_budget, "rx-size", spec->rx_size,
-        "tx-size", spec->tx_size, "fill-size", spec->fill_size, "comp-size",
-        spec->comp_size, "rules", spec->rules, NULL);
+      port =
+        g_initable_new (CNET_TYPE_PORT, NULL, &local, "interface",
+                        spec->interface, "queue", spec->queue, "mempool", pool,
+                        "xdp-mode", spec->xdp_mode, "bind-mode",
+                        spec->bind_mode, "attach-flags", spec->attach_flags,
+                        "need-wakeup", spec->need_wakeup, "busy-poll-usecs",
+                        spec->busy_poll_usecs, "busy-poll-budget",
+                        spec->busy_poll_budget, "rx-size", spec->rx_size,
+                        "tx-size", spec->tx_size, "fill-size", spec->fill_size,
+                        "comp-size", spec->comp_size, "rules", spec->rules,
+                        NULL);
       if (port == NULL)
         return prefix_error (error, local, name, cndp ? "lport" : "port",
                              spec->name);
@@ -320,8 +325,7 @@ cnet_context_load (CnetContext *context, CnetConfig *config, GError **error)
  * Since: 1.0
  */
 gboolean
-cnet_context_load_file (CnetContext *context, const char *path,
-                        GError **error)
+cnet_context_load_file (CnetContext *context, const char *path, GError **error)
 {
   g_autoptr (CnetConfig) config = NULL;
 
@@ -418,9 +422,8 @@ cnet_context_get_ports (CnetContext *context)
   g_return_val_if_fail (CNET_IS_CONTEXT (context), NULL);
 
   g_mutex_lock (&context->lock);
-  ports = g_ptr_array_copy (context->ports, (GCopyFunc) (void (*) (void))
-                                              g_object_ref,
-                            NULL);
+  ports = g_ptr_array_copy (context->ports,
+                            (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
   g_ptr_array_set_free_func (ports, g_object_unref);
   g_mutex_unlock (&context->lock);
   return ports;
@@ -473,8 +476,9 @@ cnet_context_get_thread_ports (CnetContext *context, const char *thread,
     }
   ports = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; spec->ports[i] != NULL; i++)
-    g_ptr_array_add (ports, g_object_ref (g_hash_table_lookup (
-                              context->port_by_name, spec->ports[i])));
+    g_ptr_array_add (ports,
+                     g_object_ref (g_hash_table_lookup (context->port_by_name,
+                                                        spec->ports[i])));
   g_mutex_unlock (&context->lock);
   return g_steal_pointer (&ports);
 }

@@ -34,8 +34,7 @@ CnetMempool *cnet_context_lookup_mempool (CnetContext *context,
 CnetPort *cnet_context_lookup_port (CnetContext *context, const char *name);
 GPtrArray *cnet_context_get_ports (CnetContext *context);
 GPtrArray *cnet_context_get_thread_ports (CnetContext *context,
-                                          const char *thread,
-                                          GError **error);
+                                          const char *thread, GError **error);
 
 void cnet_context_shutdown (CnetContext *context);
 

@@ -58,7 +58,8 @@ G_BEGIN_DECLS
  *
  * Since: 1.0
  */
-typedef enum {
+typedef enum
+{
   CNET_ERROR_FAILED,
   CNET_ERROR_INVALID_ARGUMENT,
   CNET_ERROR_NOT_FOUND,

@@ -36,26 +36,28 @@
  * Since: 1.0
  */
 
-struct _CnetMatch {
+struct _CnetMatch
+{
   struct cnet_xdp_rule rule;
   guint family; /* 0, 4 or 6: what ip / ip6 / an address / icmp said */
 };
 
 G_DEFINE_BOXED_TYPE (CnetMatch, cnet_match, cnet_match_copy, cnet_match_free)
 
-static const struct {
+static const struct
+{
   const char *name;
   guint8 proto;
   guint family; /* the family the protocol belongs to, 0 for both */
 } protocols[] = {
-  { "udp", IPPROTO_UDP, 0 },   { "tcp", IPPROTO_TCP, 0 },
-  { "sctp", IPPROTO_SCTP, 0 }, { "icmp", IPPROTO_ICMP, 4 },
+  { "udp", IPPROTO_UDP, 0 },       { "tcp", IPPROTO_TCP, 0 },
+  { "sctp", IPPROTO_SCTP, 0 },     { "icmp", IPPROTO_ICMP, 4 },
   { "icmpv6", IPPROTO_ICMPV6, 6 }, { "gre", IPPROTO_GRE, 0 },
   { "esp", IPPROTO_ESP, 0 },
 };
 
-static gboolean
-fail (GError **error, const char *rule, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static gboolean fail (GError **error, const char *rule, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static gboolean
 fail (GError **error, const char *rule, const char *fmt, ...)
@@ -99,13 +101,17 @@ parse_ports (CnetMatch *m, const char *word, const char *rule, GError **error)
 
   if (!parse_uint (parts[0], G_MAXUINT64, &lo) ||
       (parts[1] != NULL && !parse_uint (parts[1], G_MAXUINT64, &hi)))
-    return fail (error, rule, "\"%s\" is not a port or a range of ports "
-                 "like 4789 or 5000-5009", word);
+    return fail (error, rule,
+                 "\"%s\" is not a port or a range of ports "
+                 "like 4789 or 5000-5009",
+                 word);
   if (parts[1] == NULL)
     hi = lo;
   if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535)
-    return fail (error, rule, "port %" G_GUINT64_FORMAT " is out of range "
-                 "(1 to 65535)", (lo < 1 || lo > 65535) ? lo : hi);
+    return fail (error, rule,
+                 "port %" G_GUINT64_FORMAT " is out of range "
+                 "(1 to 65535)",
+                 (lo < 1 || lo > 65535) ? lo : hi);
   if (lo > hi)
     return fail (error, rule, "the port range %s runs backwards", word);
   m->rule.fields |= CNET_XDP_RULE_DPORT;
@@ -115,8 +121,7 @@ parse_ports (CnetMatch *m, const char *word, const char *rule, GError **error)
 }
 
 static gboolean
-parse_address (CnetMatch *m, const char *word, const char *rule,
-               GError **error)
+parse_address (CnetMatch *m, const char *word, const char *rule, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (word, "/", 2);
   guint8 addr[16] = { 0 };
@@ -135,14 +140,17 @@ parse_address (CnetMatch *m, const char *word, const char *rule,
   prefix = bits;
   if (parts[1] != NULL &&
       (!parse_uint (parts[1], G_MAXUINT64, &prefix) || prefix > bits))
-    return fail (error, rule, "prefix length \"%s\" is out of range for "
-                 "IPv%u (0 to %u)", parts[1], family, bits);
+    return fail (error, rule,
+                 "prefix length \"%s\" is out of range for "
+                 "IPv%u (0 to %u)",
+                 parts[1], family, bits);
   for (guint i = 0; i < prefix; i++)
     mask[i / 8] |= (guint8) (0x80 >> (i % 8));
   for (guint i = 0; i < 16; i++)
     if ((addr[i] & ~mask[i]) != 0)
-      return fail (error, rule, "%s has bits set beyond the /%" G_GUINT64_FORMAT
-                   " prefix", word, prefix);
+      return fail (error, rule,
+                   "%s has bits set beyond the /%" G_GUINT64_FORMAT " prefix",
+                   word, prefix);
   if (!set_family (m, family, word, rule, error))
     return FALSE;
   m->rule.fields |= family == 4 ? CNET_XDP_RULE_DADDR4 : CNET_XDP_RULE_DADDR6;
@@ -194,8 +202,8 @@ parse_term (CnetMatch *m, char **words, guint *i, const char *rule,
     return set_ethertype (m, 0x0806, word, rule, error);
   for (guint p = 0; p < G_N_ELEMENTS (protocols); p++)
     if (g_str_equal (word, protocols[p].name))
-      return set_proto (m, protocols[p].proto, protocols[p].family, word,
-                        rule, error);
+      return set_proto (m, protocols[p].proto, protocols[p].family, word, rule,
+                        error);
 
   if (g_str_equal (word, "ether"))
     {
@@ -204,14 +212,17 @@ parse_term (CnetMatch *m, char **words, guint *i, const char *rule,
         return fail (error, rule, "\"ether\" takes \"type N\"");
       *i += 2;
       if (!parse_uint (words[*i], 0xffff, &n) || n < 0x0600)
-        return fail (error, rule, "ethertype \"%s\" is out of range "
-                     "(0x0600 to 0xffff)", words[*i]);
+        return fail (error, rule,
+                     "ethertype \"%s\" is out of range "
+                     "(0x0600 to 0xffff)",
+                     words[*i]);
       return set_ethertype (m, (guint16) n, "ether type", rule, error);
     }
 
   if (!g_str_equal (word, "proto") && !g_str_equal (word, "dport") &&
       !g_str_equal (word, "daddr"))
-    return fail (error, rule, "unknown word \"%s\"; a rule is made of ip, "
+    return fail (error, rule,
+                 "unknown word \"%s\"; a rule is made of ip, "
                  "ip6, arp, ether type N, udp, tcp, sctp, icmp, icmpv6, gre, "
                  "esp, proto N, dport N[-M] and daddr ADDRESS[/PREFIX]",
                  word);
@@ -222,8 +233,10 @@ parse_term (CnetMatch *m, char **words, guint *i, const char *rule,
   if (g_str_equal (word, "proto"))
     {
       if (!parse_uint (value, 255, &n))
-        return fail (error, rule, "IP protocol \"%s\" is out of range "
-                     "(0 to 255)", value);
+        return fail (error, rule,
+                     "IP protocol \"%s\" is out of range "
+                     "(0 to 255)",
+                     value);
       return set_proto (m, (guint8) n, 0, "proto", rule, error);
     }
   if (g_str_equal (word, "dport"))
@@ -286,10 +299,13 @@ cnet_match_new (const char *rule, GError **error)
     return fail (error, rule, "\"dport\" needs udp, tcp or sctp"), NULL;
   if ((m->rule.fields & CNET_XDP_RULE_ETHERTYPE) &&
       m->rule.ethertype != 0x0800 && m->rule.ethertype != 0x86dd &&
-      (m->rule.fields & (CNET_XDP_RULE_IP_PROTO | CNET_XDP_RULE_DADDR4 |
-                         CNET_XDP_RULE_DADDR6)))
-    return fail (error, rule, "ethertype 0x%04x is not IP, but the rule "
-                 "matches IP fields", m->rule.ethertype), NULL;
+      (m->rule.fields &
+       (CNET_XDP_RULE_IP_PROTO | CNET_XDP_RULE_DADDR4 | CNET_XDP_RULE_DADDR6)))
+    return fail (error, rule,
+                 "ethertype 0x%04x is not IP, but the rule "
+                 "matches IP fields",
+                 m->rule.ethertype),
+           NULL;
   /* An address or an IPv4-/IPv6-only protocol pins the ethertype. */
   if (m->family != 0 && !(m->rule.fields & CNET_XDP_RULE_ETHERTYPE))
     {

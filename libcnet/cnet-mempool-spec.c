@@ -14,7 +14,8 @@
  * Since: 1.0
  */
 
-enum {
+enum
+{
   PROP_0,
   PROP_NAME,
   PROP_DESCRIPTION,
@@ -84,7 +85,8 @@ cnet_mempool_spec_class_init (CnetMempoolSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetMempoolSpec:description:
@@ -94,7 +96,8 @@ cnet_mempool_spec_class_init (CnetMempoolSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("description", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetMempoolSpec:n-frames:
@@ -104,7 +107,8 @@ cnet_mempool_spec_class_init (CnetMempoolSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_N_FRAMES] =
-    g_param_spec_uint ("n-frames", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("n-frames", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetMempoolSpec:frame-size:
@@ -115,7 +119,8 @@ cnet_mempool_spec_class_init (CnetMempoolSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_FRAME_SIZE] =
-    g_param_spec_uint ("frame-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("frame-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetMempoolSpec:headroom:
@@ -125,7 +130,8 @@ cnet_mempool_spec_class_init (CnetMempoolSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_HEADROOM] =
-    g_param_spec_uint ("headroom", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("headroom", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -253,6 +259,5 @@ cnet_mempool_spec_get_regions (CnetMempoolSpec *spec, guint *n_regions)
   g_return_val_if_fail (n_regions != NULL, NULL);
 
   *n_regions = spec->regions ? spec->regions->len : 0;
-  return *n_regions > 0 ? (const guint *) (gpointer) spec->regions->data
-                        : NULL;
+  return *n_regions > 0 ? (const guint *) (gpointer) spec->regions->data : NULL;
 }

@@ -29,7 +29,8 @@
  * Since: 1.0
  */
 
-enum {
+enum
+{
   PROP_0,
   PROP_N_FRAMES,
   PROP_FRAME_SIZE,
@@ -41,9 +42,9 @@ static GParamSpec *props[N_PROPS];
 
 static void cnet_mempool_initable_iface_init (GInitableIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (CnetMempool, cnet_mempool, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      cnet_mempool_initable_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+  CnetMempool, cnet_mempool, G_TYPE_OBJECT,
+  G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, cnet_mempool_initable_iface_init))
 
 /* The kernel needs headroom < chunk size - XDP_PACKET_HEADROOM (256). Keep
  * room for a full-size Ethernet frame after it, too. */
@@ -167,8 +168,8 @@ cnet_mempool_get_property (GObject *object, guint prop_id, GValue *value,
 }
 
 static void
-cnet_mempool_set_property (GObject *object, guint prop_id,
-                           const GValue *value, GParamSpec *pspec)
+cnet_mempool_set_property (GObject *object, guint prop_id, const GValue *value,
+                           GParamSpec *pspec)
 {
   CnetMempool *self = CNET_MEMPOOL (object);
 
@@ -422,8 +423,8 @@ cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
     {
       guint want = MIN (CNET_CACHE_SIZE - cache->count,
                         MAX (n, MIN (pool->cache_max, CNET_CACHE_BULK + n)));
-      guint more = cnet_mempool_get_addrs (pool, cache->addrs + cache->count,
-                                           want);
+      guint more =
+        cnet_mempool_get_addrs (pool, cache->addrs + cache->count, want);
       cnet_cache_set_count (cache, cache->count + more);
     }
   got = MIN (n, cache->count);
@@ -435,8 +436,7 @@ cnet_mempool_cache_get (CnetMempool *pool, CnetFrameCache *cache,
 /* Gives one frame back through @cache, spilling half the cache to the
  * mempool when it is full. */
 void
-cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache,
-                        guint64 addr)
+cnet_mempool_cache_put (CnetMempool *pool, CnetFrameCache *cache, guint64 addr)
 {
   if (G_UNLIKELY (cache->count >= pool->cache_max))
     {
@@ -466,8 +466,9 @@ cnet_mempool_cache_put_bulk (CnetMempool *pool, CnetFrameCache *cache,
 
       if (G_UNLIKELY (count == CNET_CACHE_SIZE))
         {
-          cnet_mempool_put_addrs (pool, cache->addrs + CNET_CACHE_SIZE -
-                                          CNET_CACHE_BULK,
+          cnet_mempool_put_addrs (pool,
+                                  cache->addrs + CNET_CACHE_SIZE -
+                                    CNET_CACHE_BULK,
                                   CNET_CACHE_BULK);
           count -= CNET_CACHE_BULK;
           cnet_cache_set_count (cache, count);

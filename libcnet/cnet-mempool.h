@@ -34,8 +34,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CnetMempool, cnet_mempool, CNET, MEMPOOL, GObject)
 
 G_GNUC_WARN_UNUSED_RESULT
-CnetMempool *cnet_mempool_new (guint n_frames, guint frame_size,
-                               guint headroom, GError **error);
+CnetMempool *cnet_mempool_new (guint n_frames, guint frame_size, guint headroom,
+                               GError **error);
 
 guint cnet_mempool_get_n_frames (CnetMempool *mempool);
 guint cnet_mempool_get_frame_size (CnetMempool *mempool);

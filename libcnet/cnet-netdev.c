@@ -86,7 +86,8 @@ cnet_netdev_exists (guint ifindex)
 #define CNET_NETDEV_A_DEV_IFINDEX 1
 #define CNET_NETDEV_A_DEV_XDP_FEATURES 3
 
-typedef struct {
+typedef struct
+{
   struct nlmsghdr nlh;
   struct genlmsghdr genl;
   char attrs[64];
@@ -102,7 +103,8 @@ genl_put_attr (CnetGenlRequest *req, guint16 type, const void *data,
   nla->nla_type = type;
   nla->nla_len = (guint16) (NLA_HDRLEN + len);
   memcpy ((char *) nla + NLA_HDRLEN, data, len);
-  req->nlh.nlmsg_len = NLMSG_ALIGN (req->nlh.nlmsg_len) + NLA_ALIGN (nla->nla_len);
+  req->nlh.nlmsg_len =
+    NLMSG_ALIGN (req->nlh.nlmsg_len) + NLA_ALIGN (nla->nla_len);
 }
 
 /* Sends @req and finds attribute @want in the reply; returns its payload

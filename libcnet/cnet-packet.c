@@ -161,7 +161,8 @@ cnet_packet_free_bulk (CnetPacket **packets, guint n_packets)
       if (G_UNLIKELY (pkt->state != CNET_PACKET_STATE_OWNED &&
                       pkt->state != CNET_PACKET_STATE_SENT))
         {
-          g_critical ("cnet_packet_free_bulk: packet in frame %" G_GUINT64_FORMAT
+          g_critical ("cnet_packet_free_bulk: packet in frame "
+                      "%" G_GUINT64_FORMAT
                       " is not held by the application (double free, or "
                       "freed after sending?)",
                       pkt->addr >> pkt->pool->frame_shift);
@@ -443,7 +444,8 @@ cnet_packet_check_span (CnetPacket *pkt, const char *what, guint offset,
   if (offset <= pkt->len && length <= pkt->len - offset)
     return TRUE;
   g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-               "packet in frame %" G_GUINT64_FORMAT ": cannot %s %" G_GSIZE_FORMAT
+               "packet in frame %" G_GUINT64_FORMAT
+               ": cannot %s %" G_GSIZE_FORMAT
                " bytes at offset %u: the data is %u bytes long",
                pkt->addr >> pkt->pool->frame_shift, what, length, offset,
                pkt->len);

@@ -30,8 +30,7 @@ G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_packet_set_length (CnetPacket *packet, guint length,
                                  GError **error);
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cnet_packet_prepend (CnetPacket *packet, guint length,
-                              GError **error);
+gboolean cnet_packet_prepend (CnetPacket *packet, guint length, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_packet_append (CnetPacket *packet, guint length, GError **error);
 G_GNUC_WARN_UNUSED_RESULT

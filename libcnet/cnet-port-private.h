@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   CNET_PORT_SOURCE_DISPATCH,
   CNET_PORT_SOURCE_WAKEUP,
   CNET_PORT_SOURCE_SLEEP,

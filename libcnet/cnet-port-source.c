@@ -21,14 +21,15 @@
  *   paying an interrupt, a wakeup and two context switches per burst. When
  *   nothing comes for that long it lets the loop sleep in poll() again.
  */
-typedef struct {
+typedef struct
+{
   GSource source;
   CnetPort *port;
   GIOCondition condition;
   gpointer fd_tag;
   guint spin_usecs;
-  gboolean active;     /* dispatched since it last let the loop sleep */
-  gint64 last_active;  /* g_source_get_time() of the last dispatch */
+  gboolean active;    /* dispatched since it last let the loop sleep */
+  gint64 last_active; /* g_source_get_time() of the last dispatch */
 } CnetPortSource;
 
 #define CNET_IO_FAILURE (G_IO_ERR | G_IO_HUP | G_IO_NVAL)
@@ -202,11 +203,11 @@ cnet_port_create_source (CnetPort *port, GIOCondition condition,
   self = (CnetPortSource *) source;
   self->port = g_object_ref (port);
   self->condition = condition & (G_IO_IN | G_IO_OUT);
-  self->fd_tag = g_source_add_unix_fd (source, cnet_port_get_fd (port),
-                                       self->condition);
-  name = g_strdup_printf ("CnetPort %s queue %u",
-                          cnet_port_get_interface (port),
-                          cnet_port_get_queue (port));
+  self->fd_tag =
+    g_source_add_unix_fd (source, cnet_port_get_fd (port), self->condition);
+  name =
+    g_strdup_printf ("CnetPort %s queue %u", cnet_port_get_interface (port),
+                     cnet_port_get_queue (port));
   g_source_set_static_name (source, g_intern_string (name));
 
   if (cancellable != NULL)

@@ -14,7 +14,8 @@
  * Since: 1.0
  */
 
-enum {
+enum
+{
   PROP_0,
   PROP_NAME,
   PROP_DESCRIPTION,
@@ -135,7 +136,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:description:
@@ -145,7 +147,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("description", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:interface:
@@ -155,7 +158,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_INTERFACE] =
-    g_param_spec_string ("interface", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("interface", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:queue:
@@ -165,7 +169,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_QUEUE] =
-    g_param_spec_uint ("queue", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("queue", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:mempool:
@@ -175,7 +180,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_MEMPOOL] =
-    g_param_spec_string ("mempool", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("mempool", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:region:
@@ -186,7 +192,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_REGION] =
-    g_param_spec_uint ("region", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("region", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:xdp-mode:
@@ -196,7 +203,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_XDP_MODE] =
-    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE, CNET_XDP_MODE_AUTO,
+    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE,
+                       CNET_XDP_MODE_AUTO,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -207,7 +215,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_BIND_MODE] =
-    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE, CNET_BIND_MODE_AUTO,
+    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE,
+                       CNET_BIND_MODE_AUTO,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -218,7 +227,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_ATTACH_FLAGS] =
-    g_param_spec_flags ("attach-flags", NULL, NULL, CNET_TYPE_XDP_ATTACH_FLAGS, CNET_XDP_ATTACH_NONE,
+    g_param_spec_flags ("attach-flags", NULL, NULL, CNET_TYPE_XDP_ATTACH_FLAGS,
+                        CNET_XDP_ATTACH_NONE,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -230,7 +240,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_NEED_WAKEUP] =
-    g_param_spec_boolean ("need-wakeup", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_boolean ("need-wakeup", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:busy-poll-usecs:
@@ -241,7 +252,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_BUSY_POLL_USECS] =
-    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:busy-poll-budget:
@@ -251,7 +263,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_BUSY_POLL_BUDGET] =
-    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:rx-size:
@@ -261,7 +274,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_RX_SIZE] =
-    g_param_spec_uint ("rx-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("rx-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:tx-size:
@@ -271,7 +285,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_TX_SIZE] =
-    g_param_spec_uint ("tx-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("tx-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:fill-size:
@@ -281,7 +296,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_FILL_SIZE] =
-    g_param_spec_uint ("fill-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("fill-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:comp-size:
@@ -291,7 +307,8 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_COMP_SIZE] =
-    g_param_spec_uint ("comp-size", NULL, NULL, 0, G_MAXUINT, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_uint ("comp-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:rules:

@@ -64,7 +64,8 @@ G_BEGIN_DECLS
  *
  * Since: 1.0
  */
-struct _CnetPortStats {
+struct _CnetPortStats
+{
   guint64 rx_packets;
   guint64 rx_bytes;
   guint64 tx_packets;

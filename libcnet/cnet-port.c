@@ -60,7 +60,8 @@
  * Since: 1.0
  */
 
-typedef struct {
+typedef struct
+{
   guint32 *producer;
   guint32 *consumer;
   guint32 *flags;
@@ -73,7 +74,8 @@ typedef struct {
   gsize map_size;
 } CnetRing;
 
-struct _CnetPort {
+struct _CnetPort
+{
   GObject parent_instance;
 
   /* Construct-only settings. */
@@ -139,7 +141,8 @@ struct _CnetPort {
   alignas (CNET_CACHE_LINE) guint64 source_events[CNET_PORT_SOURCE_N_EVENTS];
 };
 
-enum {
+enum
+{
   PROP_0,
   PROP_INTERFACE,
   PROP_QUEUE,
@@ -168,9 +171,9 @@ G_STATIC_ASSERT (G_N_ELEMENTS (((CnetPortStats *) NULL)->rule_hits) ==
                  CNET_MATCH_MAX_RULES);
 G_STATIC_ASSERT (CNET_MATCH_MAX_RULES == CNET_XDP_MAX_RULES);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (CnetPort, cnet_port, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      cnet_port_initable_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+  CnetPort, cnet_port, G_TYPE_OBJECT,
+  G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, cnet_port_initable_iface_init))
 
 #define CNET_BURST_MAX 256
 /* The fewest free fill-ring slots worth a refill (see cnet_port_refill). */
@@ -300,8 +303,8 @@ cnet_port_register_umem (CnetPort *self, GError **error)
       struct rlimit rl;
 
       if ((errsv == ENOBUFS || errsv == ENOMEM || errsv == EPERM) &&
-          getrlimit (RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-          geteuid () != 0)
+          getrlimit (RLIMIT_MEMLOCK, &rl) == 0 &&
+          rl.rlim_cur != RLIM_INFINITY && geteuid () != 0)
         {
           g_set_error (error, CNET_ERROR, CNET_ERROR_NO_MEMORY,
                        "%s queue %u: cannot register the UMEM: the mempool's "
@@ -318,14 +321,13 @@ cnet_port_register_umem (CnetPort *self, GError **error)
 }
 
 static gboolean
-cnet_port_set_ring_size (CnetPort *self, int opt, guint size,
-                         const char *name, GError **error)
+cnet_port_set_ring_size (CnetPort *self, int opt, guint size, const char *name,
+                         GError **error)
 {
   if (setsockopt (self->fd, SOL_XDP, opt, &size, sizeof size) < 0)
     {
       g_autofree char *what =
-        g_strdup_printf ("cannot create the %s ring of %u entries", name,
-                         size);
+        g_strdup_printf ("cannot create the %s ring of %u entries", name, size);
       return cnet_port_fail (self, error, errno, what);
     }
   return TRUE;
@@ -358,23 +360,20 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
       !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
                                 "fill", error) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
-                                self->comp_size, "completion", error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING, self->comp_size,
+                                "completion", error) ||
       !cnet_port_set_ring_size (self, XDP_RX_RING, self->rx_size, "RX",
                                 error) ||
-      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX",
-                                error))
+      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX", error))
     return FALSE;
 
   cnet_port_set_tx_budget (self);
 
   if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
-    return cnet_port_fail (self, error, errno,
-                           "cannot read the ring offsets");
+    return cnet_port_fail (self, error, errno, "cannot read the ring offsets");
 
   if (!cnet_port_map_ring (self, &self->fill, self->fill_size, &off.fr,
-                           sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING,
-                           error) ||
+                           sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING, error) ||
       !cnet_port_map_ring (self, &self->comp, self->comp_size, &off.cr,
                            sizeof (guint64), XDP_UMEM_PGOFF_COMPLETION_RING,
                            error) ||
@@ -382,8 +381,7 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
                            sizeof (struct xdp_desc), XDP_PGOFF_RX_RING,
                            error) ||
       !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
-                           sizeof (struct xdp_desc), XDP_PGOFF_TX_RING,
-                           error))
+                           sizeof (struct xdp_desc), XDP_PGOFF_TX_RING, error))
     return FALSE;
 
   return TRUE;
@@ -393,8 +391,8 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
  * the socket gets a fill and a completion ring of its own, as the kernel
  * requires for another queue, and inherits that socket's bind flags),
  * creates and maps the four rings and binds. */
-static gboolean
-cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error);
+static gboolean cnet_port_setup_rings (CnetPort *self, int shared_fd,
+                                       GError **error);
 
 static gboolean
 cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
@@ -475,8 +473,8 @@ cnet_port_set_busy_poll (CnetPort *self, GError **error)
 
   if (self->busy_poll_usecs == 0)
     return TRUE;
-  if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one,
-                  sizeof one) < 0 ||
+  if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
+        0 ||
       setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof usecs) <
         0 ||
       setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
@@ -519,8 +517,9 @@ cnet_port_refill (CnetPort *self)
 
       pkt->state = CNET_PACKET_STATE_KERNEL;
       pkt->port_tag = self->tag;
-      ((guint64 *) self->fill.descs)[(self->fill.cached_prod + i) &
-                                     self->fill.mask] = addrs[i];
+      ((guint64 *)
+         self->fill.descs)[(self->fill.cached_prod + i) & self->fill.mask] =
+        addrs[i];
     }
   cnet_ring_submit (&self->fill, got);
 }
@@ -528,7 +527,8 @@ cnet_port_refill (CnetPort *self)
 static gboolean
 cnet_port_check_settings (CnetPort *self, GError **error)
 {
-  const struct {
+  const struct
+  {
     const char *name;
     guint size;
   } rings[] = {
@@ -708,8 +708,7 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
                    "%s queue %u: the interface has %u receive queue%s "
                    "(0 to %u)",
                    self->interface, self->queue, netdev.n_rx_queues,
-                   netdev.n_rx_queues == 1 ? "" : "s",
-                   netdev.n_rx_queues - 1);
+                   netdev.n_rx_queues == 1 ? "" : "s", netdev.n_rx_queues - 1);
       return FALSE;
     }
 
@@ -749,10 +748,9 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   cnet_port_start (self);
 
   /* Rules first: the socket gets only what they steer to it. */
-  if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules,
-                                   n_rules, error) ||
-      !cnet_xdp_program_set_socket (self->prog, self->queue, self->fd,
-                                    error))
+  if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules, n_rules,
+                                   error) ||
+      !cnet_xdp_program_set_socket (self->prog, self->queue, self->fd, error))
     return FALSE;
   self->in_xskmap = TRUE;
 
@@ -785,8 +783,8 @@ cnet_port_dispose (GObject *object)
       g_dbus_connection_call (self->lease_connection, CNET_DBUS_NAME,
                               self->lease_path, CNET_DBUS_INTERFACE_LEASE,
                               "Release", NULL, NULL,
-                              G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                              NULL, NULL);
+                              G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, NULL,
+                              NULL);
       g_dbus_connection_flush (self->lease_connection, NULL, NULL, NULL);
       g_clear_object (&self->lease_connection);
     }
@@ -845,8 +843,9 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_object (value, self->pool);
       break;
     case PROP_XDP_MODE:
-      g_value_set_enum (value, self->prog ? cnet_xdp_program_get_mode (self->prog)
-                                          : self->xdp_mode);
+      g_value_set_enum (value, self->prog
+                                 ? cnet_xdp_program_get_mode (self->prog)
+                                 : self->xdp_mode);
       break;
     case PROP_BIND_MODE:
       g_value_set_enum (value, self->bind_mode);
@@ -1036,8 +1035,8 @@ cnet_port_class_init (CnetPortClass *klass)
    * Since: 1.0
    */
   props[PROP_ATTACH_FLAGS] =
-    g_param_spec_flags ("attach-flags", NULL, NULL,
-                        CNET_TYPE_XDP_ATTACH_FLAGS, CNET_XDP_ATTACH_NONE,
+    g_param_spec_flags ("attach-flags", NULL, NULL, CNET_TYPE_XDP_ATTACH_FLAGS,
+                        CNET_XDP_ATTACH_NONE,
                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                           G_PARAM_STATIC_STRINGS);
 
@@ -1376,8 +1375,8 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   for (guint32 i = 0; i < n; i++)
     {
       const struct xdp_desc *desc =
-        &((struct xdp_desc *) port->rx.descs)[(port->rx.cached_cons + i) &
-                                              port->rx.mask];
+        &((struct xdp_desc *)
+            port->rx.descs)[(port->rx.cached_cons + i) & port->rx.mask];
       CnetPacket *pkt = cnet_mempool_packet_at (pool, desc->addr);
 
       cnet_packet_init_owned (pkt, (guint16) (desc->addr - pkt->addr),
@@ -1423,8 +1422,9 @@ cnet_port_complete_locked (CnetPort *self)
 
   for (guint32 i = 0; i < n; i++)
     {
-      guint64 addr = ((guint64 *) self->comp.descs)[(self->comp.cached_cons + i) &
-                                                    self->comp.mask];
+      guint64 addr =
+        ((guint64 *)
+           self->comp.descs)[(self->comp.cached_cons + i) & self->comp.mask];
       CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addr);
       gboolean pinned = pkt->pool_ref;
 
@@ -1525,8 +1525,8 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     {
       CnetPacket *pkt = packets[n];
       struct xdp_desc *desc =
-        &((struct xdp_desc *) port->tx.descs)[(port->tx.cached_prod + n) &
-                                              port->tx.mask];
+        &((struct xdp_desc *)
+            port->tx.descs)[(port->tx.cached_prod + n) & port->tx.mask];
 
       if (G_UNLIKELY (pkt->pool != port->pool ||
                       pkt->state != CNET_PACKET_STATE_OWNED))
@@ -1653,8 +1653,8 @@ cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
 
   pfd.fd = port->fd;
   pfd.events = POLLIN;
-  deadline = timeout_ms < 0 ? -1
-                            : g_get_monotonic_time () + timeout_ms * 1000LL;
+  deadline =
+    timeout_ms < 0 ? -1 : g_get_monotonic_time () + timeout_ms * 1000LL;
   /* In slices of at most a second: a socket whose interface went is never
    * woken (see cnet_port_check_gone), so a long wait looks in between. */
   for (;;)
@@ -1689,8 +1689,7 @@ cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
 
 /* A leased port's XDP counters live in cnetd: read the lease's Stats. */
 static gboolean
-cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
-                           GError **error)
+cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats, GError **error)
 {
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) dict = NULL;
@@ -1699,18 +1698,22 @@ cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
 
   if (port->lease_connection == NULL)
     return TRUE; /* not active yet: nothing counted */
-  reply = g_dbus_connection_call_sync (
-    port->lease_connection, CNET_DBUS_NAME, port->lease_path,
-    "org.freedesktop.DBus.Properties", "GetAll",
-    g_variant_new ("(s)", CNET_DBUS_INTERFACE_LEASE), G_VARIANT_TYPE ("(a{sv})"),
-    G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, error);
+  reply =
+    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                 port->lease_path,
+                                 "org.freedesktop.DBus.Properties", "GetAll",
+                                 g_variant_new ("(s)",
+                                                CNET_DBUS_INTERFACE_LEASE),
+                                 G_VARIANT_TYPE ("(a{sv})"),
+                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL,
+                                 error);
   if (reply == NULL)
     return FALSE;
   dict = g_variant_get_child_value (reply, 0);
   {
     g_autoptr (GVariantDict) all = g_variant_dict_new (dict);
-    g_autoptr (GVariant) counters = g_variant_dict_lookup_value (
-      all, "Stats", G_VARIANT_TYPE ("a{st}"));
+    g_autoptr (GVariant) counters =
+      g_variant_dict_lookup_value (all, "Stats", G_VARIANT_TYPE ("a{st}"));
 
     rules = g_variant_dict_lookup_value (all, "Rules", G_VARIANT_TYPE ("as"));
     stats->n_rules = rules ? (guint) g_variant_n_children (rules) : 0;
@@ -1761,14 +1764,18 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   stats->fill_ring_empty = port->fill_ring_empty;
   stats->alloc_failures = port->alloc_failures;
   stats->rx_wakeups = port->rx_wakeups;
-  stats->source_dispatches = __atomic_load_n (
-    &port->source_events[CNET_PORT_SOURCE_DISPATCH], __ATOMIC_RELAXED);
-  stats->source_wakeups = __atomic_load_n (
-    &port->source_events[CNET_PORT_SOURCE_WAKEUP], __ATOMIC_RELAXED);
-  stats->source_sleeps = __atomic_load_n (
-    &port->source_events[CNET_PORT_SOURCE_SLEEP], __ATOMIC_RELAXED);
-  stats->source_spins = __atomic_load_n (
-    &port->source_events[CNET_PORT_SOURCE_SPIN], __ATOMIC_RELAXED);
+  stats->source_dispatches =
+    __atomic_load_n (&port->source_events[CNET_PORT_SOURCE_DISPATCH],
+                     __ATOMIC_RELAXED);
+  stats->source_wakeups =
+    __atomic_load_n (&port->source_events[CNET_PORT_SOURCE_WAKEUP],
+                     __ATOMIC_RELAXED);
+  stats->source_sleeps =
+    __atomic_load_n (&port->source_events[CNET_PORT_SOURCE_SLEEP],
+                     __ATOMIC_RELAXED);
+  stats->source_spins =
+    __atomic_load_n (&port->source_events[CNET_PORT_SOURCE_SPIN],
+                     __ATOMIC_RELAXED);
 
   g_mutex_lock (&port->tx_lock);
   stats->tx_packets = port->tx_packets;
@@ -1823,8 +1830,7 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
  * Since: 1.0
  */
 gboolean
-cnet_port_set_rules (CnetPort *port, const char *const *rules,
-                     GError **error)
+cnet_port_set_rules (CnetPort *port, const char *const *rules, GError **error)
 {
   struct cnet_xdp_rule xdp_rules[CNET_MATCH_MAX_RULES];
   g_auto (GStrv) canonical = NULL;
@@ -1837,8 +1843,8 @@ cnet_port_set_rules (CnetPort *port, const char *const *rules,
                               error))
     return FALSE;
   g_mutex_lock (&port->rules_lock);
-  if (!cnet_xdp_program_set_rules (port->prog, port->queue, xdp_rules,
-                                   n_rules, error))
+  if (!cnet_xdp_program_set_rules (port->prog, port->queue, xdp_rules, n_rules,
+                                   error))
     {
       g_mutex_unlock (&port->rules_lock);
       return FALSE;
@@ -1897,8 +1903,8 @@ cnet_port_get_rules (CnetPort *port)
  * Since: 1.0
  */
 GPtrArray *
-cnet_port_open_queues (const char *interface, guint first_queue,
-                       guint n_queues, CnetMempool *mempool, GError **error)
+cnet_port_open_queues (const char *interface, guint first_queue, guint n_queues,
+                       CnetMempool *mempool, GError **error)
 {
   g_autoptr (GPtrArray) ports = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -1909,8 +1915,7 @@ cnet_port_open_queues (const char *interface, guint first_queue,
   if (n_queues == 0)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                   "%s: a group of ports needs at least one queue",
-                   interface);
+                   "%s: a group of ports needs at least one queue", interface);
       return NULL;
     }
   for (guint q = first_queue; q < first_queue + n_queues; q++)
@@ -1944,8 +1949,7 @@ cnet_port_open_queues (const char *interface, guint first_queue,
  * Since: 1.0
  */
 guint
-cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
-                         guint n_packets)
+cnet_port_forward_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 {
   guint done = 0;
 
@@ -1995,9 +1999,9 @@ cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
 
 /* For CnetClient: a port on a socket cnetd leased, not yet bound. */
 CnetPort *
-cnet_port_new_leased (int fd, const char *interface, guint ifindex,
-                      guint queue, CnetMempool *mempool,
-                      gboolean need_wakeup, GError **error)
+cnet_port_new_leased (int fd, const char *interface, guint ifindex, guint queue,
+                      CnetMempool *mempool, gboolean need_wakeup,
+                      GError **error)
 {
   g_autoptr (CnetPort) port = NULL;
 

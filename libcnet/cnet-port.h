@@ -71,10 +71,9 @@ G_GNUC_WARN_UNUSED_RESULT
 GSource *cnet_port_create_source (CnetPort *port, GIOCondition condition,
                                   GCancellable *cancellable);
 void cnet_port_source_set_adaptive (GSource *source, guint spin_usecs);
-guint cnet_port_add_watch (CnetPort *port, int priority,
-                           GIOCondition condition, guint spin_usecs,
-                           CnetPortSourceFunc func, gpointer user_data,
-                           GDestroyNotify notify);
+guint cnet_port_add_watch (CnetPort *port, int priority, GIOCondition condition,
+                           guint spin_usecs, CnetPortSourceFunc func,
+                           gpointer user_data, GDestroyNotify notify);
 
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_set_rules (CnetPort *port, const char *const *rules,

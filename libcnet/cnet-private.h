@@ -26,25 +26,28 @@ G_BEGIN_DECLS
 #define CNET_PACKET_HEADER_SIZE 64
 #define CNET_PACKET_MAGIC 0x636e6574u /* "cnet" */
 
-typedef enum {
+typedef enum
+{
   CNET_PACKET_STATE_FREE = 0x0f,   /* in the mempool, a cache or a fill ring */
   CNET_PACKET_STATE_OWNED = 0x0a,  /* the application holds it */
-  CNET_PACKET_STATE_KERNEL = 0x4b,  /* on a port's fill ring or in its socket */
-  CNET_PACKET_STATE_IN_FLIGHT = 0x5e, /* on a port's TX ring, until completion */
-  CNET_PACKET_STATE_SENT = 0x5d,   /* sent and completed, but still referenced */
+  CNET_PACKET_STATE_KERNEL = 0x4b, /* on a port's fill ring or in its socket */
+  CNET_PACKET_STATE_IN_FLIGHT =
+    0x5e,                        /* on a port's TX ring, until completion */
+  CNET_PACKET_STATE_SENT = 0x5d, /* sent and completed, but still referenced */
 } CnetPacketState;
 
-struct _CnetPacket {
+struct _CnetPacket
+{
   CnetMempool *pool;
-  guint64 addr;      /* offset of the frame in the UMEM */
+  guint64 addr; /* offset of the frame in the UMEM */
   guint32 magic;
-  guint16 data_off;  /* offset of the first data byte from the frame start */
-  guint16 len;       /* bytes of data */
-  gint ref_count;    /* for the boxed type; 1 while owned */
-  guint16 state;     /* CnetPacketState */
-  guint16 buf_len;   /* the frame size */
-  guint32 port_tag;  /* the port holding it, with _KERNEL and _IN_FLIGHT */
-  guint8 pool_ref;   /* holds a reference on pool (taken for bindings) */
+  guint16 data_off; /* offset of the first data byte from the frame start */
+  guint16 len;      /* bytes of data */
+  gint ref_count;   /* for the boxed type; 1 while owned */
+  guint16 state;    /* CnetPacketState */
+  guint16 buf_len;  /* the frame size */
+  guint32 port_tag; /* the port holding it, with _KERNEL and _IN_FLIGHT */
+  guint8 pool_ref;  /* holds a reference on pool (taken for bindings) */
 };
 
 G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
@@ -55,7 +58,8 @@ G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
 #define CNET_CACHE_SIZE 512
 #define CNET_CACHE_BULK 256
 
-typedef struct {
+typedef struct
+{
   guint count;
   guint64 addrs[CNET_CACHE_SIZE];
 } CnetFrameCache;
@@ -64,12 +68,14 @@ typedef struct {
  * share it (XDP_SHARED_UMEM) instead of registering (and pinning) it again.
  * @flags are the bind flags the socket was bound with, which sharing
  * sockets inherit. */
-typedef struct {
+typedef struct
+{
   int fd;
   guint16 flags;
 } CnetUmemSocket;
 
-struct _CnetMempool {
+struct _CnetMempool
+{
   GObject parent_instance;
 
   guint n_frames;
@@ -80,9 +86,9 @@ struct _CnetMempool {
   guint8 *area;
   gsize area_size;
 
-  guint cache_max;    /* frames a port's cache may hold: less for small pools */
-  GMutex lock;        /* protects stack, n_stack and caches */
-  guint64 *stack;     /* free frame addresses */
+  guint cache_max; /* frames a port's cache may hold: less for small pools */
+  GMutex lock;     /* protects stack, n_stack and caches */
+  guint64 *stack;  /* free frame addresses */
   guint n_stack;
   GPtrArray *caches;  /* CnetFrameCache * registered by ports, not owned */
   GPtrArray *sockets; /* CnetUmemSocket * of ports, not owned */
@@ -91,7 +97,8 @@ struct _CnetMempool {
 static inline CnetPacket *
 cnet_mempool_packet_at (CnetMempool *pool, guint64 addr)
 {
-  return (CnetPacket *) (pool->area + (addr & ~(guint64) (pool->frame_size - 1)));
+  return (CnetPacket *) (pool->area +
+                         (addr & ~(guint64) (pool->frame_size - 1)));
 }
 
 static inline guint8 *
@@ -161,7 +168,8 @@ cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
 CnetError cnet_error_from_errno (int errsv);
 
 /* cnet-netdev.c: facts about an interface */
-typedef struct {
+typedef struct
+{
   char name[16];
   guint ifindex;
   guint n_rx_queues; /* 0: unknown */
@@ -178,16 +186,15 @@ gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
 #define CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY (1u << 3)
 
 /* cnet-xdp-program.c: the part ports use */
-CnetXdpProgram *cnet_xdp_program_acquire (const char *ifname,
-                                          CnetXdpMode mode,
+CnetXdpProgram *cnet_xdp_program_acquire (const char *ifname, CnetXdpMode mode,
                                           CnetXdpAttachFlags flags,
                                           GError **error);
 gboolean cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
                                        gpointer owner, GError **error);
 void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
                                      gpointer owner);
-gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue,
-                                      int fd, GError **error);
+gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
+                                      GError **error);
 void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
 gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
                                      const struct cnet_xdp_rule *rules,

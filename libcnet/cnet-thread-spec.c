@@ -16,7 +16,8 @@
  * Since: 1.0
  */
 
-enum {
+enum
+{
   PROP_0,
   PROP_NAME,
   PROP_DESCRIPTION,
@@ -83,7 +84,8 @@ cnet_thread_spec_class_init (CnetThreadSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_NAME] =
-    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetThreadSpec:description:
@@ -93,7 +95,8 @@ cnet_thread_spec_class_init (CnetThreadSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_DESCRIPTION] =
-    g_param_spec_string ("description", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("description", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetThreadSpec:group:
@@ -104,7 +107,8 @@ cnet_thread_spec_class_init (CnetThreadSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_GROUP] =
-    g_param_spec_string ("group", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("group", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetThreadSpec:ports:
@@ -114,7 +118,8 @@ cnet_thread_spec_class_init (CnetThreadSpecClass *klass)
    * Since: 1.0
    */
   props[PROP_PORTS] =
-    g_param_spec_boxed ("ports", NULL, NULL, G_TYPE_STRV, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_boxed ("ports", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }

@@ -28,7 +28,8 @@ typedef struct _CnetXdpProgram CnetXdpProgram;
  *
  * Since: 1.0
  */
-typedef enum {
+typedef enum
+{
   CNET_XDP_MODE_AUTO,
   CNET_XDP_MODE_NATIVE,
   CNET_XDP_MODE_GENERIC,
@@ -47,7 +48,8 @@ typedef enum {
  *
  * Since: 1.0
  */
-typedef enum {
+typedef enum
+{
   CNET_BIND_MODE_AUTO,
   CNET_BIND_MODE_COPY,
   CNET_BIND_MODE_ZEROCOPY,
@@ -64,7 +66,8 @@ typedef enum {
  *
  * Since: 1.0
  */
-typedef enum /*< flags >*/ {
+typedef enum /*< flags >*/
+{
   CNET_XDP_ATTACH_NONE = 0,
   CNET_XDP_ATTACH_REPLACE = 1 << 0,
 } CnetXdpAttachFlags;

@@ -35,7 +35,8 @@
  * Since: 1.0
  */
 
-struct _CnetXdpProgram {
+struct _CnetXdpProgram
+{
   GObject parent_instance;
 
   char *interface;
@@ -57,7 +58,8 @@ struct _CnetXdpProgram {
   gpointer owners[CNET_XDP_MAX_QUEUES];
 };
 
-enum {
+enum
+{
   PROP_0,
   PROP_INTERFACE,
   PROP_IFINDEX,
@@ -77,17 +79,16 @@ static GHashTable *registry;
 
 static void cnet_xdp_program_initable_iface_init (GInitableIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (CnetXdpProgram, cnet_xdp_program,
-                               G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      cnet_xdp_program_initable_iface_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+  CnetXdpProgram, cnet_xdp_program, G_TYPE_OBJECT,
+  G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, cnet_xdp_program_initable_iface_init))
 
 /* libbpf and libxdp print to stderr by default; route them to the GLib log
  * (G_MESSAGES_DEBUG=libcnet shows them). This is process-wide: an
  * application that sets its own print functions afterwards keeps them. */
-G_GNUC_PRINTF (2, 0) static int
-cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
-                   va_list args)
+G_GNUC_PRINTF (2, 0)
+static int cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
+                              va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -96,9 +97,9 @@ cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
   return 0;
 }
 
-G_GNUC_PRINTF (2, 0) static int
-cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
-                   va_list args)
+G_GNUC_PRINTF (2, 0)
+static int cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
+                              va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -274,8 +275,8 @@ cnet_xdp_program_attach_mode (CnetXdpProgram *self, CnetXdpMode mode)
 }
 
 static gboolean
-cnet_xdp_program_initable_init (GInitable *initable,
-                                GCancellable *cancellable, GError **error)
+cnet_xdp_program_initable_init (GInitable *initable, GCancellable *cancellable,
+                                GError **error)
 {
   CnetXdpProgram *self = CNET_XDP_PROGRAM (initable);
   CnetNetdevInfo netdev;
@@ -335,8 +336,7 @@ cnet_xdp_program_initable_init (GInitable *initable,
   self->counters_fd =
     bpf_object__find_map_fd_by_name (self->obj, "cnet_counters");
   self->rules_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_rules");
-  self->hits_fd =
-    bpf_object__find_map_fd_by_name (self->obj, "cnet_rule_hits");
+  self->hits_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_rule_hits");
   self->n_cpus = MAX (libbpf_num_possible_cpus (), 1);
   g_hash_table_insert (registry, GUINT_TO_POINTER (self->ifindex), self);
   g_mutex_unlock (&registry_lock);
@@ -373,9 +373,9 @@ cnet_xdp_program_detach (CnetXdpProgram *self)
 {
   LIBBPF_OPTS (bpf_xdp_attach_opts, opts,
                .old_prog_fd = xdp_program__fd (self->xdp));
-  guint32 flags = XDP_FLAGS_REPLACE | (self->mode == CNET_XDP_MODE_NATIVE
-                                         ? XDP_FLAGS_DRV_MODE
-                                         : XDP_FLAGS_SKB_MODE);
+  guint32 flags = XDP_FLAGS_REPLACE |
+                  (self->mode == CNET_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
+                                                      : XDP_FLAGS_SKB_MODE);
   int err;
 
   if (!self->attached)
@@ -393,7 +393,8 @@ cnet_xdp_program_detach (CnetXdpProgram *self)
     g_debug ("%s: gone, and its XDP program with it", self->interface);
   else if (err == -EEXIST)
     g_warning ("%s: XDP program %u was replaced by another; leaving that "
-               "one alone", self->interface, self->prog_id);
+               "one alone",
+               self->interface, self->prog_id);
   else
     g_warning ("%s: cannot detach XDP program %u: %s", self->interface,
                self->prog_id, g_strerror (-err));
@@ -533,9 +534,9 @@ cnet_xdp_program_class_init (CnetXdpProgramClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_ID] = g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT, 0,
-                                      G_PARAM_READABLE |
-                                        G_PARAM_STATIC_STRINGS);
+  props[PROP_ID] =
+    g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -739,8 +740,8 @@ cnet_xdp_program_get_queue_counters (CnetXdpProgram *program, guint queue,
 /* Reserves @queue for @owner (a port), so that two ports of this process
  * never fight over one XSKMAP slot. */
 gboolean
-cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
-                              gpointer owner, GError **error)
+cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue, gpointer owner,
+                              GError **error)
 {
   gboolean ok = FALSE;
 
@@ -776,8 +777,7 @@ cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
     {
       prog->owners[queue] = NULL;
       if (!cnet_xdp_program_set_rules (prog, queue, NULL, 0, NULL))
-        g_debug ("%s queue %u: cannot clear the rules", prog->interface,
-                 queue);
+        g_debug ("%s queue %u: cannot clear the rules", prog->interface, queue);
     }
   g_mutex_unlock (&prog->lock);
 }
@@ -865,8 +865,8 @@ cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue)
   guint32 key = queue;
 
   if (bpf_map_delete_elem (prog->xsks_fd, &key) < 0 && errno != ENOENT)
-    g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s",
-             prog->interface, queue, g_strerror (errno));
+    g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s", prog->interface,
+             queue, g_strerror (errno));
 }
 
 /* Detaches a libcnet XDP program that no process of ours holds: what a

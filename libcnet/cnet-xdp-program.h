@@ -38,10 +38,8 @@ guint cnet_xdp_program_get_id (CnetXdpProgram *program);
 
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_xdp_program_get_queue_counters (CnetXdpProgram *program,
-                                              guint queue,
-                                              guint64 *redirected,
-                                              guint64 *passed,
-                                              guint64 *dropped,
+                                              guint queue, guint64 *redirected,
+                                              guint64 *passed, guint64 *dropped,
                                               GError **error);
 
 G_END_DECLS

@@ -22,8 +22,8 @@ got_credentials (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GVariant) creds = NULL;
   CnetdCaller *caller = g_new0 (CnetdCaller, 1);
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
-                                         &error);
+  reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
   if (reply == NULL)
     {
       g_free (caller);
@@ -113,8 +113,8 @@ polkit_checked (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GVariant) reply = NULL;
   gboolean authorized = FALSE, challenge = FALSE;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
-                                         &error);
+  reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
   if (reply == NULL)
     {
       g_dbus_error_strip_remote_error (error);
@@ -139,10 +139,10 @@ polkit_checked (GObject *source, GAsyncResult *res, gpointer user_data)
  * group membership, as the configuration says. Denied is
  * CNET_ERROR_PERMISSION_DENIED with the reason. */
 void
-cnetd_auth_check_async (GDBusConnection *connection,
-                        const CnetdConfig *config, const char *sender,
-                        const CnetdCaller *caller, const char *action,
-                        GAsyncReadyCallback callback, gpointer user_data)
+cnetd_auth_check_async (GDBusConnection *connection, const CnetdConfig *config,
+                        const char *sender, const CnetdCaller *caller,
+                        const char *action, GAsyncReadyCallback callback,
+                        gpointer user_data)
 {
   GTask *task = g_task_new (connection, NULL, callback, user_data);
   GError *error = NULL;
@@ -168,14 +168,18 @@ cnetd_auth_check_async (GDBusConnection *connection,
   g_variant_builder_init (&subject, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&subject, "{sv}", "name",
                          g_variant_new_string (sender));
-  g_dbus_connection_call (
-    connection, "org.freedesktop.PolicyKit1",
-    "/org/freedesktop/PolicyKit1/Authority",
-    "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
-    g_variant_new ("((sa{sv})sa{ss}us)", "system-bus-name", &subject, action,
-                   NULL, 1 /* AllowUserInteraction */, ""),
-    G_VARIANT_TYPE ("((bba{ss}))"), G_DBUS_CALL_FLAGS_NONE,
-    G_MAXINT /* an agent may ask the user */, NULL, polkit_checked, task);
+  g_dbus_connection_call (connection, "org.freedesktop.PolicyKit1",
+                          "/org/freedesktop/PolicyKit1/Authority",
+                          "org.freedesktop.PolicyKit1.Authority",
+                          "CheckAuthorization",
+                          g_variant_new ("((sa{sv})sa{ss}us)",
+                                         "system-bus-name", &subject, action,
+                                         NULL, 1 /* AllowUserInteraction */,
+                                         ""),
+                          G_VARIANT_TYPE ("((bba{ss}))"),
+                          G_DBUS_CALL_FLAGS_NONE,
+                          G_MAXINT /* an agent may ask the user */, NULL,
+                          polkit_checked, task);
 }
 
 gboolean

@@ -35,15 +35,15 @@ cnetd_config_free (CnetdConfig *config)
   g_free (config);
 }
 
-typedef struct {
+typedef struct
+{
   const char *name;
   GHashTable *positions;
   GError **error;
 } Reader;
 
-static gboolean
-fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
-  G_GNUC_PRINTF (4, 5);
+static gboolean fail (Reader *r, const char *path, gboolean at_key,
+                      const char *fmt, ...) G_GNUC_PRINTF (4, 5);
 
 static gboolean
 fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
@@ -56,9 +56,13 @@ fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
   va_start (args, fmt);
   reason = g_strdup_vprintf (fmt, args);
   va_end (args);
-  msg = cnet_config_format_message (
-    r->name, pos ? (at_key ? pos->key_line : pos->value_line) : 1,
-    pos ? (at_key ? pos->key_col : pos->value_col) : 1, path, reason);
+  msg =
+    cnet_config_format_message (r->name,
+                                pos ? (at_key ? pos->key_line : pos->value_line)
+                                    : 1,
+                                pos ? (at_key ? pos->key_col : pos->value_col)
+                                    : 1,
+                                path, reason);
   g_set_error_literal (r->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
   return FALSE;
 }
@@ -117,8 +121,7 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
           else if (g_strcmp0 (mode, "group") == 0)
             config->auth_mode = CNETD_AUTH_GROUP;
           else
-            return fail (r, path, FALSE,
-                         "expected \"polkit\" or \"group\"");
+            return fail (r, path, FALSE, "expected \"polkit\" or \"group\"");
         }
       else if (g_str_equal (key, "group"))
         {
@@ -161,8 +164,8 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
   gsize clean_len;
   Reader r = { name, NULL, error };
 
-  clean = cnet_config_strip_comments (name, data, strlen (data), &clean_len,
-                                      error);
+  clean =
+    cnet_config_strip_comments (name, data, strlen (data), &clean_len, error);
   if (clean == NULL)
     return NULL;
   positions = cnet_config_scan (name, clean, clean_len, error);

@@ -5,17 +5,19 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   CNETD_AUTH_POLKIT,
   CNETD_AUTH_GROUP,
 } CnetdAuthMode;
 
 /* cnetd's configuration (/etc/cnet/cnetd.jsonc); see docs/cnetd.md. */
-typedef struct {
-  char *path;               /* where it came from, or NULL for defaults */
-  GStrv interfaces;         /* globs of the interfaces cnetd may manage */
+typedef struct
+{
+  char *path;       /* where it came from, or NULL for defaults */
+  GStrv interfaces; /* globs of the interfaces cnetd may manage */
   CnetdAuthMode auth_mode;
-  char *group;              /* with CNETD_AUTH_GROUP */
+  char *group; /* with CNETD_AUTH_GROUP */
   guint max_leases_per_client;
 } CnetdConfig;
 

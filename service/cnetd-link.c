@@ -70,7 +70,8 @@ cnetd_link_parse (const struct nlmsghdr *nlh, CnetdLinkInfo *info)
 static int
 link_request (guint ifindex, guint16 flags)
 {
-  struct {
+  struct
+  {
     struct nlmsghdr nlh;
     struct ifinfomsg ifi;
   } req = {
@@ -151,8 +152,8 @@ int
 cnetd_link_monitor_open (GError **error)
 {
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-  int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                   NETLINK_ROUTE);
+  int fd =
+    socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 
   if (fd < 0 || bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
     {

@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /* What rtnetlink says of one interface. */
-typedef struct {
+typedef struct
+{
   guint ifindex;
   char name[16];
   guint mtu;

@@ -11,7 +11,8 @@
 #include "cnet-private.h"
 #include "cnetd-manager.h"
 
-typedef struct {
+typedef struct
+{
   GMainLoop *loop;
   CnetdManager *manager;
   CnetdConfig *config;
@@ -35,8 +36,8 @@ on_bus_acquired (GDBusConnection *connection, const char *name,
   Daemon *d = user_data;
   g_autoptr (GError) error = NULL;
 
-  d->manager = cnetd_manager_new (connection, g_steal_pointer (&d->config),
-                                  &error);
+  d->manager =
+    cnetd_manager_new (connection, g_steal_pointer (&d->config), &error);
   if (d->manager == NULL)
     {
       g_printerr ("cnetd: %s\n", error->message);
@@ -53,8 +54,7 @@ on_name_acquired (GDBusConnection *connection, const char *name,
 }
 
 static void
-on_name_lost (GDBusConnection *connection, const char *name,
-              gpointer user_data)
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Daemon *d = user_data;
 
@@ -84,8 +84,8 @@ main (int argc, char **argv)
       "Use the bus at this D-Bus address", "ADDRESS" },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
       "The configuration file (" CNETD_DEFAULT_CONFIG ")", "FILE" },
-    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace,
-      "Replace a running cnetd", NULL },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, "Replace a running cnetd",
+      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages",
       NULL },
     G_OPTION_ENTRY_NULL
@@ -124,9 +124,9 @@ main (int argc, char **argv)
         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
       NULL, NULL, &error);
   else
-    connection = g_bus_get_sync (session ? G_BUS_TYPE_SESSION
-                                         : G_BUS_TYPE_SYSTEM,
-                                 NULL, &error);
+    connection =
+      g_bus_get_sync (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL,
+                      &error);
   if (connection == NULL)
     {
       g_printerr ("cnetd: cannot connect to the bus: %s\n", error->message);
@@ -135,13 +135,13 @@ main (int argc, char **argv)
     }
   /* Losing the bus means there is nobody to serve: stop cleanly. */
   g_dbus_connection_set_exit_on_close (connection, FALSE);
-  g_signal_connect_swapped (connection, "closed",
-                            G_CALLBACK (g_main_loop_quit), NULL);
+  g_signal_connect_swapped (connection, "closed", G_CALLBACK (g_main_loop_quit),
+                            NULL);
 
   d.loop = g_main_loop_new (NULL, FALSE);
   g_signal_handlers_disconnect_by_func (connection, g_main_loop_quit, NULL);
-  g_signal_connect_swapped (connection, "closed",
-                            G_CALLBACK (g_main_loop_quit), d.loop);
+  g_signal_connect_swapped (connection, "closed", G_CALLBACK (g_main_loop_quit),
+                            d.loop);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
 
@@ -151,11 +151,12 @@ main (int argc, char **argv)
       g_main_loop_unref (d.loop);
       return d.status;
     }
-  owner_id = g_bus_own_name_on_connection (
-    connection, CNET_DBUS_NAME,
-    G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-      (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
-    on_name_acquired, on_name_lost, &d, NULL);
+  owner_id =
+    g_bus_own_name_on_connection (connection, CNET_DBUS_NAME,
+                                  G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                    (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE
+                                             : 0),
+                                  on_name_acquired, on_name_lost, &d, NULL);
 
   g_main_loop_run (d.loop);
 

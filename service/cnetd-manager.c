@@ -32,7 +32,8 @@
 #include "cnetd-manager.h"
 #include "cnetd-options.h"
 
-typedef struct {
+typedef struct
+{
   CnetdManager *manager;
   guint ifindex;
   char *name;
@@ -42,7 +43,8 @@ typedef struct {
   CnetdDBusInterface *skeleton;
 } CnetdIface;
 
-typedef struct {
+typedef struct
+{
   CnetdManager *manager;
   guint id;
   char *path;
@@ -67,7 +69,8 @@ typedef struct {
   guint n_rules;
 } CnetdLease;
 
-struct _CnetdManager {
+struct _CnetdManager
+{
   GDBusConnection *connection;
   CnetdConfig *config;
   GDBusObjectManagerServer *server;
@@ -106,48 +109,51 @@ stats_get_property (GDBusInterfaceVTable *parent, GDBusConnection *connection,
 
   if (refresh != NULL && owner != NULL && g_str_equal (property, "Stats"))
     refresh (owner);
-  return parent->get_property (connection, sender, path, iface, property,
-                               error, user_data);
+  return parent->get_property (connection, sender, path, iface, property, error,
+                               user_data);
 }
 
-#define CNETD_DEFINE_STATS_SKELETON(Name, name, PARENT, ParentClass)          \
-  typedef struct {                                                            \
-    ParentClass##Skeleton parent_instance;                                    \
-  } Name;                                                                     \
-  typedef struct {                                                            \
-    ParentClass##SkeletonClass parent_class;                                  \
-  } Name##Class;                                                              \
-  GType name##_get_type (void);                                               \
-  G_DEFINE_TYPE (Name, name, PARENT)                                          \
-  static GDBusInterfaceVTable *name##_parent_vtable;                          \
-  static GVariant *name##_get_property (                                      \
-    GDBusConnection *connection, const char *sender, const char *path,        \
-    const char *iface, const char *property, GError **error,                  \
-    gpointer user_data)                                                       \
-  {                                                                           \
-    return stats_get_property (name##_parent_vtable, connection, sender,      \
-                               path, iface, property, error, user_data);      \
-  }                                                                           \
-  static GDBusInterfaceVTable *name##_get_vtable (                            \
-    GDBusInterfaceSkeleton *skeleton)                                         \
-  {                                                                           \
-    static GDBusInterfaceVTable vtable;                                       \
-    if (name##_parent_vtable == NULL)                                         \
-      {                                                                       \
-        name##_parent_vtable =                                                \
-          G_DBUS_INTERFACE_SKELETON_CLASS (name##_parent_class)               \
-            ->get_vtable (skeleton);                                          \
-        vtable = *name##_parent_vtable;                                       \
-        vtable.get_property = name##_get_property;                            \
-      }                                                                       \
-    return &vtable;                                                           \
-  }                                                                           \
-  static void name##_class_init (Name##Class *klass)                          \
-  {                                                                           \
-    G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = name##_get_vtable;  \
-  }                                                                           \
-  static void name##_init (Name *self)                                        \
-  {                                                                           \
+#define CNETD_DEFINE_STATS_SKELETON(Name, name, PARENT, ParentClass)           \
+  typedef struct                                                               \
+  {                                                                            \
+    ParentClass##Skeleton parent_instance;                                     \
+  } Name;                                                                      \
+  typedef struct                                                               \
+  {                                                                            \
+    ParentClass##SkeletonClass parent_class;                                   \
+  } Name##Class;                                                               \
+  GType name##_get_type (void);                                                \
+  G_DEFINE_TYPE (Name, name, PARENT)                                           \
+  static GDBusInterfaceVTable *name##_parent_vtable;                           \
+  static GVariant *name##_get_property (GDBusConnection *connection,           \
+                                        const char *sender, const char *path,  \
+                                        const char *iface,                     \
+                                        const char *property, GError **error,  \
+                                        gpointer user_data)                    \
+  {                                                                            \
+    return stats_get_property (name##_parent_vtable, connection, sender, path, \
+                               iface, property, error, user_data);             \
+  }                                                                            \
+  static GDBusInterfaceVTable *name##_get_vtable (                             \
+    GDBusInterfaceSkeleton *skeleton)                                          \
+  {                                                                            \
+    static GDBusInterfaceVTable vtable;                                        \
+    if (name##_parent_vtable == NULL)                                          \
+      {                                                                        \
+        name##_parent_vtable =                                                 \
+          G_DBUS_INTERFACE_SKELETON_CLASS (name##_parent_class)                \
+            ->get_vtable (skeleton);                                           \
+        vtable = *name##_parent_vtable;                                        \
+        vtable.get_property = name##_get_property;                             \
+      }                                                                        \
+    return &vtable;                                                            \
+  }                                                                            \
+  static void name##_class_init (Name##Class *klass)                           \
+  {                                                                            \
+    G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = name##_get_vtable;   \
+  }                                                                            \
+  static void name##_init (Name *self)                                         \
+  {                                                                            \
   }
 
 CNETD_DEFINE_STATS_SKELETON (CnetdLeaseSkeleton, cnetd_lease_skeleton,
@@ -176,9 +182,8 @@ return_error (GDBusMethodInvocation *invocation, GError *error)
   g_dbus_method_invocation_return_gerror (invocation, error);
 }
 
-static void
-return_new_error (GDBusMethodInvocation *invocation, CnetError code,
-                  const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static void return_new_error (GDBusMethodInvocation *invocation, CnetError code,
+                              const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 
 static void
 return_new_error (GDBusMethodInvocation *invocation, CnetError code,
@@ -274,9 +279,12 @@ cnetd_iface_update_attached (CnetdIface *iface)
 {
   CnetXdpProgram *prog = cnetd_iface_program (iface);
 
-  cnetd_dbus_interface_set_attached_xdp_mode (
-    iface->skeleton, prog ? xdp_mode_name (cnet_xdp_program_get_mode (prog))
-                          : "");
+  cnetd_dbus_interface_set_attached_xdp_mode (iface->skeleton,
+                                              prog
+                                                ? xdp_mode_name (
+                                                    cnet_xdp_program_get_mode (
+                                                      prog))
+                                                : "");
 }
 
 static void
@@ -311,10 +319,12 @@ cnetd_iface_update (CnetdIface *iface, const CnetdLinkInfo *link)
   cnetd_dbus_interface_set_rx_queues (s, iface->n_rx_queues);
   cnetd_dbus_interface_set_tx_queues (s, link->n_tx_queues);
   cnetd_dbus_interface_set_supported_xdp_modes (s, modes);
-  cnetd_dbus_interface_set_zero_copy (
-    s, (features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY) != 0);
-  cnetd_dbus_interface_set_managed (
-    s, cnetd_config_manages (iface->manager->config, link->name));
+  cnetd_dbus_interface_set_zero_copy (s,
+                                      (features &
+                                       CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY) != 0);
+  cnetd_dbus_interface_set_managed (s, cnetd_config_manages (iface->manager
+                                                               ->config,
+                                                             link->name));
   cnetd_iface_update_free_queues (iface);
   cnetd_iface_update_attached (iface);
 }
@@ -322,26 +332,26 @@ cnetd_iface_update (CnetdIface *iface, const CnetdLinkInfo *link)
 static void
 cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
 {
-  CnetdIface *iface = g_hash_table_lookup (m->ifaces,
-                                           GUINT_TO_POINTER (link->ifindex));
+  CnetdIface *iface =
+    g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (link->ifindex));
 
   if (iface == NULL)
     {
       iface = g_new0 (CnetdIface, 1);
       iface->manager = m;
       iface->ifindex = link->ifindex;
-      iface->path = g_strdup_printf (CNET_DBUS_INTERFACES_PATH "/%u",
-                                     link->ifindex);
+      iface->path =
+        g_strdup_printf (CNET_DBUS_INTERFACES_PATH "/%u", link->ifindex);
       iface->object = cnetd_dbus_object_skeleton_new (iface->path);
-      iface->skeleton = stats_skeleton_new (
-        cnetd_iface_skeleton_get_type (),
-        (CnetdRefreshFunc) cnetd_iface_refresh_stats, iface);
-      cnetd_dbus_object_skeleton_set_interface (iface->object,
-                                                iface->skeleton);
+      iface->skeleton =
+        stats_skeleton_new (cnetd_iface_skeleton_get_type (),
+                            (CnetdRefreshFunc) cnetd_iface_refresh_stats,
+                            iface);
+      cnetd_dbus_object_skeleton_set_interface (iface->object, iface->skeleton);
       g_hash_table_insert (m->ifaces, GUINT_TO_POINTER (link->ifindex), iface);
       cnetd_iface_update (iface, link);
-      g_dbus_object_manager_server_export (
-        m->server, G_DBUS_OBJECT_SKELETON (iface->object));
+      g_dbus_object_manager_server_export (m->server, G_DBUS_OBJECT_SKELETON (
+                                                        iface->object));
       g_debug ("%s: interface %u appeared", link->name, link->ifindex);
       if (cnetd_config_manages (m->config, link->name))
         cnet_xdp_program_remove_stale (link->ifindex, link->name);
@@ -365,8 +375,8 @@ cnetd_iface_free (CnetdIface *iface)
 static void
 cnetd_iface_remove (CnetdManager *m, guint ifindex)
 {
-  CnetdIface *iface = g_hash_table_lookup (m->ifaces,
-                                           GUINT_TO_POINTER (ifindex));
+  CnetdIface *iface =
+    g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (ifindex));
   g_autoptr (GPtrArray) gone = g_ptr_array_new ();
   GHashTableIter iter;
   CnetdLease *lease;
@@ -497,10 +507,10 @@ cnetd_lease_refresh_stats (CnetdLease *lease)
 static gboolean
 cnetd_lease_owner_holds_socket (CnetdLease *lease)
 {
-  g_autofree char *dir_path = g_strdup_printf ("/proc/%u/fd",
-                                               lease->caller.pid);
-  g_autofree char *want = g_strdup_printf ("socket:[%lu]",
-                                           (unsigned long) lease->ino);
+  g_autofree char *dir_path =
+    g_strdup_printf ("/proc/%u/fd", lease->caller.pid);
+  g_autofree char *want =
+    g_strdup_printf ("socket:[%lu]", (unsigned long) lease->ino);
   DIR *dir = opendir (dir_path);
   struct dirent *de;
   gboolean found = FALSE;
@@ -539,9 +549,9 @@ on_stats_timer (gpointer user_data)
       /* Until it is active, a new lease's socket may still be on its way
        * (in the reply, not yet in the client's fd table): give the client
        * a grace period before concluding that it closed it. */
-      gboolean settled = lease->active ||
-                         g_get_monotonic_time () - lease->created >
-                           CNETD_LEASE_GRACE_USEC;
+      gboolean settled =
+        lease->active ||
+        g_get_monotonic_time () - lease->created > CNETD_LEASE_GRACE_USEC;
 
       if (settled && !cnetd_lease_owner_holds_socket (lease))
         g_ptr_array_add (closed, lease);
@@ -620,8 +630,7 @@ on_owner_vanished (GDBusConnection *connection, const char *name,
     if (g_str_equal (lease->owner, name))
       g_ptr_array_add (gone, lease);
   for (guint i = 0; i < gone->len; i++)
-    cnetd_lease_end (g_ptr_array_index (gone, i),
-                     "its owner left the bus");
+    cnetd_lease_end (g_ptr_array_index (gone, i), "its owner left the bus");
 }
 
 /* Finds the lease behind a call on a lease object, and checks that the
@@ -681,8 +690,8 @@ handle_activate (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
   if (lease->active)
     {
       return_new_error (invocation, CNET_ERROR_INVALID_STATE,
-                        "lease %u (%s queue %u) is active already",
-                        lease->id, lease->ifname, lease->queue);
+                        "lease %u (%s queue %u) is active already", lease->id,
+                        lease->ifname, lease->queue);
       return TRUE;
     }
 
@@ -698,9 +707,9 @@ handle_activate (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
     {
       int errsv = errno;
       const char *hint =
-        errsv == EINVAL ? ": register the UMEM and create the four rings "
-                          "on the socket first"
-        : errsv == EBUSY ? ": the queue has another AF_XDP socket"
+        errsv == EINVAL       ? ": register the UMEM and create the four rings "
+                                "on the socket first"
+        : errsv == EBUSY      ? ": the queue has another AF_XDP socket"
         : errsv == EOPNOTSUPP ? ": the driver cannot do zero-copy"
                               : "";
 
@@ -724,15 +733,16 @@ handle_activate (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
   cnetd_dbus_lease_set_active (skeleton, TRUE);
   cnetd_dbus_lease_set_bind_mode (skeleton, zerocopy ? "zerocopy" : "copy");
   cnetd_lease_refresh_stats (lease);
-  g_message ("lease %u (%s queue %u) active, %s bind", lease->id,
-             lease->ifname, lease->queue, zerocopy ? "zero-copy" : "copy");
+  g_message ("lease %u (%s queue %u) active, %s bind", lease->id, lease->ifname,
+             lease->queue, zerocopy ? "zero-copy" : "copy");
   cnetd_dbus_lease_complete_activate (skeleton, invocation);
   return TRUE;
 }
 
 /* --- AcquireQueue ------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   CnetdManager *manager;
   GDBusMethodInvocation *invocation;
   char *ifname;
@@ -785,8 +795,8 @@ finish_acquire (AcquireRequest *req)
     }
   if (queue == CNET_DBUS_ANY_QUEUE)
     {
-      for (queue = 0; queue < MIN (iface->n_rx_queues,
-                                   CNET_XDP_PROGRAM_MAX_QUEUES);
+      for (queue = 0;
+           queue < MIN (iface->n_rx_queues, CNET_XDP_PROGRAM_MAX_QUEUES);
            queue++)
         if (find_lease (m, iface->ifindex, queue) == NULL)
           break;
@@ -798,8 +808,7 @@ finish_acquire (AcquireRequest *req)
           return;
         }
     }
-  else if (queue >= iface->n_rx_queues ||
-           queue >= CNET_XDP_PROGRAM_MAX_QUEUES)
+  else if (queue >= iface->n_rx_queues || queue >= CNET_XDP_PROGRAM_MAX_QUEUES)
     {
       return_new_error (invocation, CNET_ERROR_OUT_OF_RANGE,
                         "%s queue %u: the interface has %u receive queues "
@@ -865,9 +874,9 @@ finish_acquire (AcquireRequest *req)
     g_assert_not_reached ();
 
   lease->object = cnetd_dbus_object_skeleton_new (lease->path);
-  lease->skeleton = stats_skeleton_new (
-    cnetd_lease_skeleton_get_type (),
-    (CnetdRefreshFunc) cnetd_lease_refresh_stats, lease);
+  lease->skeleton =
+    stats_skeleton_new (cnetd_lease_skeleton_get_type (),
+                        (CnetdRefreshFunc) cnetd_lease_refresh_stats, lease);
   cnetd_dbus_lease_set_interface (lease->skeleton, lease->ifname);
   cnetd_dbus_lease_set_interface_object (lease->skeleton, iface->path);
   cnetd_dbus_lease_set_queue (lease->skeleton, queue);
@@ -876,10 +885,10 @@ finish_acquire (AcquireRequest *req)
   cnetd_dbus_lease_set_pid (lease->skeleton, req->caller.pid);
   cnetd_dbus_lease_set_active (lease->skeleton, FALSE);
   cnetd_dbus_lease_set_bind_mode (lease->skeleton, "");
-  cnetd_dbus_lease_set_rules (
-    lease->skeleton,
-    req->opts.rules_text ? (const char *const *) req->opts.rules_text
-                    : (const char *const[]){ NULL });
+  cnetd_dbus_lease_set_rules (lease->skeleton,
+                              req->opts.rules_text
+                                ? (const char *const *) req->opts.rules_text
+                                : (const char *const[]){ NULL });
   g_signal_connect (lease->skeleton, "handle-activate",
                     G_CALLBACK (handle_activate), m);
   g_signal_connect (lease->skeleton, "handle-release",
@@ -889,9 +898,10 @@ finish_acquire (AcquireRequest *req)
   g_hash_table_insert (m->leases, GUINT_TO_POINTER (lease->id), lease);
   g_dbus_object_manager_server_export (m->server,
                                        G_DBUS_OBJECT_SKELETON (lease->object));
-  lease->watch_id = g_bus_watch_name_on_connection (
-    m->connection, sender, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-    on_owner_vanished, m, NULL);
+  lease->watch_id =
+    g_bus_watch_name_on_connection (m->connection, sender,
+                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                    on_owner_vanished, m, NULL);
   cnetd_iface_update_free_queues (iface);
   cnetd_iface_update_attached (iface);
 
@@ -1002,8 +1012,9 @@ handle_list_interfaces (CnetdDBusManager *skeleton,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &iface))
     g_ptr_array_add (paths, iface->path);
   g_ptr_array_add (paths, NULL);
-  cnetd_dbus_manager_complete_list_interfaces (
-    skeleton, invocation, (const char *const *) paths->pdata);
+  cnetd_dbus_manager_complete_list_interfaces (skeleton, invocation,
+                                               (const char *const *)
+                                                 paths->pdata);
   return TRUE;
 }
 
@@ -1020,8 +1031,8 @@ handle_list_leases (CnetdDBusManager *skeleton,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     g_ptr_array_add (paths, lease->path);
   g_ptr_array_add (paths, NULL);
-  cnetd_dbus_manager_complete_list_leases (
-    skeleton, invocation, (const char *const *) paths->pdata);
+  cnetd_dbus_manager_complete_list_leases (skeleton, invocation,
+                                           (const char *const *) paths->pdata);
   return TRUE;
 }
 
@@ -1037,8 +1048,8 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
   m->connection = g_object_ref (connection);
   m->config = config;
   m->nl_fd = -1;
-  m->ifaces = g_hash_table_new_full (NULL, NULL, NULL,
-                                     (GDestroyNotify) cnetd_iface_free);
+  m->ifaces =
+    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cnetd_iface_free);
   m->leases = g_hash_table_new (NULL, NULL);
   m->server = g_dbus_object_manager_server_new (CNET_DBUS_PATH);
 
@@ -1052,9 +1063,9 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
                     G_CALLBACK (handle_list_leases), m);
   /* The manager lives at the object manager's own path, which the server
    * does not export objects at: export the interface by hand. */
-  if (!g_dbus_interface_skeleton_export (
-        G_DBUS_INTERFACE_SKELETON (m->skeleton), connection, CNET_DBUS_PATH,
-        error))
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (
+                                           m->skeleton),
+                                         connection, CNET_DBUS_PATH, error))
     return NULL;
 
   /* Listen first, then list: no change falls between the two. */
@@ -1101,9 +1112,11 @@ cnetd_manager_free (CnetdManager *m)
     close (m->nl_fd);
   g_clear_pointer (&m->ifaces, g_hash_table_unref);
   if (m->skeleton != NULL &&
-      g_dbus_interface_skeleton_has_connection (
-        G_DBUS_INTERFACE_SKELETON (m->skeleton), m->connection))
-    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (m->skeleton));
+      g_dbus_interface_skeleton_has_connection (G_DBUS_INTERFACE_SKELETON (
+                                                  m->skeleton),
+                                                m->connection))
+    g_dbus_interface_skeleton_unexport (
+      G_DBUS_INTERFACE_SKELETON (m->skeleton));
   g_clear_object (&m->skeleton);
   g_clear_object (&m->server);
   g_clear_object (&m->connection);

@@ -33,8 +33,8 @@ parse_mode (const char *option, const char *value, const char *const *names,
         return TRUE;
       }
   g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-               "option \"%s\": \"%s\" is not one of %s, %s, %s", option,
-               value, names[0], names[1], names[2]);
+               "option \"%s\": \"%s\" is not one of %s, %s, %s", option, value,
+               names[0], names[1], names[2]);
   return FALSE;
 }
 
@@ -45,7 +45,8 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
 {
   static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
   static const char *const bind_modes[] = { "auto", "copy", "zerocopy", NULL };
-  static const struct {
+  static const struct
+  {
     const char *key;
     const char *type;
   } known[] = {
@@ -94,8 +95,8 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
         }
       else if (g_str_equal (key, "bind-mode"))
         {
-          if (!parse_mode (key, g_variant_get_string (value, NULL),
-                           bind_modes, &mode, error))
+          if (!parse_mode (key, g_variant_get_string (value, NULL), bind_modes,
+                           &mode, error))
             return FALSE;
           opts->bind_mode = mode;
         }
@@ -138,4 +139,3 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
     }
   return TRUE;
 }
-

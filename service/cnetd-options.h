@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 /* What AcquireQueue's a{sv} asks for. Apart from cnetd-manager.c so that the
  * fuzz target tests/fuzz/fuzz-cnetd-options.c reaches the parser directly. */
-typedef struct {
+typedef struct
+{
   CnetXdpMode xdp_mode;
   CnetBindMode bind_mode;
   gboolean need_wakeup;

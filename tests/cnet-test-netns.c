@@ -208,16 +208,17 @@ cnet_test_netns_split (CnetTestNetns *ns)
   cmd = g_strdup_printf ("ip link set %s netns %d", ns->veth_b, pid);
   g_assert_true (cnet_test_run (cmd));
   g_free (cmd);
-  cmd = g_strdup_printf ("ip addr add " CNET_TEST_ADDR_A "/24 dev %s",
-                         ns->veth_a);
+  cmd =
+    g_strdup_printf ("ip addr add " CNET_TEST_ADDR_A "/24 dev %s", ns->veth_a);
   g_assert_true (cnet_test_run (cmd));
   g_free (cmd);
-  cmd = g_strdup_printf ("ip addr add " CNET_TEST_ADDR_B "/24 dev %s",
-                         ns->veth_b);
+  cmd =
+    g_strdup_printf ("ip addr add " CNET_TEST_ADDR_B "/24 dev %s", ns->veth_b);
   g_assert_true (cnet_test_netns_run_in_peer (ns, cmd));
   g_free (cmd);
-  g_assert_true (cnet_test_netns_run_in_peer (
-    ns, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1"));
+  g_assert_true (
+    cnet_test_netns_run_in_peer (ns, "sysctl -qw "
+                                     "net.ipv6.conf.all.disable_ipv6=1"));
   cmd = g_strdup_printf ("ip link set %s up", ns->veth_b);
   g_assert_true (cnet_test_netns_run_in_peer (ns, cmd));
 }
@@ -332,8 +333,8 @@ gboolean
 cnet_test_frame_parse (const guint8 *buf, gsize len, guint32 *stream,
                        guint32 *seq)
 {
-  gsize off = sizeof (struct ethhdr) + sizeof (struct iphdr) +
-              sizeof (struct udphdr);
+  gsize off =
+    sizeof (struct ethhdr) + sizeof (struct iphdr) + sizeof (struct udphdr);
   guint32 words[3];
 
   if (len < off + sizeof words)
@@ -364,10 +365,10 @@ cnet_test_packet_socket (const char *ifname)
   g_assert_cmpint (fd, >=, 0);
   g_assert_no_errno (bind (fd, (struct sockaddr *) &sll, sizeof sll));
   /* Only what arrives, not what this socket's interface sends. */
-  g_assert_no_errno (setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
-                                 &one, sizeof one));
-  g_assert_no_errno (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
-                                 sizeof size));
+  g_assert_no_errno (
+    setsockopt (fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one));
+  g_assert_no_errno (
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size));
   return fd;
 }
 

@@ -9,10 +9,11 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  char name[16];      /* a unique prefix, also used for the veths */
-  char veth_a[16];    /* the end libcnet ports open */
-  char veth_b[16];    /* the peer, where traffic is injected and seen */
+typedef struct
+{
+  char name[16];   /* a unique prefix, also used for the veths */
+  char veth_a[16]; /* the end libcnet ports open */
+  char veth_b[16]; /* the peer, where traffic is injected and seen */
   guint ifindex_a;
   guint ifindex_b;
   guint8 mac_a[6];
@@ -20,7 +21,7 @@ typedef struct {
   int orig_netns_fd;
   int netns_fd;
   guint n_fds_before;
-  int peer_pid;       /* holds the peer namespace, when there is one */
+  int peer_pid; /* holds the peer namespace, when there is one */
   int peer_netns_fd;
 } CnetTestNetns;
 

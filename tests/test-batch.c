@@ -10,7 +10,8 @@
 
 #include "cnet-test-netns.h"
 
-typedef struct {
+typedef struct
+{
   CnetTestNetns *ns;
   CnetMempool *pool;
 } Fixture;
@@ -57,8 +58,8 @@ netns_teardown (Fixture *f, gconstpointer data)
     cnet_test_netns_free (f->ns);
 }
 
-static const guint8 template[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                                     13, 14, 15, 16 };
+static const guint8 template[16] = { 1, 2,  3,  4,  5,  6,  7,  8,
+                                     9, 10, 11, 12, 13, 14, 15, 16 };
 
 static void
 test_fill (Fixture *f, gconstpointer data)
@@ -79,8 +80,8 @@ test_fill (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cnet_batch_get_n_packets (batch), ==, 5);
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool), ==, 5);
 
-  g_assert_true (cnet_batch_set_data (batch, template, sizeof template,
-                                      &error));
+  g_assert_true (
+    cnet_batch_set_data (batch, template, sizeof template, &error));
   g_assert_true (cnet_batch_set_data_at (batch, 4, template, 14, &error));
   g_assert_true (cnet_batch_write (batch, 1, patch, sizeof patch, &error));
   g_assert_no_error (error);
@@ -186,8 +187,8 @@ test_errors (Fixture *f, gconstpointer data)
   {
     g_autoptr (GPtrArray) copies = cnet_batch_copy_payloads (batch, 0, NULL);
     for (guint i = 0; i < copies->len; i++)
-      g_assert_cmpmem (g_bytes_get_data (copies->pdata[i], NULL), 16,
-                       template, 16);
+      g_assert_cmpmem (g_bytes_get_data (copies->pdata[i], NULL), 16, template,
+                       16);
   }
 
   /* A packet may be in a batch once. */
@@ -271,8 +272,8 @@ match_batch (Fixture *f)
   CnetBatch *batch = cnet_batch_new (N_MATCH_KINDS);
   guint8 frame[128];
 
-  g_assert_cmpuint (cnet_batch_alloc (batch, f->pool, N_MATCH_KINDS, NULL),
-                    ==, N_MATCH_KINDS);
+  g_assert_cmpuint (cnet_batch_alloc (batch, f->pool, N_MATCH_KINDS, NULL), ==,
+                    N_MATCH_KINDS);
   for (guint i = 0; i < N_MATCH_KINDS; i++)
     {
       gsize len = build_match_frame (frame, i);
@@ -303,7 +304,8 @@ assert_kinds (CnetBatch *batch, const char *kinds)
 static void
 test_match (Fixture *f, gconstpointer data)
 {
-  struct {
+  struct
+  {
     CnetBatchMatch match;
     guint value;
     gboolean keep;
@@ -479,8 +481,8 @@ test_misuse (Fixture *f, gconstpointer data)
   port = open_port (f, f->pool);
   other = cnet_mempool_new (16, 2048, 0, &error);
   g_assert_no_error (error);
-  len = cnet_test_frame_build (frame, sizeof frame, f->ns->mac_b,
-                               f->ns->mac_a, 1, 1);
+  len = cnet_test_frame_build (frame, sizeof frame, f->ns->mac_b, f->ns->mac_a,
+                               1, 1);
 
   /* A packet of another mempool: refused, nothing sent, nothing lost. */
   g_assert_cmpuint (cnet_batch_alloc (batch, f->pool, 2, &error), ==, 2);
@@ -526,7 +528,8 @@ test_misuse (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool), ==, 0);
 }
 
-typedef struct {
+typedef struct
+{
   Fixture *f;
   CnetBatch *batch;
   GCancellable *cancellable;
@@ -646,12 +649,11 @@ main (int argc, char **argv)
   g_test_add ("/cnet/batch/fill", Fixture, NULL, setup, test_fill, teardown);
   g_test_add ("/cnet/batch/errors", Fixture, NULL, setup, test_errors,
               teardown);
-  g_test_add ("/cnet/batch/match", Fixture, NULL, setup, test_match,
-              teardown);
+  g_test_add ("/cnet/batch/match", Fixture, NULL, setup, test_match, teardown);
   g_test_add ("/cnet/batch/lifetime", Fixture, NULL, setup, test_lifetime,
               teardown);
-  g_test_add ("/cnet/batch/port/echo", Fixture, NULL, netns_setup,
-              test_echo, netns_teardown);
+  g_test_add ("/cnet/batch/port/echo", Fixture, NULL, netns_setup, test_echo,
+              netns_teardown);
   g_test_add ("/cnet/batch/port/misuse", Fixture, NULL, netns_setup,
               test_misuse, netns_teardown);
   g_test_add ("/cnet/batch/port/source", Fixture, NULL, netns_setup,

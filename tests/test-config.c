@@ -7,7 +7,8 @@
 #include <cnet/cnet.h>
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   const char *name;
   const char *text;
   guint line;
@@ -17,192 +18,167 @@ typedef struct {
 } BadCase;
 
 static const BadCase bad_cases[] = {
-  { "syntax/unclosed-comment",
-    "{ /* x",
-    1, 3, "", "comment is not closed" },
-  { "syntax/unclosed-comment-line-3",
-    "{\n  // fine\n  /* open\n",
-    3, 3, "", "comment is not closed" },
-  { "syntax/unclosed-string",
-    "{\"a\": \"abc",
-    1, 11, "a", "string is not closed" },
-  { "syntax/trailing-comma-object",
-    "{\"a\": 1,}",
-    1, 9, "", "expected a key in double quotes, found '}'" },
-  { "syntax/trailing-comma-array",
-    "{\"a\": [1, 2,]}",
-    1, 13, "a", "expected a value, found ']'" },
-  { "syntax/missing-colon",
-    "{\"a\" 1}",
-    1, 6, "a", "expected ':'" },
-  { "syntax/missing-comma",
-    "{\"a\": 1 \"b\": 2}",
-    1, 9, "", "expected ',' or '}'" },
-  { "syntax/single-quotes",
-    "{\'a\': 1}",
-    1, 2, "", "expected a key in double quotes" },
-  { "syntax/bare-word",
-    "{\"a\": yes}",
-    1, 7, "a", "strings need double quotes" },
-  { "syntax/leading-zero",
-    "{\"a\": 012}",
-    1, 7, "a", "do not start with 0" },
-  { "syntax/bad-escape",
-    "{\"a\": \"x\\q\"}",
-    1, 10, "a", "\\q is not a JSON escape" },
-  { "syntax/control-character",
-    "{\"a\": \"x\ty\"}",
-    1, 9, "a", "control character 0x09" },
-  { "syntax/after-the-end",
-    "{} x",
-    1, 4, "", "after the end of the top-level object" },
-  { "syntax/empty",
-    "// nothing\n",
-    2, 1, "", "the configuration is empty" },
-  { "syntax/not-an-object",
-    "[1]",
-    1, 1, "", "must be an object" },
-  { "syntax/duplicate-key",
-    "{\"ports\": {}, \"ports\": {}}",
-    1, 15, "ports", "duplicate key" },
-  { "syntax/invalid-utf8",
-    "{\"a\": \"\xff\"}",
-    1, 8, "", "not valid UTF-8" },
-  { "syntax/number-too-large",
-    "{\"options\": {\"x\": 99999999999999999999}}",
+  { "syntax/unclosed-comment", "{ /* x", 1, 3, "", "comment is not closed" },
+  { "syntax/unclosed-comment-line-3", "{\n  // fine\n  /* open\n", 3, 3, "",
+    "comment is not closed" },
+  { "syntax/unclosed-string", "{\"a\": \"abc", 1, 11, "a",
+    "string is not closed" },
+  { "syntax/trailing-comma-object", "{\"a\": 1,}", 1, 9, "",
+    "expected a key in double quotes, found '}'" },
+  { "syntax/trailing-comma-array", "{\"a\": [1, 2,]}", 1, 13, "a",
+    "expected a value, found ']'" },
+  { "syntax/missing-colon", "{\"a\" 1}", 1, 6, "a", "expected ':'" },
+  { "syntax/missing-comma", "{\"a\": 1 \"b\": 2}", 1, 9, "",
+    "expected ',' or '}'" },
+  { "syntax/single-quotes", "{\'a\': 1}", 1, 2, "",
+    "expected a key in double quotes" },
+  { "syntax/bare-word", "{\"a\": yes}", 1, 7, "a",
+    "strings need double quotes" },
+  { "syntax/leading-zero", "{\"a\": 012}", 1, 7, "a", "do not start with 0" },
+  { "syntax/bad-escape", "{\"a\": \"x\\q\"}", 1, 10, "a",
+    "\\q is not a JSON escape" },
+  { "syntax/control-character", "{\"a\": \"x\ty\"}", 1, 9, "a",
+    "control character 0x09" },
+  { "syntax/after-the-end", "{} x", 1, 4, "",
+    "after the end of the top-level object" },
+  { "syntax/empty", "// nothing\n", 2, 1, "", "the configuration is empty" },
+  { "syntax/not-an-object", "[1]", 1, 1, "", "must be an object" },
+  { "syntax/duplicate-key", "{\"ports\": {}, \"ports\": {}}", 1, 15, "ports",
+    "duplicate key" },
+  { "syntax/invalid-utf8", "{\"a\": \"\xff\"}", 1, 8, "", "not valid UTF-8" },
+  { "syntax/number-too-large", "{\"options\": {\"x\": 99999999999999999999}}",
     1, 19, "options.x", "does not fit in 64 bits" },
-  { "syntax/comment-keeps-columns",
-    "{ /* h\u00e9llo */ \"a\": nope }",
-    1, 20, "a", "expected a value" },
-  { "syntax/slashes-in-string",
-    "{\"a\": \"http://x\", \"b\": ?}",
-    1, 24, "b", "expected a value, found '?'" },
-  { "key/unknown-section",
-    "{\"mempool\": {}}",
-    1, 2, "mempool", "unknown key \"mempool\"" },
+  { "syntax/comment-keeps-columns", "{ /* h\u00e9llo */ \"a\": nope }", 1, 20,
+    "a", "expected a value" },
+  { "syntax/slashes-in-string", "{\"a\": \"http://x\", \"b\": ?}", 1, 24, "b",
+    "expected a value, found '?'" },
+  { "key/unknown-section", "{\"mempool\": {}}", 1, 2, "mempool",
+    "unknown key \"mempool\"" },
   { "key/unknown-port-key",
-    "{\n  \"mempools\": { \"p\": {} },\n  \"ports\": {\n    \"eth0:0\": { \"mempol\": \"p\" }\n  }\n}\n",
+    "{\n  \"mempools\": { \"p\": {} },\n  \"ports\": {\n    \"eth0:0\": { "
+    "\"mempol\": \"p\" }\n  }\n}\n",
     4, 17, "ports.\"eth0:0\".mempol", "unknown key \"mempol\"" },
-  { "key/cndp-key-in-cnet-dialect",
-    "{\"mempools\": {\"p\": {\"bufcnt\": 16}}}",
+  { "key/cndp-key-in-cnet-dialect", "{\"mempools\": {\"p\": {\"bufcnt\": 16}}}",
     1, 21, "mempools.p.bufcnt", "unknown key \"bufcnt\"" },
   { "key/unknown-lport-key",
-    "{\"lports\": {\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"qdi\": 1}}}",
-    1, 45, "lports.\"eth0:0\".qdi", "unknown key \"qdi\"" },
-  { "key/mixed-dialects",
-    "{\"umems\": {}, \"ports\": {}}",
-    1, 15, "ports", "mixes CNDP's \"umems\" with libcnet's \"ports\"" },
-  { "type/frames-string",
-    "{\"mempools\": {\"p\": {\"frames\": \"4096\"}}}",
-    1, 31, "mempools.p.frames", "expected an integer (frames), found a string" },
-  { "type/frames-fraction",
-    "{\"mempools\": {\"p\": {\"frames\": 2.5}}}",
-    1, 31, "mempools.p.frames", "found a fractional number" },
-  { "type/need-wakeup-string",
-    "{\"defaults\": {\"need-wakeup\": \"yes\"}}",
-    1, 30, "defaults.need-wakeup", "expected true or false, found a string" },
-  { "type/application-string",
-    "{\"application\": \"fwd\"}",
-    1, 17, "application", "expected an object, found a string" },
-  { "type/options-array",
-    "{\"options\": [1]}",
-    1, 13, "options", "expected an object, found an array" },
-  { "range/frames-zero",
-    "{\"mempools\": {\"p\": {\"frames\": 0}}}",
-    1, 31, "mempools.p.frames", "must not be zero" },
-  { "range/frames-negative",
-    "{\"mempools\": {\"p\": {\"frames\": -5}}}",
-    1, 31, "mempools.p.frames", "-5 is negative" },
-  { "range/frames-too-many",
-    "{\"mempools\": {\"p\": {\"frames\": 2000000}}}",
+    "{\"lports\": {\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"qdi\": 1}}}", 1, 45,
+    "lports.\"eth0:0\".qdi", "unknown key \"qdi\"" },
+  { "key/mixed-dialects", "{\"umems\": {}, \"ports\": {}}", 1, 15, "ports",
+    "mixes CNDP's \"umems\" with libcnet's \"ports\"" },
+  { "type/frames-string", "{\"mempools\": {\"p\": {\"frames\": \"4096\"}}}", 1,
+    31, "mempools.p.frames", "expected an integer (frames), found a string" },
+  { "type/frames-fraction", "{\"mempools\": {\"p\": {\"frames\": 2.5}}}", 1, 31,
+    "mempools.p.frames", "found a fractional number" },
+  { "type/need-wakeup-string", "{\"defaults\": {\"need-wakeup\": \"yes\"}}", 1,
+    30, "defaults.need-wakeup", "expected true or false, found a string" },
+  { "type/application-string", "{\"application\": \"fwd\"}", 1, 17,
+    "application", "expected an object, found a string" },
+  { "type/options-array", "{\"options\": [1]}", 1, 13, "options",
+    "expected an object, found an array" },
+  { "range/frames-zero", "{\"mempools\": {\"p\": {\"frames\": 0}}}", 1, 31,
+    "mempools.p.frames", "must not be zero" },
+  { "range/frames-negative", "{\"mempools\": {\"p\": {\"frames\": -5}}}", 1, 31,
+    "mempools.p.frames", "-5 is negative" },
+  { "range/frames-too-many", "{\"mempools\": {\"p\": {\"frames\": 2000000}}}",
     1, 31, "mempools.p.frames", "2000000 is too large" },
-  { "range/frame-size",
-    "{\"mempools\": {\"p\": {\"frame-size\": 3000}}}",
-    1, 35, "mempools.p.frame-size", "3000 bytes is not a frame size the kernel takes" },
-  { "range/headroom",
-    "{\"mempools\": {\"p\": {\"headroom\": 1000}}}",
-    1, 33, "mempools.p.headroom", "a headroom of 1000 bytes is too large" },
-  { "range/xdp-mode",
-    "{\"defaults\": {\"xdp-mode\": \"fast\"}}",
-    1, 27, "defaults.xdp-mode", "\"fast\" is not one of \"auto\", \"native\", \"generic\"" },
-  { "range/ring-size",
-    "{\"defaults\": {\"rx-size\": 1000}}",
-    1, 26, "defaults.rx-size", "1000 descriptors is not a ring size" },
-  { "range/busy-poll-budget",
-    "{\"defaults\": {\"busy-poll-budget\": 0}}",
-    1, 35, "defaults.busy-poll-budget", "must not be zero" },
-  { "range/queue",
-    "{\"ports\": {\"eth0:0\": {\"queue\": 64}}}",
-    1, 32, "ports.\"eth0:0\".queue", "64 is too large" },
-  { "range/interface-name",
-    "{\"ports\": {\"averyveryverylongname:0\": {}}}",
-    1, 12, "ports.\"averyveryverylongname:0\"", "longer than the kernel's 15 characters" },
-  { "range/empty-mempool-name",
-    "{\"mempools\": {\"\": {}}}",
-    1, 15, "mempools.\"\"", "a mempool needs a name" },
-  { "rules/not-an-array",
-    "{\"ports\": {\"eth0:0\": {\"rules\": \"udp\"}}}",
-    1, 32, "ports.\"eth0:0\".rules", "expected an array of steering rules, found a string" },
+  { "range/frame-size", "{\"mempools\": {\"p\": {\"frame-size\": 3000}}}", 1,
+    35, "mempools.p.frame-size",
+    "3000 bytes is not a frame size the kernel takes" },
+  { "range/headroom", "{\"mempools\": {\"p\": {\"headroom\": 1000}}}", 1, 33,
+    "mempools.p.headroom", "a headroom of 1000 bytes is too large" },
+  { "range/xdp-mode", "{\"defaults\": {\"xdp-mode\": \"fast\"}}", 1, 27,
+    "defaults.xdp-mode",
+    "\"fast\" is not one of \"auto\", \"native\", \"generic\"" },
+  { "range/ring-size", "{\"defaults\": {\"rx-size\": 1000}}", 1, 26,
+    "defaults.rx-size", "1000 descriptors is not a ring size" },
+  { "range/busy-poll-budget", "{\"defaults\": {\"busy-poll-budget\": 0}}", 1,
+    35, "defaults.busy-poll-budget", "must not be zero" },
+  { "range/queue", "{\"ports\": {\"eth0:0\": {\"queue\": 64}}}", 1, 32,
+    "ports.\"eth0:0\".queue", "64 is too large" },
+  { "range/interface-name", "{\"ports\": {\"averyveryverylongname:0\": {}}}", 1,
+    12, "ports.\"averyveryverylongname:0\"",
+    "longer than the kernel's 15 characters" },
+  { "range/empty-mempool-name", "{\"mempools\": {\"\": {}}}", 1, 15,
+    "mempools.\"\"", "a mempool needs a name" },
+  { "rules/not-an-array", "{\"ports\": {\"eth0:0\": {\"rules\": \"udp\"}}}", 1,
+    32, "ports.\"eth0:0\".rules",
+    "expected an array of steering rules, found a string" },
   { "rules/bad-port",
-    "{\"ports\": {\"eth0:0\": {\"rules\": [\"tcp dport 22\", \"udp dport 0\"]}}}",
-    1, 49, "ports.\"eth0:0\".rules[1]", "rule \"udp dport 0\": port 0 is out of range (1 to 65535)" },
-  { "rules/not-a-string",
-    "{\"ports\": {\"eth0:0\": {\"rules\": [4789]}}}",
-    1, 33, "ports.\"eth0:0\".rules[0]", "expected a string" },
+    "{\"ports\": {\"eth0:0\": {\"rules\": [\"tcp dport 22\", \"udp dport "
+    "0\"]}}}",
+    1, 49, "ports.\"eth0:0\".rules[1]",
+    "rule \"udp dport 0\": port 0 is out of range (1 to 65535)" },
+  { "rules/not-a-string", "{\"ports\": {\"eth0:0\": {\"rules\": [4789]}}}", 1,
+    33, "ports.\"eth0:0\".rules[0]", "expected a string" },
   { "groups/missing-queues",
-    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\"}}}",
-    1, 18, "port-groups.g", "missing \"queues\"" },
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\"}}}", 1, 18,
+    "port-groups.g", "missing \"queues\"" },
   { "groups/beyond-64",
-    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"first-queue\": 60, \"queues\": 8}}}",
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"first-queue\": 60, "
+    "\"queues\": 8}}}",
     1, 74, "port-groups.g.queues", "queues 60 to 67 go beyond the 64 queues" },
   { "groups/threads-not-names",
-    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"queues\": 2, \"threads\": [1]}}}",
+    "{\"port-groups\": {\"g\": {\"interface\": \"eth0\", \"queues\": 2, "
+    "\"threads\": [1]}}}",
     1, 70, "port-groups.g.threads[0]", "expected a string" },
   { "groups/clash-with-port",
-    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:1\": {}}, \"port-groups\": {\"g\": {\"interface\": \"eth0\", \"queues\": 2}}}",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:1\": {}}, \"port-groups\": "
+    "{\"g\": {\"interface\": \"eth0\", \"queues\": 2}}}",
     1, 66, "port-groups.g", "queue 1 of eth0 is already the port \"eth0:1\"" },
   { "ref/missing-mempool",
-    "{\n  \"mempools\": { \"umem0\": {} },\n  \"ports\": {\n    \"eth0:0\": {\n      \"mempool\": \"umem9\"\n    }\n  }\n}\n",
+    "{\n  \"mempools\": { \"umem0\": {} },\n  \"ports\": {\n    \"eth0:0\": "
+    "{\n      \"mempool\": \"umem9\"\n    }\n  }\n}\n",
     5, 18, "ports.\"eth0:0\".mempool", "no mempool named \"umem9\"" },
   { "ref/same-queue",
-    "{\n  \"mempools\": { \"p\": {} },\n  \"ports\": {\n    \"a\": { \"interface\": \"eth0\", \"queue\": 1 },\n    \"b\": { \"interface\": \"eth0\", \"queue\": 1 }\n  }\n}\n",
+    "{\n  \"mempools\": { \"p\": {} },\n  \"ports\": {\n    \"a\": { "
+    "\"interface\": \"eth0\", \"queue\": 1 },\n    \"b\": { \"interface\": "
+    "\"eth0\", \"queue\": 1 }\n  }\n}\n",
     5, 42, "ports.b.queue", "queue 1 of eth0 is already used by port \"a\"" },
   { "ref/same-queue-from-name",
-    "{\"mempools\": {\"p\": {}}, \"ports\": {\"x\": {\"interface\": \"eth0\", \"queue\": 1}, \"eth0:1\": {}}}",
-    1, 75, "ports.\"eth0:1\"", "queue 1 of eth0 is already used by port \"x\"" },
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"x\": {\"interface\": \"eth0\", "
+    "\"queue\": 1}, \"eth0:1\": {}}}",
+    1, 75, "ports.\"eth0:1\"",
+    "queue 1 of eth0 is already used by port \"x\"" },
   { "ref/thread-missing-port",
-    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {}}, \"threads\": {\"t\": {\"ports\": [\"eth0:1\"]}}}",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {}}, \"threads\": "
+    "{\"t\": {\"ports\": [\"eth0:1\"]}}}",
     1, 78, "threads.t.ports[0]", "no port named \"eth0:1\"" },
   { "ref/port-in-two-threads",
-    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {}}, \"threads\": {\"t\": {\"ports\": [\"eth0:0\"]}, \"u\": {\"ports\": [\"eth0:0\"]}}}",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {}}, \"threads\": "
+    "{\"t\": {\"ports\": [\"eth0:0\"]}, \"u\": {\"ports\": [\"eth0:0\"]}}}",
     1, 106, "threads.u.ports[0]", "already belongs to thread \"t\"" },
   { "cndp/regions-do-not-add-up",
-    "{\n  \"umems\": {\n    \"umem0\": { \"bufcnt\": 32, \"bufsz\": 2, \"regions\": [16, 8] }\n  }\n}\n",
-    3, 53, "umems.umem0.regions", "the regions add up to 24 Ki frames, but bufcnt is 32 Ki frames" },
-  { "cndp/bufsz",
-    "{\"umems\": {\"u\": {\"bufcnt\": 1, \"bufsz\": 3}}}",
-    1, 40, "umems.u.bufsz", "3 KiB is not a frame size" },
+    "{\n  \"umems\": {\n    \"umem0\": { \"bufcnt\": 32, \"bufsz\": 2, "
+    "\"regions\": [16, 8] }\n  }\n}\n",
+    3, 53, "umems.umem0.regions",
+    "the regions add up to 24 Ki frames, but bufcnt is 32 Ki frames" },
+  { "cndp/bufsz", "{\"umems\": {\"u\": {\"bufcnt\": 1, \"bufsz\": 3}}}", 1, 40,
+    "umems.u.bufsz", "3 KiB is not a frame size" },
   { "cndp/pmd",
-    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": \"ring\", \"qid\": 0, \"umem\": \"u\"}}}",
+    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": "
+    "\"ring\", \"qid\": 0, \"umem\": \"u\"}}}",
     1, 62, "lports.\"eth0:0\".pmd", "pmd \"ring\" is not supported" },
   { "cndp/missing-qid",
-    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"umem\": \"u\"}}}",
+    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": "
+    "\"net_af_xdp\", \"umem\": \"u\"}}}",
     1, 54, "lports.\"eth0:0\"", "missing \"qid\"" },
   { "cndp/missing-umem",
-    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"qid\": 0, \"umem\": \"umem9\"}}}",
+    "{\"umems\": {\"u\": {\"bufcnt\": 1}}, \"lports\": {\"eth0:0\": {\"pmd\": "
+    "\"net_af_xdp\", \"qid\": 0, \"umem\": \"umem9\"}}}",
     1, 94, "lports.\"eth0:0\".umem", "no umem named \"umem9\"" },
   { "cndp/region-out-of-range",
-    "{\"umems\": {\"u\": {\"bufcnt\": 1, \"regions\": [1]}}, \"lports\": {\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"qid\": 0, \"umem\": \"u\", \"region\": 1}}}",
+    "{\"umems\": {\"u\": {\"bufcnt\": 1, \"regions\": [1]}}, \"lports\": "
+    "{\"eth0:0\": {\"pmd\": \"net_af_xdp\", \"qid\": 0, \"umem\": \"u\", "
+    "\"region\": 1}}}",
     1, 125, "lports.\"eth0:0\".region", "region 1 does not exist" },
-  { "cndp/rxdesc",
-    "{\"umems\": {}, \"defaults\": {\"rxdesc\": 3}}",
-    1, 38, "defaults.rxdesc", "3072 descriptors is not a ring size" },
+  { "cndp/rxdesc", "{\"umems\": {}, \"defaults\": {\"rxdesc\": 3}}", 1, 38,
+    "defaults.rxdesc", "3072 descriptors is not a ring size" },
   { "cndp/lcore-group",
-    "{\"lcore-groups\": {\"g\": [1]}, \"threads\": {\"t\": {\"group\": \"h\"}}}",
+    "{\"lcore-groups\": {\"g\": [1]}, \"threads\": {\"t\": {\"group\": "
+    "\"h\"}}}",
     1, 57, "threads.t.group", "no lcore group named \"h\"" },
-  { "cndp/missing-bufcnt",
-    "{\"umems\": {\"u\": {\"bufsz\": 2}}}",
-    1, 17, "umems.u", "missing \"bufcnt\"" },
+  { "cndp/missing-bufcnt", "{\"umems\": {\"u\": {\"bufsz\": 2}}}", 1, 17,
+    "umems.u", "missing \"bufcnt\"" },
 };
 
 /* The message is `t.jsonc:LINE:COLUMN: PATH: REASON`, without `PATH: ` for
@@ -218,10 +194,10 @@ test_bad (gconstpointer data)
   config = cnet_config_new_from_data (bc->text, -1, "t.jsonc", &error);
   g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG);
-  prefix = *bc->path ? g_strdup_printf ("t.jsonc:%u:%u: %s: ", bc->line,
-                                        bc->column, bc->path)
-                     : g_strdup_printf ("t.jsonc:%u:%u: ", bc->line,
-                                        bc->column);
+  prefix =
+    *bc->path
+      ? g_strdup_printf ("t.jsonc:%u:%u: %s: ", bc->line, bc->column, bc->path)
+      : g_strdup_printf ("t.jsonc:%u:%u: ", bc->line, bc->column);
   if (!g_str_has_prefix (error->message, prefix) ||
       strstr (error->message + strlen (prefix), bc->reason) == NULL)
     g_error ("%s: got \"%s\", expected \"%s...%s...\"", bc->name,
@@ -286,9 +262,8 @@ test_bad_null (void)
 static void
 test_bad_file (void)
 {
-  g_autofree char *path =
-    g_test_build_filename (G_TEST_DIST, "config", "missing-mempool.jsonc",
-                           NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "config",
+                                                 "missing-mempool.jsonc", NULL);
   g_autofree char *expect = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetConfig) config = NULL;
@@ -311,8 +286,8 @@ test_missing_file (void)
   config = cnet_config_new_from_file ("/nonexistent/fwd.jsonc", &error);
   g_assert_null (config);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND);
-  g_assert_true (g_str_has_prefix (error->message,
-                                   "/nonexistent/fwd.jsonc: cannot read"));
+  g_assert_true (
+    g_str_has_prefix (error->message, "/nonexistent/fwd.jsonc: cannot read"));
 }
 
 static CnetConfig *
@@ -338,8 +313,7 @@ test_good_echo (void)
 
   g_assert_cmpint (cnet_config_get_dialect (config), ==,
                    CNET_CONFIG_DIALECT_CNET);
-  g_assert_cmpstr (cnet_config_get_application_name (config), ==,
-                   "cnet-echo");
+  g_assert_cmpstr (cnet_config_get_application_name (config), ==, "cnet-echo");
   g_assert_cmpuint (cnet_config_get_mempools (config)->len, ==, 1);
   pool = cnet_config_lookup_mempool (config, "pool0");
   g_assert_cmpuint (cnet_mempool_spec_get_n_frames (pool), ==, 4096);
@@ -364,8 +338,8 @@ test_good_echo (void)
   g_assert_cmpstrv (cnet_thread_spec_get_ports (thread),
                     ((const char *const[]){ "eth0:0", NULL }));
   g_assert_null (cnet_config_get_warnings (config)[0]);
-  g_assert_cmpuint (g_variant_n_children (cnet_config_get_options (config)),
-                    ==, 0);
+  g_assert_cmpuint (g_variant_n_children (cnet_config_get_options (config)), ==,
+                    0);
 }
 
 static void
@@ -456,8 +430,8 @@ test_good_cndpfwd (void)
   g_assert_cmpstr (cnet_thread_spec_get_group (
                      cnet_config_lookup_thread (config, "fwd:1")),
                    ==, "group1");
-  g_assert_null (cnet_thread_spec_get_ports (
-                   cnet_config_lookup_thread (config, "main"))[0]);
+  g_assert_null (
+    cnet_thread_spec_get_ports (cnet_config_lookup_thread (config, "main"))[0]);
 
   g_assert_true (warnings_have (config, "defaults.cache: ignored"));
   g_assert_true (warnings_have (config, "defaults.mtype: ignored"));
@@ -512,8 +486,7 @@ test_good_cndp_full (void)
   p1 = cnet_config_lookup_port (config, "veth1:0");
   g_assert_cmpstr (cnet_port_spec_get_interface (p1), ==, "other1");
   g_assert_cmpuint (cnet_port_spec_get_rx_size (p1), ==, 1024);
-  g_assert_cmpint (cnet_port_spec_get_xdp_mode (p1), ==,
-                   CNET_XDP_MODE_GENERIC);
+  g_assert_cmpint (cnet_port_spec_get_xdp_mode (p1), ==, CNET_XDP_MODE_GENERIC);
   g_assert_true (cnet_port_spec_get_need_wakeup (p1));
   g_assert_cmpuint (cnet_port_spec_get_busy_poll_usecs (p1), ==, 0);
 
@@ -534,7 +507,8 @@ test_good_cndp_full (void)
     warnings_have (config, "lports.\"veth1:0\".unaligned_buffers: ignored"));
   g_assert_true (
     warnings_have (config, "lports.\"veth1:0\".xsk_pin_path: ignored"));
-  g_assert_true (warnings_have (config, "lports.\"veth1:0\".uds_path: ignored"));
+  g_assert_true (
+    warnings_have (config, "lports.\"veth1:0\".uds_path: ignored"));
   g_assert_true (
     warnings_have (config, "lports.\"veth1:0\".busy_budget: ignored"));
   g_assert_true (warnings_have (config, "lport-groups: ignored"));
@@ -610,9 +584,12 @@ test_good_port_groups (void)
                         ((const char *const[]){ "udp", NULL }));
     }
   g_assert_null (cnet_config_lookup_port (config, "eth0:5"));
-  g_assert_cmpstrv (cnet_thread_spec_get_ports (cnet_config_lookup_thread (config, "w0")),
-                    ((const char *const[]){ "eth1:0", "eth0:2", "eth0:4", NULL }));
-  g_assert_cmpstrv (cnet_thread_spec_get_ports (cnet_config_lookup_thread (config, "w1")),
+  g_assert_cmpstrv (cnet_thread_spec_get_ports (
+                      cnet_config_lookup_thread (config, "w0")),
+                    ((const char *const[]){ "eth1:0", "eth0:2", "eth0:4",
+                                            NULL }));
+  g_assert_cmpstrv (cnet_thread_spec_get_ports (
+                      cnet_config_lookup_thread (config, "w1")),
                     ((const char *const[]){ "eth0:3", NULL }));
 }
 
@@ -620,12 +597,12 @@ test_good_port_groups (void)
 static void
 test_good_rules (void)
 {
-  const char *text =
-    "{ \"mempools\": { \"p\": {} },\n"
-    "  \"ports\": { \"eth0:0\": { \"mempool\": \"p\",\n"
-    "                // only VXLAN and DNS to the port\n"
-    "                \"rules\": [\"udp  dport 4789\", \"ip daddr 192.0.2.0/24 udp dport 53\"] },\n"
-    "             \"eth0:1\": { \"mempool\": \"p\" } } }\n";
+  const char *text = "{ \"mempools\": { \"p\": {} },\n"
+                     "  \"ports\": { \"eth0:0\": { \"mempool\": \"p\",\n"
+                     "                // only VXLAN and DNS to the port\n"
+                     "                \"rules\": [\"udp  dport 4789\", \"ip "
+                     "daddr 192.0.2.0/24 udp dport 53\"] },\n"
+                     "             \"eth0:1\": { \"mempool\": \"p\" } } }\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetConfig) config =
     cnet_config_new_from_data (text, -1, "t.jsonc", &error);
@@ -635,9 +612,9 @@ test_good_rules (void)
   spec = cnet_config_lookup_port (config, "eth0:0");
   g_assert_nonnull (spec);
   g_assert_cmpstrv (cnet_port_spec_get_rules (spec),
-                    ((const char *const[]){ "udp dport 4789",
-                                            "ip udp dport 53 daddr 192.0.2.0/24",
-                                            NULL }));
+                    ((const char *const[]){
+                      "udp dport 4789", "ip udp dport 53 daddr 192.0.2.0/24",
+                      NULL }));
   spec = cnet_config_lookup_port (config, "eth0:1");
   g_assert_null (cnet_port_spec_get_rules (spec));
 }

@@ -95,7 +95,8 @@ test_not_loaded (void)
 
 /* --- with root, in a network namespace -------------------------------- */
 
-typedef struct {
+typedef struct
+{
   CnetTestNetns *ns;
   char veth_c[16]; /* a second pair, c <-> d */
   char veth_d[16];
@@ -154,10 +155,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
   cnet_test_netns_free (f->ns);
 }
 
-typedef struct {
+typedef struct
+{
   CnetContext *ctx;
-  const char *thread;    /* its name in the configuration */
-  const char *peer;      /* the port it sends out of */
+  const char *thread; /* its name in the configuration */
+  const char *peer;   /* the port it sends out of */
   gint *stop;
   guint64 forwarded;
 } Worker;
@@ -210,8 +212,8 @@ check_direction (int from_fd, int to_fd, const guint8 *dst, const guint8 *src,
 
   for (guint i = 0; i < n; i++)
     {
-      gsize len = cnet_test_frame_build (buf, 64 + i % 500, dst, src, stream,
-                                         i);
+      gsize len =
+        cnet_test_frame_build (buf, 64 + i % 500, dst, src, stream, i);
       g_assert_true (cnet_test_packet_send (from_fd, buf, len));
       if (i % 50 == 49)
         g_usleep (1000); /* let the forwarder and the receiver keep up */
@@ -252,21 +254,23 @@ test_forward (Fixture *f, gconstpointer data)
   if (f->ns == NULL)
     return;
 
-  text = g_strdup_printf (
-    "// a forwarder between %s and %s\n"
-    "{\n"
-    "  \"mempools\": { \"shared\": { \"frames\": 8192 } },\n"
-    "  \"ports\": {\n"
-    "    \"a\": { \"interface\": \"%s\", \"queue\": 0, \"xdp-mode\": \"native\" },\n"
-    "    \"c\": { \"interface\": \"%s\", \"queue\": 0, \"rx-size\": 1024,\n"
-    "           \"fill-size\": 1024 }\n"
-    "  },\n"
-    "  \"threads\": {\n"
-    "    \"fwd:a\": { \"ports\": [\"a\"] },\n"
-    "    \"fwd:c\": { \"ports\": [\"c\"] }\n"
-    "  }\n"
-    "}\n",
-    f->ns->veth_a, f->veth_c, f->ns->veth_a, f->veth_c);
+  text =
+    g_strdup_printf ("// a forwarder between %s and %s\n"
+                     "{\n"
+                     "  \"mempools\": { \"shared\": { \"frames\": 8192 } },\n"
+                     "  \"ports\": {\n"
+                     "    \"a\": { \"interface\": \"%s\", \"queue\": 0, "
+                     "\"xdp-mode\": \"native\" },\n"
+                     "    \"c\": { \"interface\": \"%s\", \"queue\": 0, "
+                     "\"rx-size\": 1024,\n"
+                     "           \"fill-size\": 1024 }\n"
+                     "  },\n"
+                     "  \"threads\": {\n"
+                     "    \"fwd:a\": { \"ports\": [\"a\"] },\n"
+                     "    \"fwd:c\": { \"ports\": [\"c\"] }\n"
+                     "  }\n"
+                     "}\n",
+                     f->ns->veth_a, f->veth_c, f->ns->veth_a, f->veth_c);
   config = cnet_config_new_from_data (text, -1, "forward.jsonc", &error);
   g_assert_no_error (error);
 
@@ -296,8 +300,8 @@ test_forward (Fixture *f, gconstpointer data)
     g_thread_join (threads[i]);
   g_assert_cmpuint (workers[0].forwarded, ==, n);
   g_assert_cmpuint (workers[1].forwarded, ==, n);
-  g_assert_true (cnet_port_get_stats (cnet_context_lookup_port (ctx, "c"),
-                                      &stats, &error));
+  g_assert_true (
+    cnet_port_get_stats (cnet_context_lookup_port (ctx, "c"), &stats, &error));
   g_assert_cmpuint (stats.tx_completed, ==, n);
   g_assert_cmpuint (stats.rx_packets, ==, n);
 
@@ -328,8 +332,8 @@ test_load_error (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_false (cnet_context_load (ctx, config, &error));
   g_assert_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND);
-  g_assert_true (g_str_has_prefix (error->message,
-                                   "bad.jsonc: port \"nosuchif0:0\": "));
+  g_assert_true (
+    g_str_has_prefix (error->message, "bad.jsonc: port \"nosuchif0:0\": "));
   g_assert_null (cnet_context_get_config (ctx));
   g_assert_null (cnet_context_lookup_mempool (ctx, "p"));
   /* The first port was closed again: nothing on its interface. */

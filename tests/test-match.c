@@ -9,7 +9,8 @@
 static void
 test_good (void)
 {
-  const struct {
+  const struct
+  {
     const char *rule, *canonical;
   } cases[] = {
     { "udp dport 4789", "udp dport 4789" },
@@ -62,7 +63,8 @@ test_good (void)
 static void
 test_bad (void)
 {
-  const struct {
+  const struct
+  {
     const char *rule, *message;
   } cases[] = {
     { "", "the rule is empty" },
@@ -85,7 +87,8 @@ test_bad (void)
     { "ip daddr 2001:db8::1", "2001:db8::1 is IPv6, but the rule is for IPv4" },
     { "daddr 192.0.2.300", "\"192.0.2.300\" is not an IPv4 or IPv6 address" },
     { "daddr 192.0.2.1/33", "prefix length \"33\" is out of range for IPv4" },
-    { "daddr 2001:db8::/129", "prefix length \"129\" is out of range for IPv6" },
+    { "daddr 2001:db8::/129",
+      "prefix length \"129\" is out of range for IPv6" },
     { "daddr 192.0.2.1/24", "192.0.2.1/24 has bits set beyond the /24 prefix" },
     { "daddr 192.0.2.0/24 daddr 192.0.2.0/25", "\"daddr\" is given twice" },
     { "ether type 0x0500", "ethertype \"0x0500\" is out of range" },
@@ -100,7 +103,8 @@ test_bad (void)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (CnetMatch) m = cnet_match_new (cases[i].rule, &error);
-      g_autofree char *quoted = g_strdup_printf ("rule \"%s\": ", cases[i].rule);
+      g_autofree char *quoted =
+        g_strdup_printf ("rule \"%s\": ", cases[i].rule);
 
       g_assert_null (m);
       g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT);

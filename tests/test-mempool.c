@@ -24,7 +24,8 @@ test_new (void)
 static void
 test_bad_arguments (void)
 {
-  const struct {
+  const struct
+  {
     guint n_frames, frame_size, headroom;
     const char *message;
   } cases[] = {

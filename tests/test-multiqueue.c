@@ -83,7 +83,8 @@ install_alloc_counter (void)
 }
 #endif
 
-typedef struct {
+typedef struct
+{
   CnetTestNetns *ns;
   CnetMempool *pool_a;
   CnetMempool *pool_b;
@@ -282,8 +283,8 @@ test_forward_copy (Fixture *f, gconstpointer data)
   g_assert_true (cnet_packet_get_mempool (pkts[0]) == f->pool_b);
 
   while (forwarded < n)
-    forwarded += cnet_port_forward_burst (PORT (f->a, 3), pkts + forwarded,
-                                          n - forwarded);
+    forwarded +=
+      cnet_port_forward_burst (PORT (f->a, 3), pkts + forwarded, n - forwarded);
   while (cnet_port_tx_flush (PORT (f->a, 3)) > 0)
     ;
   /* The originals went back to pool B. */

@@ -5,7 +5,8 @@
 #include <cnet/cnet.h>
 #include <string.h>
 
-typedef struct {
+typedef struct
+{
   CnetMempool *pool;
   CnetPacket *pkt;
 } Fixture;
@@ -63,7 +64,8 @@ test_bounds (Fixture *f, gconstpointer data)
 
   g_assert_false (cnet_packet_prepend (p, 129, &error));
   g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
-  g_assert_nonnull (strstr (error->message, "cannot prepend 129 bytes, only 128"));
+  g_assert_nonnull (
+    strstr (error->message, "cannot prepend 129 bytes, only 128"));
   g_clear_error (&error);
 
   g_assert_false (cnet_packet_append (p, 5000, &error));
@@ -84,7 +86,9 @@ test_bounds (Fixture *f, gconstpointer data)
   g_assert_true (cnet_packet_set_length (p, 32, &error));
   g_assert_false (cnet_packet_write (p, 30, (const guint8 *) "abc", 3, &error));
   g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
-  g_assert_nonnull (strstr (error->message, "cannot write 3 bytes at offset 30: the data is 32 bytes long"));
+  g_assert_nonnull (
+    strstr (error->message,
+            "cannot write 3 bytes at offset 30: the data is 32 bytes long"));
   g_clear_error (&error);
   g_assert_false (cnet_packet_read (p, 0, buf, 33, &error));
   g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
@@ -134,7 +138,8 @@ test_swap_macs (Fixture *f, gconstpointer data)
   g_assert_true (cnet_packet_append (p, sizeof frame, NULL));
   g_assert_true (cnet_packet_write (p, 0, frame, sizeof frame, NULL));
   cnet_packet_swap_macs (p);
-  g_assert_cmpmem (cnet_packet_get_data (p, &len), len, swapped, sizeof swapped);
+  g_assert_cmpmem (cnet_packet_get_data (p, &len), len, swapped,
+                   sizeof swapped);
 }
 
 /* Use after free through a second reference is an error, not a crash. */
@@ -167,14 +172,13 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/cnet/packet/rooms", Fixture, NULL, setup, test_rooms,
-              teardown);
+  g_test_add ("/cnet/packet/rooms", Fixture, NULL, setup, test_rooms, teardown);
   g_test_add ("/cnet/packet/bounds", Fixture, NULL, setup, test_bounds,
               teardown);
-  g_test_add ("/cnet/packet/read-write", Fixture, NULL, setup,
-              test_read_write, teardown);
-  g_test_add ("/cnet/packet/swap-macs", Fixture, NULL, setup,
-              test_swap_macs, teardown);
+  g_test_add ("/cnet/packet/read-write", Fixture, NULL, setup, test_read_write,
+              teardown);
+  g_test_add ("/cnet/packet/swap-macs", Fixture, NULL, setup, test_swap_macs,
+              teardown);
   g_test_add ("/cnet/packet/use-after-free", Fixture, NULL, setup,
               test_use_after_free, teardown);
 

@@ -13,7 +13,8 @@
 
 #include "cnet-test-netns.h"
 
-typedef struct {
+typedef struct
+{
   CnetTestNetns *ns;
 } Fixture;
 
@@ -40,10 +41,9 @@ open_port (const char *ifname, guint queue, CnetMempool *pool,
   CnetPort *port;
 
   port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", ifname,
-                         "queue", queue, "mempool", pool, "xdp-mode",
-                         xdp_mode, "rx-size", ring_size, "tx-size", ring_size,
-                         "fill-size", ring_size, "comp-size", ring_size,
-                         NULL);
+                         "queue", queue, "mempool", pool, "xdp-mode", xdp_mode,
+                         "rx-size", ring_size, "tx-size", ring_size,
+                         "fill-size", ring_size, "comp-size", ring_size, NULL);
   g_assert_no_error (error);
   g_assert_nonnull (port);
   return port;
@@ -77,8 +77,8 @@ send_frames (CnetTestNetns *ns, int fd, guint32 stream, guint n, gsize len)
 
   for (guint i = 0; i < n; i++)
     {
-      gsize l = cnet_test_frame_build (buf, len, ns->mac_a, ns->mac_b, stream,
-                                       i);
+      gsize l =
+        cnet_test_frame_build (buf, len, ns->mac_a, ns->mac_b, stream, i);
       g_assert_true (cnet_test_packet_send (fd, buf, l));
     }
 }
@@ -196,9 +196,9 @@ test_echo (Fixture *f, gconstpointer data)
 
       for (guint i = 0; i < round; i++)
         {
-          gsize l = cnet_test_frame_build (buf, 64 + (sent + i) % 1400,
-                                           f->ns->mac_a, f->ns->mac_b, 3,
-                                           sent + i);
+          gsize l =
+            cnet_test_frame_build (buf, 64 + (sent + i) % 1400, f->ns->mac_a,
+                                   f->ns->mac_b, 3, sent + i);
           g_assert_true (cnet_test_packet_send (fd, buf, l));
         }
       sent += round;
@@ -248,7 +248,8 @@ test_echo (Fixture *f, gconstpointer data)
 #define TX_THREADS 4
 #define TX_PER_THREAD 2500
 
-typedef struct {
+typedef struct
+{
   CnetPort *port;
   CnetMempool *pool;
   CnetTestNetns *ns;
@@ -524,7 +525,8 @@ test_foreign_program (Fixture *f, gconstpointer data)
 
   prog_fd = load_foreign_program ();
   g_assert_cmpint (bpf_xdp_attach ((int) f->ns->ifindex_a, prog_fd,
-                                   XDP_FLAGS_SKB_MODE, NULL), ==, 0);
+                                   XDP_FLAGS_SKB_MODE, NULL),
+                   ==, 0);
   foreign_id = cnet_test_xdp_prog_id (f->ns->veth_a);
   g_assert_cmpuint (foreign_id, !=, 0);
 
@@ -625,8 +627,8 @@ test_fault_interface_deleted (Fixture *f, gconstpointer data)
 
   /* The sandbox's teardown looks for the pair again. */
   g_free (cmd);
-  cmd = g_strdup_printf ("ip link add %s type veth peer name %s",
-                         f->ns->veth_a, f->ns->veth_b);
+  cmd = g_strdup_printf ("ip link add %s type veth peer name %s", f->ns->veth_a,
+                         f->ns->veth_b);
   g_assert_true (cnet_test_run (cmd));
 }
 
@@ -728,7 +730,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, fn) \
+#define ADD(path, fn)                                                          \
   g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/cnet/port/receive/native", test_receive_native);
   ADD ("/cnet/port/receive/generic", test_receive_generic);

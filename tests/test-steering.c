@@ -13,7 +13,8 @@
 
 #include "cnet-test-netns.h"
 
-typedef struct {
+typedef struct
+{
   CnetTestNetns *ns;
 } Fixture;
 
@@ -73,7 +74,8 @@ receive_all (CnetPort *port, GPtrArray *payloads, guint want, int timeout_ms)
           const guint8 *d = cnet_packet_get_data (pkts[i], &len);
           /* Ethernet + IPv4 (no options from this sender) + UDP. */
           g_assert_cmpuint (len, >=, 42);
-          g_ptr_array_add (payloads, g_strndup ((const char *) d + 42, len - 42));
+          g_ptr_array_add (payloads,
+                           g_strndup ((const char *) d + 42, len - 42));
         }
       cnet_packet_free_bulk (pkts, n);
       if (n == 0)
@@ -102,16 +104,18 @@ test_udp_port_rule (Fixture *f, gconstpointer data)
 
   pool = cnet_mempool_new (1024, 2048, 0, &error);
   g_assert_no_error (error);
-  port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                         f->ns->veth_a, "queue", 0, "mempool", pool, "rules",
-                         rules, NULL);
+  port =
+    g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", f->ns->veth_a,
+                    "queue", 0, "mempool", pool, "rules", rules, NULL);
   g_assert_no_error (error);
   got_rules = cnet_port_get_rules (port);
-  g_assert_cmpstrv (got_rules, ((const char *const[]){ "udp dport 4789", NULL }));
+  g_assert_cmpstrv (got_rules,
+                    ((const char *const[]){ "udp dport 4789", NULL }));
 
   /* ARP and ICMP go through the kernel: ping works both ways. */
-  g_assert_true (cnet_test_netns_run_in_peer (
-    f->ns, "ping -c 3 -i 0.2 -W 2 " CNET_TEST_ADDR_A));
+  g_assert_true (
+    cnet_test_netns_run_in_peer (f->ns,
+                                 "ping -c 3 -i 0.2 -W 2 " CNET_TEST_ADDR_A));
   g_assert_true (cnet_test_run ("ping -c 2 -i 0.2 -W 2 " CNET_TEST_ADDR_B));
 
   rx = bind_udp (5000);
@@ -168,8 +172,7 @@ static void
 test_two_rules (Fixture *f, gconstpointer data)
 {
   const char *const rules[] = { "udp dport 6000-6009",
-                                "ip daddr 192.0.2.0/24 udp dport 7000",
-                                NULL };
+                                "ip daddr 192.0.2.0/24 udp dport 7000", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetMempool) pool = NULL;
   g_autoptr (CnetPort) port = NULL;
@@ -215,20 +218,21 @@ test_bad_rules (Fixture *f, gconstpointer data)
   pool = cnet_mempool_new (256, 2048, 0, &error);
 
   /* A bad rule fails the port, naming the interface, queue and rule. */
-  port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                         f->ns->veth_a, "queue", 0, "mempool", pool, "rules",
-                         bad, NULL);
+  port =
+    g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", f->ns->veth_a,
+                    "queue", 0, "mempool", pool, "rules", bad, NULL);
   g_assert_null (port);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, f->ns->veth_a));
-  g_assert_nonnull (strstr (error->message, "\"udp dport 70000\": port 70000 is out of range"));
+  g_assert_nonnull (
+    strstr (error->message, "\"udp dport 70000\": port 70000 is out of range"));
   g_clear_error (&error);
   /* ... and leaves nothing attached (checked again at teardown). */
   g_assert_cmpuint (cnet_test_xdp_prog_id (f->ns->veth_a), ==, 0);
 
-  port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                         f->ns->veth_a, "queue", 0, "mempool", pool, "rules",
-                         one, NULL);
+  port =
+    g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", f->ns->veth_a,
+                    "queue", 0, "mempool", pool, "rules", one, NULL);
   g_assert_no_error (error);
   for (guint i = 0; i < CNET_MATCH_MAX_RULES + 1; i++)
     {
@@ -236,8 +240,8 @@ test_bad_rules (Fixture *f, gconstpointer data)
       g_strv_builder_add (builder, r);
     }
   too_many = g_strv_builder_end (builder);
-  g_assert_false (cnet_port_set_rules (port, (const char *const *) too_many,
-                                       &error));
+  g_assert_false (
+    cnet_port_set_rules (port, (const char *const *) too_many, &error));
   g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
   g_assert_nonnull (strstr (error->message, "17 steering rules are too many"));
   g_clear_error (&error);
@@ -255,10 +259,10 @@ main (int argc, char **argv)
 
   g_test_add ("/cnet/steering/udp-port", Fixture, NULL, setup,
               test_udp_port_rule, teardown);
-  g_test_add ("/cnet/steering/two-rules", Fixture, NULL, setup,
-              test_two_rules, teardown);
-  g_test_add ("/cnet/steering/bad-rules", Fixture, NULL, setup,
-              test_bad_rules, teardown);
+  g_test_add ("/cnet/steering/two-rules", Fixture, NULL, setup, test_two_rules,
+              teardown);
+  g_test_add ("/cnet/steering/bad-rules", Fixture, NULL, setup, test_bad_rules,
+              teardown);
 
   return g_test_run ();
 }

@@ -64,11 +64,11 @@ print_tables (CnetConfig *config)
       g_autofree char *busy = NULL;
       g_autofree char *rings = NULL;
 
-      busy = cnet_port_spec_get_busy_poll_usecs (p)
-               ? g_strdup_printf ("%uus/%u",
-                                  cnet_port_spec_get_busy_poll_usecs (p),
-                                  cnet_port_spec_get_busy_poll_budget (p))
-               : g_strdup ("off");
+      busy =
+        cnet_port_spec_get_busy_poll_usecs (p)
+          ? g_strdup_printf ("%uus/%u", cnet_port_spec_get_busy_poll_usecs (p),
+                             cnet_port_spec_get_busy_poll_budget (p))
+          : g_strdup ("off");
       rings = g_strdup_printf ("%u/%u/%u/%u", cnet_port_spec_get_rx_size (p),
                                cnet_port_spec_get_tx_size (p),
                                cnet_port_spec_get_fill_size (p),
@@ -78,8 +78,7 @@ print_tables (CnetConfig *config)
                cnet_port_spec_get_queue (p), cnet_port_spec_get_mempool (p),
                nick (CNET_TYPE_XDP_MODE, cnet_port_spec_get_xdp_mode (p)),
                nick (CNET_TYPE_BIND_MODE, cnet_port_spec_get_bind_mode (p)),
-               cnet_port_spec_get_need_wakeup (p) ? "yes" : "no", busy,
-               rings);
+               cnet_port_spec_get_need_wakeup (p) ? "yes" : "no", busy, rings);
     }
 
   g_print ("\n%-16s %s\n", "THREAD", "PORTS");
@@ -89,8 +88,7 @@ print_tables (CnetConfig *config)
       g_autofree char *list =
         g_strjoinv (", ", (char **) cnet_thread_spec_get_ports (t));
 
-      g_print ("%-16s %s\n", cnet_thread_spec_get_name (t),
-               *list ? list : "-");
+      g_print ("%-16s %s\n", cnet_thread_spec_get_name (t), *list ? list : "-");
     }
 }
 

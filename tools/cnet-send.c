@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #define MARKER 0x434e4553u /* "CNES" */
-#define HDR_LEN (sizeof (struct ethhdr) + sizeof (struct iphdr) + \
-                 sizeof (struct udphdr))
+#define HDR_LEN                                                                \
+  (sizeof (struct ethhdr) + sizeof (struct iphdr) + sizeof (struct udphdr))
 
 static void
 build_frame (guint8 *buf, gsize len, const guint8 *dst, const guint8 *src,
@@ -109,8 +109,8 @@ main (int argc, char **argv)
       "N" },
     { "size", 's', 0, G_OPTION_ARG_INT, &size,
       "Frame size without FCS, 60 to 1514 (64)", "BYTES" },
-    { "dst", 0, 0, G_OPTION_ARG_STRING, &dst_str,
-      "Destination MAC (broadcast)", "MAC" },
+    { "dst", 0, 0, G_OPTION_ARG_STRING, &dst_str, "Destination MAC (broadcast)",
+      "MAC" },
     { "wait", 'w', 0, G_OPTION_ARG_INT, &wait_ms,
       "How long to wait for the last echoes (1000)", "MS" },
     G_OPTION_ENTRY_NULL
@@ -143,7 +143,8 @@ main (int argc, char **argv)
   if (fd < 0)
     {
       g_printerr ("cnet-send: cannot open a packet socket: %s (needs "
-                  "CAP_NET_RAW)\n", g_strerror (errno));
+                  "CAP_NET_RAW)\n",
+                  g_strerror (errno));
       return 1;
     }
   g_strlcpy (ifr.ifr_name, interface, sizeof ifr.ifr_name);
@@ -203,8 +204,8 @@ main (int argc, char **argv)
   g_print ("cnet-send: %s: sent %" G_GUINT64_FORMAT " frames of %d bytes in "
            "%.2f s; %" G_GUINT64_FORMAT " came back (%" G_GUINT64_FORMAT
            " intact and addressed to us, %" G_GUINT64_FORMAT " duplicates)\n",
-           interface, sent, size, (g_get_monotonic_time () - start) / 1e6,
-           back, intact, dups);
+           interface, sent, size, (g_get_monotonic_time () - start) / 1e6, back,
+           intact, dups);
   close (fd);
   return back == sent && intact == sent ? 0 : 1;
 }

@@ -141,11 +141,13 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   g_assert_no_error (error);
   manager = cnetd_manager_new (connection, config, &error);
   g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (
-    connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-    "org.freedesktop.DBus", "RequestName",
-    g_variant_new ("(su)", CNET_DBUS_NAME, 0), NULL, G_DBUS_CALL_FLAGS_NONE,
-    -1, NULL, &error);
+  reply =
+    g_dbus_connection_call_sync (connection, "org.freedesktop.DBus",
+                                 "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "RequestName",
+                                 g_variant_new ("(su)", CNET_DBUS_NAME, 0),
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                 &error);
   g_assert_no_error (error);
   g_assert (reply != NULL);
   /* The manager keeps its connection; this process keeps the manager. */
@@ -158,7 +160,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 
 /* --- reading the input --------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   const guint8 *p;
   gsize n;
 } Input;
@@ -253,7 +256,8 @@ take_value (Input *in, const char *type)
 
 /* --- calling ------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   gboolean done;
   GVariant *reply;
   GUnixFDList *fds;
@@ -265,8 +269,10 @@ on_reply (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Call *call = user_data;
 
-  call->reply = g_dbus_connection_call_with_unix_fd_list_finish (
-    G_DBUS_CONNECTION (source), &call->fds, res, &call->error);
+  call->reply =
+    g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source),
+                                                     &call->fds, res,
+                                                     &call->error);
   call->done = TRUE;
 }
 
@@ -277,9 +283,11 @@ call (GDBusConnection *client, const char *path, const char *iface,
   Call c = { FALSE };
   gint64 deadline = g_get_monotonic_time () + 2 * CALL_TIMEOUT_MS * 1000;
 
-  g_dbus_connection_call_with_unix_fd_list (
-    client, CNET_DBUS_NAME, path, iface, method, body, NULL,
-    G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, fds, NULL, on_reply, &c);
+  g_dbus_connection_call_with_unix_fd_list (client, CNET_DBUS_NAME, path, iface,
+                                            method, body, NULL,
+                                            G_DBUS_CALL_FLAGS_NONE,
+                                            CALL_TIMEOUT_MS, fds, NULL,
+                                            on_reply, &c);
   while (!c.done)
     {
       g_main_context_iteration (NULL, TRUE);
@@ -289,8 +297,8 @@ call (GDBusConnection *client, const char *path, const char *iface,
     }
   if (c.error != NULL &&
       g_error_matches (c.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    g_error ("fuzz-cnetd-dbus: %s.%s on %s timed out: %s", iface, method,
-             path, c.error->message);
+    g_error ("fuzz-cnetd-dbus: %s.%s on %s timed out: %s", iface, method, path,
+             c.error->message);
   g_clear_error (&c.error);
   /* The leased sockets it may have been given are closed here. */
   g_clear_object (&c.fds);
@@ -344,8 +352,7 @@ take_fds (Input *in)
   return list;
 }
 
-static const char *const interfaces[] = { "cfz0", "cfz1", "lo", "nosuch0",
-                                          "" };
+static const char *const interfaces[] = { "cfz0", "cfz1", "lo", "nosuch0", "" };
 static const char *const dbus_ifaces[] = {
   "org.cnet.Cnet1.Manager",
   "org.cnet.Cnet1.Lease",
@@ -357,8 +364,17 @@ static const char *const dbus_ifaces[] = {
   "org.cnet.Bogus",
 };
 static const char *const methods[] = {
-  "AcquireQueue", "ListInterfaces", "ListLeases", "Activate", "Release",
-  "Get", "GetAll", "Set", "GetManagedObjects", "Introspect", "Ping",
+  "AcquireQueue",
+  "ListInterfaces",
+  "ListLeases",
+  "Activate",
+  "Release",
+  "Get",
+  "GetAll",
+  "Set",
+  "GetManagedObjects",
+  "Introspect",
+  "Ping",
   "Bogus",
 };
 
@@ -395,10 +411,10 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             options = take_value (in, "a{sv}");
             if (op % 8 == 5)
               fds = take_fds (in);
-            reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
-                          "AcquireQueue",
-                          g_variant_new ("(su@a{sv})", name, queue, options),
-                          fds);
+            reply =
+              call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
+                    "AcquireQueue",
+                    g_variant_new ("(su@a{sv})", name, queue, options), fds);
             if (reply != NULL)
               {
                 const char *lease;
@@ -422,33 +438,31 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
           }
         case 2:
         case 3:
-          call_only (client, pick_path (in, paths),
-                        CNET_DBUS_INTERFACE_LEASE,
-                        op % 8 == 2 ? "Activate" : "Release", NULL, NULL);
+          call_only (client, pick_path (in, paths), CNET_DBUS_INTERFACE_LEASE,
+                     op % 8 == 2 ? "Activate" : "Release", NULL, NULL);
           break;
         case 4:
           {
             const char *path = pick_path (in, paths);
-            const char *iface =
-              dbus_ifaces[take_u8 (in) % 3];
+            const char *iface = dbus_ifaces[take_u8 (in) % 3];
             g_autofree char *prop = take_string (in);
 
             if (take_u8 (in) & 1)
               call_only (client, path, "org.freedesktop.DBus.Properties",
-                            "GetAll", g_variant_new ("(s)", iface), NULL);
+                         "GetAll", g_variant_new ("(s)", iface), NULL);
             else
-              call_only (client, path, "org.freedesktop.DBus.Properties",
-                            "Get", g_variant_new ("(ss)", iface, prop), NULL);
+              call_only (client, path, "org.freedesktop.DBus.Properties", "Get",
+                         g_variant_new ("(ss)", iface, prop), NULL);
             break;
           }
         case 6:
           call_only (client, CNET_DBUS_PATH,
-                        take_u8 (in) & 1 ? CNET_DBUS_INTERFACE_MANAGER
-                                         : "org.freedesktop.DBus.ObjectManager",
-                        op & 0x10 ? "ListLeases"
-                        : op & 0x20 ? "GetManagedObjects"
-                                    : "ListInterfaces",
-                        NULL, NULL);
+                     take_u8 (in) & 1 ? CNET_DBUS_INTERFACE_MANAGER
+                                      : "org.freedesktop.DBus.ObjectManager",
+                     op & 0x10   ? "ListLeases"
+                     : op & 0x20 ? "GetManagedObjects"
+                                 : "ListInterfaces",
+                     NULL, NULL);
           break;
         case 7: /* a huge array of rules */
           {
@@ -460,9 +474,10 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
               g_ptr_array_add (rules, (gpointer) "udp dport 1");
             g_ptr_array_add (rules, NULL);
             g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
-            g_variant_builder_add (
-              &b, "{sv}", "rules",
-              g_variant_new_strv ((const char *const *) rules->pdata, -1));
+            g_variant_builder_add (&b, "{sv}", "rules",
+                                   g_variant_new_strv ((const char *const *)
+                                                         rules->pdata,
+                                                       -1));
             reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
                           "AcquireQueue",
                           g_variant_new ("(sua{sv})", "cfz0", 0, &b), NULL);
@@ -509,8 +524,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   /* The client left the bus: its leases end, cnetd's fds with them. */
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (cnetd_manager_get_n_leases (manager) > 0 ||
-         count_fds () > base_fds)
+  while (cnetd_manager_get_n_leases (manager) > 0 || count_fds () > base_fds)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (500);

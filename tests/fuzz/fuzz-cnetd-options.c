@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* GDBus hands cnetd values in normal form; take the normal form of
    * whatever the bytes say, as the bus would. */
   bytes = g_bytes_new (data, size);
-  options = g_variant_ref_sink (g_variant_new_from_bytes (
-    G_VARIANT_TYPE ("a{sv}"), bytes, FALSE));
+  options = g_variant_ref_sink (
+    g_variant_new_from_bytes (G_VARIANT_TYPE ("a{sv}"), bytes, FALSE));
   {
     g_autoptr (GVariant) normal = g_variant_get_normal_form (options);
     g_variant_unref (options);
@@ -48,8 +48,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert (opts.n_rules <= CNET_MATCH_MAX_RULES);
   g_assert (opts.xdp_mode <= CNET_XDP_MODE_GENERIC);
   g_assert (opts.bind_mode <= CNET_BIND_MODE_ZEROCOPY);
-  for (guint i = 0; opts.rules_text != NULL && opts.rules_text[i] != NULL;
-       i++)
+  for (guint i = 0; opts.rules_text != NULL && opts.rules_text[i] != NULL; i++)
     {
       g_autoptr (CnetMatch) m = cnet_match_new (opts.rules_text[i], &error);
       g_assert (m != NULL);

@@ -31,24 +31,23 @@ read_back (CnetConfig *config)
   for (guint i = 0; i < all->len; i++)
     {
       CnetMempoolSpec *spec = g_ptr_array_index (all, i);
-      g_assert (cnet_config_lookup_mempool (
-                  config, cnet_mempool_spec_get_name (spec)) == spec);
+      g_assert (cnet_config_lookup_mempool (config, cnet_mempool_spec_get_name (
+                                                      spec)) == spec);
     }
   all = cnet_config_get_ports (config);
   for (guint i = 0; i < all->len; i++)
     {
       CnetPortSpec *spec = g_ptr_array_index (all, i);
-      g_assert (cnet_config_lookup_port (config,
-                                         cnet_port_spec_get_name (spec)) ==
-                spec);
+      g_assert (cnet_config_lookup_port (config, cnet_port_spec_get_name (
+                                                   spec)) == spec);
       g_assert (cnet_port_spec_get_interface (spec) != NULL);
     }
   all = cnet_config_get_threads (config);
   for (guint i = 0; i < all->len; i++)
     {
       CnetThreadSpec *spec = g_ptr_array_index (all, i);
-      g_assert (cnet_config_lookup_thread (
-                  config, cnet_thread_spec_get_name (spec)) == spec);
+      g_assert (cnet_config_lookup_thread (config, cnet_thread_spec_get_name (
+                                                     spec)) == spec);
     }
   options = cnet_config_get_options (config);
   if (options != NULL)

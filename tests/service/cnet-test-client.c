@@ -49,7 +49,8 @@ fail (GError *error)
 {
   g_autofree char *message = g_strescape (error->message, NULL);
 
-  g_print ("{\"uid\": %u, \"error\": \"%s\", \"domain\": \"%s\", \"code\": %d}\n",
+  g_print ("{\"uid\": %u, \"error\": \"%s\", \"domain\": \"%s\", \"code\": "
+           "%d}\n",
            (guint) getuid (), message, g_quark_to_string (error->domain),
            error->code);
   return 1;
@@ -78,8 +79,8 @@ main (int argc, char **argv)
   mode = argv[1];
   address = argv[2];
   iface = argv[3];
-  queue = g_str_equal (argv[4], "any") ? CNET_DBUS_ANY_QUEUE
-                                       : (guint) atoi (argv[4]);
+  queue =
+    g_str_equal (argv[4], "any") ? CNET_DBUS_ANY_QUEUE : (guint) atoi (argv[4]);
   if (g_str_equal (mode, "echo"))
     {
       count = (guint) atoi (argv[5]);
@@ -138,10 +139,11 @@ main (int argc, char **argv)
     g_usleep (1000);
   if (!cnet_port_get_stats (port, &stats, &error))
     return fail (error);
-  g_print ("{\"uid\": %u, \"queue\": %u, \"echoed\": %u, \"rx_packets\": %"
-           G_GUINT64_FORMAT ", \"tx_packets\": %" G_GUINT64_FORMAT
-           ", \"xdp_redirected\": %" G_GUINT64_FORMAT ", \"rule0_hits\": %"
-           G_GUINT64_FORMAT ", \"n_rules\": %u, \"bind_mode\": %d}\n",
+  g_print ("{\"uid\": %u, \"queue\": %u, \"echoed\": %u, \"rx_packets\": "
+           "%" G_GUINT64_FORMAT ", \"tx_packets\": %" G_GUINT64_FORMAT
+           ", \"xdp_redirected\": %" G_GUINT64_FORMAT
+           ", \"rule0_hits\": %" G_GUINT64_FORMAT
+           ", \"n_rules\": %u, \"bind_mode\": %d}\n",
            (guint) getuid (), cnet_port_get_queue (port), echoed,
            stats.rx_packets, stats.tx_packets, stats.xdp_redirected,
            stats.rule_hits[0], stats.n_rules,
