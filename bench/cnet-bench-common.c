@@ -175,33 +175,38 @@ ip_checksum (const void *data, gsize len)
   return (guint16) ~sum;
 }
 
-/* Ethernet + IPv4 + UDP (9000 -> 9001); the payload starts with @seq. */
+/* Ethernet + IPv4 + UDP (9000 -> 9001); the payload starts with @seq. The
+ * headers are built in aligned locals and copied in: after the 14-byte
+ * Ethernet header the IP header of @buf is not 4-byte aligned. */
 gsize
 bench_build_frame (guint8 *buf, gsize len, const guint8 *dst, const guint8 *src,
                    guint32 saddr, guint32 daddr, guint32 seq)
 {
-  struct ethhdr *eth = (struct ethhdr *) buf;
-  struct iphdr *ip = (struct iphdr *) (eth + 1);
-  struct udphdr *udp = (struct udphdr *) (ip + 1);
-  guint8 *payload = (guint8 *) (udp + 1);
-  gsize hdrs = (gsize) (payload - buf);
+  struct ethhdr eth = { 0 };
+  struct iphdr ip = { 0 };
+  struct udphdr udp = { 0 };
+  const gsize hdrs = sizeof eth + sizeof ip + sizeof udp;
+  guint8 *payload = buf + hdrs;
 
   len = MAX (len, hdrs + 8);
   memset (buf, 0, len);
-  memcpy (eth->h_dest, dst, 6);
-  memcpy (eth->h_source, src, 6);
-  eth->h_proto = htons (ETH_P_IP);
-  ip->version = 4;
-  ip->ihl = 5;
-  ip->ttl = 64;
-  ip->protocol = IPPROTO_UDP;
-  ip->tot_len = htons ((guint16) (len - sizeof *eth));
-  ip->saddr = saddr;
-  ip->daddr = daddr;
-  ip->check = ip_checksum (ip, sizeof *ip);
-  udp->source = htons (9000);
-  udp->dest = htons (9001);
-  udp->len = htons ((guint16) (len - sizeof *eth - sizeof *ip));
+  memcpy (eth.h_dest, dst, 6);
+  memcpy (eth.h_source, src, 6);
+  eth.h_proto = htons (ETH_P_IP);
+  ip.version = 4;
+  ip.ihl = 5;
+  ip.ttl = 64;
+  ip.protocol = IPPROTO_UDP;
+  ip.tot_len = htons ((guint16) (len - sizeof eth));
+  ip.saddr = saddr;
+  ip.daddr = daddr;
+  ip.check = ip_checksum (&ip, sizeof ip);
+  udp.source = htons (9000);
+  udp.dest = htons (9001);
+  udp.len = htons ((guint16) (len - sizeof eth - sizeof ip));
+  memcpy (buf, &eth, sizeof eth);
+  memcpy (buf + sizeof eth, &ip, sizeof ip);
+  memcpy (buf + sizeof eth + sizeof ip, &udp, sizeof udp);
   memcpy (payload, "cnb!", 4);
   memcpy (payload + 4, &seq, 4);
   return len;

@@ -311,10 +311,41 @@ scan_string (Scanner *s, const char *path, GString *out)
                                     "digits");
                 c = (c << 4) | (gunichar) v;
               }
-            if (out != NULL)
-              g_string_append_unichar (out, c);
+            /* UTF-16 surrogates only come in pairs (json-glib refuses a
+             * lone one, and leaks while doing so: refuse it here, where the
+             * position is known). The error points at the "u". */
+            if (c >= 0xdc00 && c <= 0xdfff)
+              return scan_fail (s, path,
+                                "syntax error: \\u%04X is the second half "
+                                "of a UTF-16 surrogate pair without the "
+                                "first",
+                                c);
+            if (c >= 0xd800 && c <= 0xdbff)
+              {
+                gunichar lo = 0;
+                gboolean paired =
+                  s->p + 10 < s->end && s->p[5] == '\\' && s->p[6] == 'u';
+
+                for (int i = 7; paired && i <= 10; i++)
+                  {
+                    int v = hex_value (s->p[i]);
+                    paired = v >= 0;
+                    lo = (lo << 4) | (gunichar) MAX (v, 0);
+                  }
+                if (!paired || lo < 0xdc00 || lo > 0xdfff)
+                  return scan_fail (s, path,
+                                    "syntax error: \\u%04X is the first "
+                                    "half of a UTF-16 surrogate pair "
+                                    "without the second",
+                                    c);
+                c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                for (int i = 0; i < 6; i++)
+                  scan_advance (s);
+              }
             for (int i = 0; i < 4; i++)
               scan_advance (s);
+            if (out != NULL)
+              g_string_append_unichar (out, c);
           }
           break;
         default:

@@ -160,6 +160,7 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
   g_autoptr (CnetdConfig) config = cnetd_config_new_default ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GHashTable) positions = NULL;
+  g_autoptr (GError) json_error = NULL;
   g_autofree char *clean = NULL;
   gsize clean_len;
   Reader r = { name, NULL, error };
@@ -171,8 +172,15 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
   positions = cnet_config_scan (name, clean, clean_len, error);
   if (positions == NULL)
     return NULL;
-  if (!json_parser_load_from_data (parser, clean, (gssize) clean_len, error))
-    return NULL;
+  if (!json_parser_load_from_data (parser, clean, (gssize) clean_len,
+                                   &json_error))
+    {
+      /* The scanner took it (a lone UTF-16 surrogate escape, say), so this
+       * is json-glib's own limit; it is still the file's fault. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, "%s: %s", name,
+                   json_error->message);
+      return NULL;
+    }
   r.positions = positions;
   if (!read_config (&r, json_parser_get_root (parser), config))
     return NULL;

@@ -27,36 +27,41 @@
 #define HDR_LEN                                                                \
   (sizeof (struct ethhdr) + sizeof (struct iphdr) + sizeof (struct udphdr))
 
+/* The headers are built in aligned locals and copied in: after the
+ * 14-byte Ethernet header, the IP header in @buf is not 4-byte aligned. */
 static void
 build_frame (guint8 *buf, gsize len, const guint8 *dst, const guint8 *src,
              guint32 seq)
 {
-  struct ethhdr *eth = (struct ethhdr *) buf;
-  struct iphdr *ip = (struct iphdr *) (eth + 1);
-  struct udphdr *udp = (struct udphdr *) (ip + 1);
+  struct ethhdr eth = { 0 };
+  struct iphdr ip = { 0 };
+  struct udphdr udp = { 0 };
   guint32 words[2] = { htonl (MARKER), htonl (seq) };
+  guint16 halves[sizeof ip / 2];
   guint32 sum = 0;
 
-  memcpy (eth->h_dest, dst, 6);
-  memcpy (eth->h_source, src, 6);
-  eth->h_proto = htons (ETH_P_IP);
-  memset (ip, 0, sizeof *ip);
-  ip->version = 4;
-  ip->ihl = 5;
-  ip->ttl = 64;
-  ip->protocol = IPPROTO_UDP;
-  ip->tot_len = htons ((guint16) (len - sizeof *eth));
-  ip->saddr = htonl (0xc0000201); /* 192.0.2.1: TEST-NET-1 */
-  ip->daddr = htonl (0xc0000202);
-  for (guint i = 0; i < sizeof *ip / 2; i++)
-    sum += ((guint16 *) ip)[i];
+  memcpy (eth.h_dest, dst, 6);
+  memcpy (eth.h_source, src, 6);
+  eth.h_proto = htons (ETH_P_IP);
+  ip.version = 4;
+  ip.ihl = 5;
+  ip.ttl = 64;
+  ip.protocol = IPPROTO_UDP;
+  ip.tot_len = htons ((guint16) (len - sizeof eth));
+  ip.saddr = htonl (0xc0000201); /* 192.0.2.1: TEST-NET-1 */
+  ip.daddr = htonl (0xc0000202);
+  memcpy (halves, &ip, sizeof ip);
+  for (guint i = 0; i < G_N_ELEMENTS (halves); i++)
+    sum += halves[i];
   while (sum >> 16)
     sum = (sum & 0xffff) + (sum >> 16);
-  ip->check = (guint16) ~sum;
-  udp->source = htons (9000);
-  udp->dest = htons (9001);
-  udp->len = htons ((guint16) (len - sizeof *eth - sizeof *ip));
-  udp->check = 0;
+  ip.check = (guint16) ~sum;
+  udp.source = htons (9000);
+  udp.dest = htons (9001);
+  udp.len = htons ((guint16) (len - sizeof eth - sizeof ip));
+  memcpy (buf, &eth, sizeof eth);
+  memcpy (buf + sizeof eth, &ip, sizeof ip);
+  memcpy (buf + sizeof eth + sizeof ip, &udp, sizeof udp);
   memcpy (buf + HDR_LEN, words, sizeof words);
   for (gsize i = HDR_LEN + sizeof words; i < len; i++)
     buf[i] = (guint8) (seq + i);
