@@ -268,8 +268,14 @@ main (int argc, char **argv)
         {
           cnet_port_tx_flush (port);
           /* One port waits; with several, each gets its turn quickly. */
-          if (busy_poll == 0)
-            cnet_port_wait (port, ports->len > 1 ? 1 : 100, NULL);
+          if (busy_poll == 0 &&
+              !cnet_port_wait (port, ports->len > 1 ? 1 : 100, &error) &&
+              error != NULL)
+            {
+              /* The interface went away, say: nothing more to echo. */
+              g_printerr ("cnet-echo: %s\n", error->message);
+              break;
+            }
         }
 
       /* Look at the clock once per 16 Ki packets, or when idle. */
