@@ -928,9 +928,10 @@ on_authorized (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!cnetd_auth_check_finish (res, &error))
     {
-      g_prefix_error (&error, "%s queue %d: ", req->ifname,
-                      req->queue == CNET_DBUS_ANY_QUEUE ? -1
-                                                        : (int) req->queue);
+      if (req->queue == CNET_DBUS_ANY_QUEUE)
+        g_prefix_error (&error, "%s (any queue): ", req->ifname);
+      else
+        g_prefix_error (&error, "%s queue %u: ", req->ifname, req->queue);
       return_error (req->invocation, error);
       return;
     }
