@@ -199,7 +199,6 @@ void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
 gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
                                      const struct cnet_xdp_rule *rules,
                                      guint n_rules, GError **error);
-gboolean cnet_xdp_program_remove_stale (guint ifindex, const char *ifname);
 gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
                                          guint64 *hits, guint n_hits,
                                          GError **error);

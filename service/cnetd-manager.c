@@ -353,8 +353,6 @@ cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
       g_dbus_object_manager_server_export (m->server, G_DBUS_OBJECT_SKELETON (
                                                         iface->object));
       g_debug ("%s: interface %u appeared", link->name, link->ifindex);
-      if (cnetd_config_manages (m->config, link->name))
-        cnet_xdp_program_remove_stale (link->ifindex, link->name);
       return;
     }
   cnetd_iface_update (iface, link);
