@@ -14,15 +14,16 @@
  * A connection to cnetd, the service that leases AF_XDP queues to programs
  * that need no privileges of their own.
  *
- * cnet_client_open_port() asks cnetd for a queue, receives the AF_XDP
- * socket it created over D-Bus, registers the mempool's UMEM on it, makes
- * the rings and activates the lease, at which point cnetd binds the socket
- * and steers the queue's traffic (what the rules match) to it. What comes
- * back is an ordinary #CnetPort. Dropping the port ends the lease.
+ * cnet_client_open_port() asks cnetd for a queue, passing the mempool's
+ * memory (a sealed memfd); cnetd registers it as the UMEM of a new AF_XDP
+ * socket, binds the socket to exactly the leased queue and passes it back;
+ * the port maps the rings and activates the lease, at which point cnetd
+ * steers the queue's traffic (what the rules match) to it. What comes back
+ * is an ordinary #CnetPort. Dropping the port ends the lease.
  *
- * The caller needs no capability, but its UMEM counts against its
- * `RLIMIT_MEMLOCK` (8 MiB for unprivileged users on many systems): a
- * mempool of 2048 frames of 2048 bytes takes 4 MiB.
+ * The caller needs no capability, and its UMEM does not count against its
+ * `RLIMIT_MEMLOCK`: cnetd pins it, within its own per-user limit
+ * (`max-umem-bytes-per-user`).
  *
  * Since: 1.0
  */
@@ -253,6 +254,47 @@ bind_mode_from_string (const char *s)
   return CNET_BIND_MODE_AUTO;
 }
 
+/* The caller's options, plus what the mempool says (frame size, headroom)
+ * and the default ring sizes where the caller named none. */
+static GVariant *
+cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
+                           guint ring_sizes[4])
+{
+  static const char *const ring_keys[4] = { "fill-size", "comp-size",
+                                            "rx-size", "tx-size" };
+  GVariantBuilder b;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < 4; i++)
+    ring_sizes[i] = CNET_PORT_DEFAULT_RING_SIZE;
+  if (options != NULL)
+    {
+      g_variant_iter_init (&iter, options);
+      while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+        {
+          for (guint i = 0; i < 4; i++)
+            if (g_str_equal (key, ring_keys[i]) &&
+                g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+              ring_sizes[i] = g_variant_get_uint32 (value);
+          if (!g_str_equal (key, "frame-size") && !g_str_equal (key, "headroom"))
+            g_variant_builder_add (&b, "{sv}", key, value);
+          g_variant_unref (value);
+        }
+    }
+  for (guint i = 0; i < 4; i++)
+    if (options == NULL || !g_variant_lookup (options, ring_keys[i], "u", NULL))
+      g_variant_builder_add (&b, "{sv}", ring_keys[i],
+                             g_variant_new_uint32 (ring_sizes[i]));
+  g_variant_builder_add (&b, "{sv}", "frame-size",
+                         g_variant_new_uint32 (mempool->frame_size));
+  g_variant_builder_add (&b, "{sv}", "headroom",
+                         g_variant_new_uint32 (mempool->umem_headroom));
+  return g_variant_builder_end (&b);
+}
+
 /**
  * cnet_client_open_port_full:
  * @client: a #CnetClient
@@ -262,14 +304,21 @@ bind_mode_from_string (const char *s)
  * @options: (nullable): an `a{sv}` of lease options, as
  *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
  *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
- *   "rules"; a floating reference is sunk
+ *   "rules", "rx-size", "tx-size", "fill-size", "comp-size" (the mempool
+ *   gives "frame-size" and "headroom"); a floating reference is sunk
  * @error: return location for a #GError
  *
- * Leases a queue from cnetd, registers @mempool's UMEM on the socket cnetd
- * passes back, makes the rings and activates the lease. cnetd's errors
- * arrive with their %CNET_ERROR codes: %CNET_ERROR_PERMISSION_DENIED,
- * %CNET_ERROR_BUSY, %CNET_ERROR_LIMIT_EXCEEDED and the others; a UMEM too
- * large for `RLIMIT_MEMLOCK` is %CNET_ERROR_NO_MEMORY.
+ * Leases a queue from cnetd in two round trips: AcquireQueue passes
+ * @mempool's memory (a sealed memfd) and gets back an AF_XDP socket that
+ * cnetd has already bound to exactly the leased queue, with the UMEM
+ * registered and the rings made; the port maps the rings, fills the fill
+ * ring, and Activate steers the queue's traffic to it. A second port on
+ * the same mempool shares its UMEM. cnetd's errors arrive with their
+ * %CNET_ERROR codes: %CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_BUSY,
+ * %CNET_ERROR_LIMIT_EXCEEDED and the others.
+ *
+ * When the lease ends (cnetd ends it, or cnetd goes), the port emits
+ * #CnetPort::lease-ended and its calls fail with %CNET_ERROR_LEASE_ENDED.
  *
  * Returns: (transfer full): the port, or %NULL with @error set
  *
@@ -282,107 +331,86 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
 {
   g_autoptr (GVariant) opts = NULL;
   g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) ifindex = NULL;
-  g_autoptr (GVariant) leased_queue = NULL;
-  g_autoptr (GVariant) bind_mode = NULL;
-  g_autoptr (GVariant) rules = NULL;
+  g_autoptr (GVariant) info = NULL;
+  g_autoptr (GUnixFDList) in_fds = NULL;
   g_autoptr (GUnixFDList) fds = NULL;
   g_autoptr (CnetPort) port = NULL;
   g_autofree char *lease = NULL;
+  g_autofree const char **rules = NULL;
+  const char *bind_mode = "copy";
   gboolean need_wakeup = TRUE;
-  gint32 handle;
-  int fd;
+  guint ring_sizes[4];
+  guint ifindex = 0;
+  gint32 h_socket, h_guard;
+  int fd, guard;
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
   g_return_val_if_fail (interface != NULL, NULL);
   g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  opts = options ? g_variant_ref_sink (options)
-                 : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-  g_variant_lookup (opts, "need-wakeup", "b", &need_wakeup);
+  if (options != NULL)
+    g_variant_ref_sink (options);
+  opts = g_variant_ref_sink (
+    cnet_client_lease_options (options, mempool, ring_sizes));
+  if (options != NULL)
+    g_variant_unref (options);
 
+  in_fds = g_unix_fd_list_new ();
+  if (g_unix_fd_list_append (in_fds, mempool->memfd, error) < 0)
+    return NULL;
   reply =
-    cnet_client_call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
-                      "AcquireQueue",
-                      g_variant_new ("(su@a{sv})", interface, queue, opts),
-                      "(oh)", &fds, error);
+    g_dbus_connection_call_with_unix_fd_list_sync (
+      client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
+      CNET_DBUS_INTERFACE_MANAGER, "AcquireQueue",
+      g_variant_new ("(su@a{sv}h)", interface, queue, opts, 0),
+      G_VARIANT_TYPE ("(ohha{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, in_fds,
+      &fds, NULL, error);
   if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(oh)", &lease, &handle);
-  fd = fds ? g_unix_fd_list_get (fds, handle, error) : -1;
-  if (fd < 0)
     {
-      if (error && *error == NULL)
-        g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                     "%s: cnetd's reply carries no socket", interface);
+      if (error != NULL && *error != NULL)
+        g_dbus_error_strip_remote_error (*error);
       return NULL;
     }
-
-  /* What cnetd leased: the queue (for "any") and its view of the ifindex. */
-  leased_queue =
-    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE, "Queue",
-                              error);
-  if (leased_queue == NULL)
+  g_variant_get (reply, "(ohh@a{sv})", &lease, &h_socket, &h_guard, &info);
+  fd = fds ? g_unix_fd_list_get (fds, h_socket, NULL) : -1;
+  guard = fds ? g_unix_fd_list_get (fds, h_guard, NULL) : -1;
+  if (fd < 0 || guard < 0)
     {
-      close (fd);
+      if (fd >= 0)
+        close (fd);
+      if (guard >= 0)
+        close (guard);
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: cnetd's reply carries no socket or guard", interface);
       return NULL;
     }
-  queue = g_variant_get_uint32 (leased_queue);
-  {
-    g_autoptr (GVariant) obj =
-      cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                                "InterfaceObject", error);
-    if (obj == NULL)
-      {
-        close (fd);
-        return NULL;
-      }
-    ifindex =
-      cnet_client_get_property (client, g_variant_get_string (obj, NULL),
-                                CNET_DBUS_INTERFACE_INTERFACE, "Ifindex",
-                                error);
-    if (ifindex == NULL)
-      {
-        close (fd);
-        return NULL;
-      }
-  }
+  g_variant_lookup (info, "queue", "u", &queue);
+  g_variant_lookup (info, "ifindex", "u", &ifindex);
+  g_variant_lookup (info, "need-wakeup", "b", &need_wakeup);
+  g_variant_lookup (info, "bind-mode", "&s", &bind_mode);
+  if (!g_variant_lookup (info, "rules", "^a&s", &rules))
+    rules = g_new0 (const char *, 1);
 
-  port = cnet_port_new_leased (fd, interface, g_variant_get_uint32 (ifindex),
-                               queue, mempool, need_wakeup, error);
+  /* The port takes the socket and the guard; dropping it, or its guard,
+   * ends the lease. */
+  port = cnet_port_new_leased (fd, guard, interface, ifindex, queue, mempool,
+                               need_wakeup, ring_sizes, error);
   if (port == NULL)
+    return NULL;
+  cnet_port_set_lease (port, client->connection, lease,
+                       bind_mode_from_string (bind_mode), rules);
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (
+    client->connection, CNET_DBUS_NAME, lease, CNET_DBUS_INTERFACE_LEASE,
+    "Activate", NULL, G_VARIANT_TYPE ("()"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+    error);
+  if (reply == NULL)
     {
-      /* The fd went with the failed port; tell cnetd the lease is over. */
-      g_autoptr (GVariant) released =
-        cnet_client_call (client, lease, CNET_DBUS_INTERFACE_LEASE, "Release",
-                          NULL, "()", NULL, NULL);
-      if (released == NULL)
-        g_debug ("%s: cannot release lease %s", interface, lease);
+      if (error != NULL && *error != NULL)
+        g_dbus_error_strip_remote_error (*error);
       return NULL;
     }
-
-  /* From here on, dropping the port releases the lease. */
-  cnet_port_set_lease (port, client->connection, lease, CNET_BIND_MODE_AUTO,
-                       NULL);
-  g_clear_pointer (&reply, g_variant_unref);
-  reply = cnet_client_call (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                            "Activate", NULL, "()", NULL, error);
-  if (reply == NULL)
-    return NULL;
-  bind_mode =
-    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                              "BindMode", error);
-  rules = cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                                    "Rules", error);
-  if (bind_mode == NULL || rules == NULL)
-    return NULL;
-  {
-    g_autofree const char **strv = g_variant_get_strv (rules, NULL);
-    cnet_port_set_lease (port, client->connection, lease,
-                         bind_mode_from_string (
-                           g_variant_get_string (bind_mode, NULL)),
-                         strv);
-  }
   return g_steal_pointer (&port);
 }

@@ -20,7 +20,8 @@ cnetd_config_new_default (void)
   /* Nothing is managed until the configuration says so. */
   config->interfaces = g_new0 (char *, 1);
   config->auth_mode = CNETD_AUTH_POLKIT;
-  config->max_leases_per_client = CNETD_DEFAULT_MAX_LEASES;
+  config->max_leases_per_user = CNETD_DEFAULT_MAX_LEASES;
+  config->max_umem_bytes_per_user = CNETD_DEFAULT_MAX_UMEM_BYTES;
   return config;
 }
 
@@ -132,7 +133,7 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
           g_free (config->group);
           config->group = g_strdup (json_node_get_string (v));
         }
-      else if (g_str_equal (key, "max-leases-per-client"))
+      else if (g_str_equal (key, "max-leases-per-user"))
         {
           gint64 n;
 
@@ -140,12 +141,27 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
               json_node_get_value_type (v) != G_TYPE_INT64 ||
               (n = json_node_get_int (v)) < 1 || n > 1024)
             return fail (r, path, FALSE, "expected a number from 1 to 1024");
-          config->max_leases_per_client = (guint) n;
+          config->max_leases_per_user = (guint) n;
         }
+      else if (g_str_equal (key, "max-umem-bytes-per-user"))
+        {
+          gint64 n;
+
+          if (!JSON_NODE_HOLDS_VALUE (v) ||
+              json_node_get_value_type (v) != G_TYPE_INT64 ||
+              (n = json_node_get_int (v)) < 65536 || n > (G_GINT64_CONSTANT (1) << 40))
+            return fail (r, path, FALSE,
+                         "expected a number of bytes from 65536 to 2^40");
+          config->max_umem_bytes_per_user = (guint64) n;
+        }
+      else if (g_str_equal (key, "max-leases-per-client"))
+        return fail (r, path, FALSE,
+                     "limits are per user now: use \"max-leases-per-user\"");
       else
         return fail (r, path, TRUE,
                      "unknown key \"%s\"; known here: interfaces, "
-                     "authorization, group, max-leases-per-client",
+                     "authorization, group, max-leases-per-user, "
+                     "max-umem-bytes-per-user",
                      key);
     }
   if (config->auth_mode == CNETD_AUTH_GROUP && config->group == NULL)

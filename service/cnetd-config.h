@@ -18,11 +18,13 @@ typedef struct
   GStrv interfaces; /* globs of the interfaces cnetd may manage */
   CnetdAuthMode auth_mode;
   char *group; /* with CNETD_AUTH_GROUP */
-  guint max_leases_per_client;
+  guint max_leases_per_user;       /* leases one uid may hold */
+  guint64 max_umem_bytes_per_user; /* UMEM one uid may have pinned */
 } CnetdConfig;
 
 #define CNETD_DEFAULT_CONFIG "/etc/cnet/cnetd.jsonc"
 #define CNETD_DEFAULT_MAX_LEASES 8
+#define CNETD_DEFAULT_MAX_UMEM_BYTES (G_GUINT64_CONSTANT (512) << 20)
 
 CnetdConfig *cnetd_config_new_default (void);
 CnetdConfig *cnetd_config_load (const char *path, GError **error);
