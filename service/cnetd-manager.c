@@ -112,6 +112,9 @@ struct _CnetdManager
 /* How often draining queues are looked at (netdev netlink; the kernel
  * sends no event when a socket's buffer pool goes). */
 #define CNETD_DRAIN_POLL_MS 100
+/* How long AcquireQueue waits for a draining queue before it says Busy. */
+#define CNETD_DRAIN_WAIT_USEC (G_USEC_PER_SEC)
+#define CNETD_DRAIN_RETRY_MS 10
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
 static void cnetd_lease_refresh_stats (CnetdLease *lease);
@@ -940,6 +943,7 @@ typedef struct
   CnetdAcquireOptions opts;
   CnetdCaller caller;
   CnetdUmem umem;
+  gint64 drain_deadline; /* monotonic µs; 0 until it first meets a drain */
 } AcquireRequest;
 
 static void
@@ -1012,7 +1016,28 @@ cnetd_lease_make_guard (CnetdLease *lease, GError **error)
   return pair[1];
 }
 
-static void
+static gboolean on_drain_retry (gpointer user_data);
+
+/* A queue that drains because its socket was just closed frees itself as
+ * soon as the kernel's work queue has released the socket's buffer pool;
+ * a request for it waits that out (without blocking the main loop) for
+ * up to CNETD_DRAIN_WAIT_USEC before it says Busy. Returns TRUE when it
+ * took @req to try again later. */
+static gboolean
+acquire_wait_for_drain (AcquireRequest *req)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (req->drain_deadline == 0)
+    req->drain_deadline = now + CNETD_DRAIN_WAIT_USEC;
+  if (now >= req->drain_deadline)
+    return FALSE;
+  g_timeout_add (CNETD_DRAIN_RETRY_MS, on_drain_retry, req);
+  return TRUE;
+}
+
+/* Answers @req; returns TRUE when it keeps @req for later. */
+static gboolean
 finish_acquire (AcquireRequest *req)
 {
   CnetdManager *m = req->manager;
@@ -1037,7 +1062,7 @@ finish_acquire (AcquireRequest *req)
     {
       return_new_error (invocation, CNET_ERROR_NOT_FOUND,
                         "%s: no such interface", req->ifname);
-      return;
+      return FALSE;
     }
   if (count_leases_of_user (m, req->caller.uid) >= config->max_leases_per_user)
     {
@@ -1045,7 +1070,7 @@ finish_acquire (AcquireRequest *req)
                         "uid %u holds %u leases, the most cnetd allows one "
                         "user (max-leases-per-user)",
                         req->caller.uid, config->max_leases_per_user);
-      return;
+      return FALSE;
     }
   sharing = find_umem_lease (m, sender, &req->umem);
   user_bytes = umem_bytes_of_user (m, req->caller.uid);
@@ -1059,22 +1084,31 @@ finish_acquire (AcquireRequest *req)
                         " bytes)",
                         req->caller.uid, user_bytes, req->umem.size,
                         config->max_umem_bytes_per_user);
-      return;
+      return FALSE;
     }
 
   n_queues = MIN (iface->n_rx_queues, CNET_XDP_PROGRAM_MAX_QUEUES);
   if (queue == CNET_DBUS_ANY_QUEUE)
     {
+      gboolean draining = FALSE;
+
       for (queue = 0; queue < n_queues; queue++)
-        if (cnetd_iface_queue_state (iface, queue) == QUEUE_FREE)
-          break;
+        {
+          QueueState state = cnetd_iface_queue_state (iface, queue);
+          if (state == QUEUE_FREE)
+            break;
+          draining = draining || state == QUEUE_DRAINING ||
+                     state == QUEUE_OCCUPIED;
+        }
+      if (queue >= n_queues && draining && acquire_wait_for_drain (req))
+        return TRUE;
       if (queue >= n_queues)
         {
           return_new_error (invocation, CNET_ERROR_BUSY,
                             "%s: none of its %u queues is free (leased, "
                             "draining, or with a socket of another program)",
                             req->ifname, iface->n_rx_queues);
-          return;
+          return FALSE;
         }
     }
   else if (queue >= n_queues)
@@ -1084,13 +1118,18 @@ finish_acquire (AcquireRequest *req)
                         "(0 to %u)",
                         req->ifname, queue, iface->n_rx_queues,
                         iface->n_rx_queues - 1);
-      return;
+      return FALSE;
     }
   else if (queue_busy_reason (iface, queue, reason, sizeof reason) != NULL)
     {
+      QueueState state = cnetd_iface_queue_state (iface, queue);
+
+      if ((state == QUEUE_DRAINING || state == QUEUE_OCCUPIED) &&
+          acquire_wait_for_drain (req))
+        return TRUE;
       return_new_error (invocation, CNET_ERROR_BUSY, "%s queue %u: %s",
                         req->ifname, queue, reason);
-      return;
+      return FALSE;
     }
 
   /* The owner process, to end the lease when it exits. The bus saw this
@@ -1104,7 +1143,7 @@ finish_acquire (AcquireRequest *req)
                         "%s",
                         req->ifname, queue, req->caller.pid,
                         g_strerror (errsv));
-      return;
+      return FALSE;
     }
 
   prog = cnet_xdp_program_attach (req->ifname, req->opts.xdp_mode,
@@ -1113,7 +1152,7 @@ finish_acquire (AcquireRequest *req)
     {
       close (pidfd);
       return_error (invocation, error);
-      return;
+      return FALSE;
     }
   if (sharing != NULL)
     req->opts.need_wakeup = sharing->need_wakeup;
@@ -1124,7 +1163,7 @@ finish_acquire (AcquireRequest *req)
       close (pidfd);
       cnet_xdp_program_release_queue (prog, queue, req);
       return_error (invocation, error);
-      return;
+      return FALSE;
     }
 
   lease = g_new0 (CnetdLease, 1);
@@ -1204,7 +1243,7 @@ finish_acquire (AcquireRequest *req)
         close (guard);
       return_error (invocation, error);
       cnetd_lease_end (lease, "its socket could not be passed");
-      return;
+      return FALSE;
     }
   close (guard); /* the list holds a copy */
 
@@ -1229,6 +1268,7 @@ finish_acquire (AcquireRequest *req)
                                              g_variant_new_handle (0),
                                              g_variant_new_handle (1),
                                              g_variant_builder_end (&info));
+  return FALSE;
 }
 
 static void
@@ -1246,7 +1286,18 @@ on_authorized (GObject *source, GAsyncResult *res, gpointer user_data)
       return_error (req->invocation, error);
       return;
     }
-  finish_acquire (req);
+  if (finish_acquire (req))
+    g_steal_pointer (&req);
+}
+
+static gboolean
+on_drain_retry (gpointer user_data)
+{
+  AcquireRequest *req = user_data;
+
+  if (!finish_acquire (req))
+    acquire_request_free (req);
+  return G_SOURCE_REMOVE;
 }
 
 static void
