@@ -113,7 +113,7 @@ struct _CnetdManager
  * sends no event when a socket's buffer pool goes). */
 #define CNETD_DRAIN_POLL_MS 100
 /* How long AcquireQueue waits for a draining queue before it says Busy. */
-#define CNETD_DRAIN_WAIT_USEC (G_USEC_PER_SEC)
+#define CNETD_DRAIN_WAIT_USEC (5 * G_USEC_PER_SEC)
 #define CNETD_DRAIN_RETRY_MS 10
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
