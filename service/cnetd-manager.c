@@ -1097,8 +1097,7 @@ finish_acquire (AcquireRequest *req)
           QueueState state = cnetd_iface_queue_state (iface, queue);
           if (state == QUEUE_FREE)
             break;
-          draining = draining || state == QUEUE_DRAINING ||
-                     state == QUEUE_OCCUPIED;
+          draining = draining || state == QUEUE_DRAINING;
         }
       if (queue >= n_queues && draining && acquire_wait_for_drain (req))
         return TRUE;
@@ -1124,8 +1123,7 @@ finish_acquire (AcquireRequest *req)
     {
       QueueState state = cnetd_iface_queue_state (iface, queue);
 
-      if ((state == QUEUE_DRAINING || state == QUEUE_OCCUPIED) &&
-          acquire_wait_for_drain (req))
+      if (state == QUEUE_DRAINING && acquire_wait_for_drain (req))
         return TRUE;
       return_new_error (invocation, CNET_ERROR_BUSY, "%s queue %u: %s",
                         req->ifname, queue, reason);

@@ -15,7 +15,7 @@ import pytest
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from conftest import ADDR_A, ADDR_B  # noqa: E402
+from conftest import ADDR_A, ADDR_B, run  # noqa: E402
 
 MANAGER = "org.cnet.Cnet1.Manager"
 LEASE = "org.cnet.Cnet1.Lease"
@@ -431,6 +431,45 @@ def test_restart_leaves_nothing(env):
     assert line.startswith("ready"), line
     assert udp_echo_check(env, 4789, 20) == 20
     assert result_of(proc)["echoed"] == 20
+
+
+def test_direct_user_left_alone(env):
+    """A program that uses a managed interface directly (its own XDP
+    program and socket, through libcnet) keeps running when cnetd starts
+    and stops; a lease of its queue is refused with a clear error."""
+    script = f"""
+import gi, sys
+gi.require_version("Cnet", "1.0")
+from gi.repository import Cnet
+pool = Cnet.Mempool.new(1024, 2048, 0)
+port = Cnet.Port.new("{env.veth_a}", 0, pool)
+print(port.get_xdp_program().get_id(), flush=True)
+sys.stdin.read()
+"""
+    direct = subprocess.Popen(
+        ["ip", "netns", "exec", env.ns_a, "/usr/bin/python3", "-c", script],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env.procs.append(direct)
+    prog_id = int(direct.stdout.readline())
+
+    def attached_id():
+        out = run(["ip", "-n", env.ns_a, "-j", "-d", "link", "show",
+                   env.veth_a]).stdout
+        return json.loads(out)[0].get("xdp", {}).get("prog", {}).get("id")
+
+    assert attached_id() == prog_id
+    env.start_cnetd()
+    assert attached_id() == prog_id
+    with pytest.raises(GLib.Error) as excinfo:
+        env.acquire(0)
+    assert dbus_error_name(excinfo) == "org.cnet.Cnet1.Error.Busy"
+    assert "another AF_XDP socket is bound to the queue" in \
+        excinfo.value.message, excinfo.value.message
+    assert env.stop_cnetd() == 0
+    assert attached_id() == prog_id
+    direct.stdin.close()
+    assert direct.wait(timeout=30) == 0
+    env.wait_for(lambda: not env.xdp_attached(), "the direct program to go")
 
 
 def test_interface_vanishes(env):

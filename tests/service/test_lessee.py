@@ -158,9 +158,10 @@ def test_release_drains_until_the_socket_closes(env):
 
 def test_leased_set_rules(env):
     """A leased port's set_rules goes through cnetd (Lease.SetRules) and
-    steers what the new rules say; a bad rule is a clear error."""
+    steers what the new rules say; a bad rule is a clear error. The
+    mempool is 16 MiB, twice nobody's RLIMIT_MEMLOCK: cnetd pins it."""
     env.start_cnetd()
-    lessee = env.lessee()
+    lessee = env.lessee(env={"FRAMES": "8192"})
     assert lessee("open", env.veth_a, 0, "udp dport 4789").get("queue") == 0
     res = lessee("setrules", "udp dport 5000, ip proto 1")
     assert res == {"rules": ["udp dport 5000", "ip icmp"]}, res
