@@ -260,8 +260,8 @@ static GVariant *
 cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
                            guint ring_sizes[4])
 {
-  static const char *const ring_keys[4] = { "fill-size", "comp-size",
-                                            "rx-size", "tx-size" };
+  static const char *const ring_keys[4] = { "fill-size", "comp-size", "rx-size",
+                                            "tx-size" };
   GVariantBuilder b;
   GVariantIter iter;
   const char *key;
@@ -279,7 +279,8 @@ cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
             if (g_str_equal (key, ring_keys[i]) &&
                 g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
               ring_sizes[i] = g_variant_get_uint32 (value);
-          if (!g_str_equal (key, "frame-size") && !g_str_equal (key, "headroom"))
+          if (!g_str_equal (key, "frame-size") &&
+              !g_str_equal (key, "headroom"))
             g_variant_builder_add (&b, "{sv}", key, value);
           g_variant_unref (value);
         }
@@ -360,12 +361,19 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
   if (g_unix_fd_list_append (in_fds, mempool->memfd, error) < 0)
     return NULL;
   reply =
-    g_dbus_connection_call_with_unix_fd_list_sync (
-      client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
-      CNET_DBUS_INTERFACE_MANAGER, "AcquireQueue",
-      g_variant_new ("(su@a{sv}h)", interface, queue, opts, 0),
-      G_VARIANT_TYPE ("(ohha{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, in_fds,
-      &fds, NULL, error);
+    g_dbus_connection_call_with_unix_fd_list_sync (client->connection,
+                                                   CNET_DBUS_NAME,
+                                                   CNET_DBUS_PATH,
+                                                   CNET_DBUS_INTERFACE_MANAGER,
+                                                   "AcquireQueue",
+                                                   g_variant_new ("(su@a{sv}h)",
+                                                                  interface,
+                                                                  queue, opts,
+                                                                  0),
+                                                   G_VARIANT_TYPE (
+                                                     "(ohha{sv})"),
+                                                   G_DBUS_CALL_FLAGS_NONE, -1,
+                                                   in_fds, &fds, NULL, error);
   if (reply == NULL)
     {
       if (error != NULL && *error != NULL)
@@ -402,10 +410,10 @@ cnet_client_open_port_full (CnetClient *client, const char *interface,
                        bind_mode_from_string (bind_mode), rules);
 
   g_clear_pointer (&reply, g_variant_unref);
-  reply = g_dbus_connection_call_sync (
-    client->connection, CNET_DBUS_NAME, lease, CNET_DBUS_INTERFACE_LEASE,
-    "Activate", NULL, G_VARIANT_TYPE ("()"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-    error);
+  reply = g_dbus_connection_call_sync (client->connection, CNET_DBUS_NAME,
+                                       lease, CNET_DBUS_INTERFACE_LEASE,
+                                       "Activate", NULL, G_VARIANT_TYPE ("()"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL)
     {
       if (error != NULL && *error != NULL)

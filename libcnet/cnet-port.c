@@ -1931,11 +1931,14 @@ cnet_port_set_lease_rules (CnetPort *port, const char *const *canonical,
                    port->interface, port->queue);
       return FALSE;
     }
-  reply = g_dbus_connection_call_sync (
-    port->lease_connection, CNET_DBUS_NAME, port->lease_path,
-    CNET_DBUS_INTERFACE_LEASE, "SetRules",
-    g_variant_new ("(^as)", (char **) canonical), G_VARIANT_TYPE ("()"),
-    G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL, &local_error);
+  reply =
+    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                 port->lease_path, CNET_DBUS_INTERFACE_LEASE,
+                                 "SetRules",
+                                 g_variant_new ("(^as)", (char **) canonical),
+                                 G_VARIANT_TYPE ("()"),
+                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                 &local_error);
   if (reply == NULL)
     {
       g_dbus_error_strip_remote_error (local_error);
@@ -2149,11 +2152,11 @@ cnet_port_new_leased (int fd, int guard_fd, const char *interface,
 {
   g_autoptr (CnetPort) port = NULL;
 
-  port = g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
-                       "mempool", mempool, "need-wakeup", need_wakeup,
-                       "fill-size", ring_sizes[0], "comp-size", ring_sizes[1],
-                       "rx-size", ring_sizes[2], "tx-size", ring_sizes[3],
-                       NULL);
+  port =
+    g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
+                  "mempool", mempool, "need-wakeup", need_wakeup, "fill-size",
+                  ring_sizes[0], "comp-size", ring_sizes[1], "rx-size",
+                  ring_sizes[2], "tx-size", ring_sizes[3], NULL);
   port->leased_fd = fd;
   port->guard_fd = guard_fd;
   port->ifindex = ifindex;

@@ -88,8 +88,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (
  * (G_MESSAGES_DEBUG=libcnet shows them). This is process-wide: an
  * application that sets its own print functions afterwards keeps them. */
 G_GNUC_PRINTF (2, 0)
-static int cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
-                              va_list args)
+static int
+cnet_libbpf_print (enum libbpf_print_level level, const char *fmt, va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -99,8 +99,8 @@ static int cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
 }
 
 G_GNUC_PRINTF (2, 0)
-static int cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
-                              va_list args)
+static int
+cnet_libxdp_print (enum libxdp_print_level level, const char *fmt, va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -290,8 +290,7 @@ cnet_xdp_program_attach_mode (CnetXdpProgram *self, CnetXdpMode mode)
   LIBBPF_OPTS (bpf_link_create_opts, opts,
                .flags = mode == CNET_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
                                                      : XDP_FLAGS_SKB_MODE);
-  int fd = bpf_link_create (self->prog_fd, (int) self->ifindex, BPF_XDP,
-                            &opts);
+  int fd = bpf_link_create (self->prog_fd, (int) self->ifindex, BPF_XDP, &opts);
 
   if (fd < 0)
     return -errno;

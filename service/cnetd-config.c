@@ -149,7 +149,8 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
 
           if (!JSON_NODE_HOLDS_VALUE (v) ||
               json_node_get_value_type (v) != G_TYPE_INT64 ||
-              (n = json_node_get_int (v)) < 65536 || n > (G_GINT64_CONSTANT (1) << 40))
+              (n = json_node_get_int (v)) < 65536 ||
+              n > (G_GINT64_CONSTANT (1) << 40))
             return fail (r, path, FALSE,
                          "expected a number of bytes from 65536 to 2^40");
           config->max_umem_bytes_per_user = (guint64) n;

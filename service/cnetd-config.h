@@ -17,7 +17,7 @@ typedef struct
   char *path;       /* where it came from, or NULL for defaults */
   GStrv interfaces; /* globs of the interfaces cnetd may manage */
   CnetdAuthMode auth_mode;
-  char *group; /* with CNETD_AUTH_GROUP */
+  char *group;                     /* with CNETD_AUTH_GROUP */
   guint max_leases_per_user;       /* leases one uid may hold */
   guint64 max_umem_bytes_per_user; /* UMEM one uid may have pinned */
 } CnetdConfig;

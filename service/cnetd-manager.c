@@ -137,7 +137,8 @@ stats_get_property (GDBusInterfaceVTable *parent, GDBusConnection *connection,
   gpointer owner = g_object_get_data (user_data, "cnetd-owner");
 
   if (refresh != NULL && owner != NULL &&
-      (g_str_equal (property, "Stats") || g_str_equal (property, "FreeQueues") ||
+      (g_str_equal (property, "Stats") ||
+       g_str_equal (property, "FreeQueues") ||
        g_str_equal (property, "DrainingQueues")))
     refresh (owner);
   return parent->get_property (connection, sender, path, iface, property, error,
@@ -277,8 +278,7 @@ count_leases_of_user (CnetdManager *m, guint uid)
 }
 
 static void
-add_umem (GHashTable *seen, guint64 *total, dev_t dev, ino_t ino,
-          guint64 bytes)
+add_umem (GHashTable *seen, guint64 *total, dev_t dev, ino_t ino, guint64 bytes)
 {
   g_autofree char *key =
     g_strdup_printf ("%lu:%lu", (unsigned long) dev, (unsigned long) ino);
@@ -915,9 +915,8 @@ handle_set_rules (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
       return_error (invocation, error);
       return TRUE;
     }
-  if (lease->active &&
-      !cnet_xdp_program_set_rules (lease->prog, lease->queue, parsed, n,
-                                   &error))
+  if (lease->active && !cnet_xdp_program_set_rules (lease->prog, lease->queue,
+                                                    parsed, n, &error))
     {
       return_error (invocation, error);
       return TRUE;
@@ -1254,12 +1253,12 @@ finish_acquire (AcquireRequest *req)
                                                               : "copy"));
   g_variant_builder_add (&info, "{sv}", "need-wakeup",
                          g_variant_new_boolean (bound.need_wakeup));
-  g_variant_builder_add (
-    &info, "{sv}", "rules",
-    g_variant_new_strv (req->opts.rules_text
-                          ? (const char *const *) req->opts.rules_text
-                          : (const char *const[]){ NULL },
-                        -1));
+  g_variant_builder_add (&info, "{sv}", "rules",
+                         g_variant_new_strv (req->opts.rules_text
+                                               ? (const char *const *)
+                                                   req->opts.rules_text
+                                               : (const char *const[]){ NULL },
+                                             -1));
   /* Takes the invocation's reference; the request keeps its own. */
   cnetd_dbus_manager_complete_acquire_queue (m->skeleton, invocation, fds,
                                              lease->path,

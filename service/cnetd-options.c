@@ -98,8 +98,7 @@ parse_number (CnetdAcquireOptions *opts, const char *key, guint v,
       if (v > 4096)
         {
           g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"headroom\": %u bytes is more than a frame",
-                       v);
+                       "option \"headroom\": %u bytes is more than a frame", v);
           return FALSE;
         }
       opts->headroom = v;
@@ -250,8 +249,7 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
                    "option \"headroom\": %u bytes leave no room in a "
                    "%u-byte frame (the kernel keeps %u of it)",
-                   opts->headroom, opts->frame_size,
-                   CNETD_XDP_PACKET_HEADROOM);
+                   opts->headroom, opts->frame_size, CNETD_XDP_PACKET_HEADROOM);
       return FALSE;
     }
   return TRUE;

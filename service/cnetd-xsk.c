@@ -50,8 +50,7 @@ cnetd_umem_check (CnetdUmem *umem, int fd, guint frame_size, GError **error)
                    g_strerror (errsv));
       return FALSE;
     }
-  if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
-      (F_SEAL_SHRINK | F_SEAL_GROW))
+  if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
                    "the UMEM memfd is not sealed against shrinking and "
@@ -112,8 +111,8 @@ xsk_register_umem (int fd, const char *ifname, guint queue,
   void *area;
   int r, errsv;
 
-  area = mmap (NULL, umem->size, PROT_READ | PROT_WRITE, MAP_SHARED, umem->fd,
-               0);
+  area =
+    mmap (NULL, umem->size, PROT_READ | PROT_WRITE, MAP_SHARED, umem->fd, 0);
   if (area == MAP_FAILED)
     return xsk_fail (error, errno, ifname, queue, "cannot map the UMEM memfd");
   reg.addr = (guint64) (guintptr) area;
@@ -183,8 +182,7 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
 
   /* Only CAP_NET_RAW may change this, and bind() then refuses any other
    * interface (EINVAL): a second line behind bound-once. */
-  if (setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen (ifname)) <
-      0)
+  if (setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen (ifname)) < 0)
     {
       xsk_fail (error, errno, ifname, queue,
                 "cannot bind the socket to the device");
@@ -201,8 +199,7 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
           setsockopt (fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
                       sizeof budget) < 0)
         {
-          xsk_fail (error, errno, ifname, queue,
-                    "cannot enable busy polling");
+          xsk_fail (error, errno, ifname, queue, "cannot enable busy polling");
           goto fail;
         }
     }

@@ -412,18 +412,9 @@ static const char *const dbus_ifaces[] = {
   "org.cnet.Bogus",
 };
 static const char *const methods[] = {
-  "AcquireQueue",
-  "ListInterfaces",
-  "ListLeases",
-  "Activate",
-  "Release",
-  "SetRules",
-  "Get",
-  "GetAll",
-  "Set",
-  "GetManagedObjects",
-  "Introspect",
-  "Ping",
+  "AcquireQueue", "ListInterfaces",    "ListLeases", "Activate",
+  "Release",      "SetRules",          "Get",        "GetAll",
+  "Set",          "GetManagedObjects", "Introspect", "Ping",
   "Bogus",
 };
 
@@ -467,11 +458,11 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
                 add_fds (fds, more);
               }
             handle = take_u8 (in) < 0xe0 ? 0 : (gint32) take_u32 (in);
-            reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
-                          "AcquireQueue",
-                          g_variant_new ("(su@a{sv}h)", name, queue, options,
-                                         handle),
-                          fds);
+            reply =
+              call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
+                    "AcquireQueue",
+                    g_variant_new ("(su@a{sv}h)", name, queue, options, handle),
+                    fds);
             note_lease (reply, paths);
             break;
           }
