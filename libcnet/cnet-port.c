@@ -1962,11 +1962,14 @@ cnet_port_set_lease_rules (CnetPort *port, const char *const *canonical,
  *
  * Replaces the port's steering rules (see #CnetMatch and #CnetPort:rules)
  * and zeroes their hit counters. With no rules the whole queue goes to the
- * port. On error the old rules stay.
+ * port. On error the old rules stay. On a port leased from cnetd the rules
+ * live in cnetd's program: this asks cnetd (org.cnet.Cnet1.Lease.SetRules)
+ * and waits for its answer.
  *
  * Returns: %TRUE, or %FALSE with @error set when a rule does not parse
- *   (%CNET_ERROR_INVALID_ARGUMENT) or there are more than
- *   %CNET_MATCH_MAX_RULES (%CNET_ERROR_OUT_OF_RANGE)
+ *   (%CNET_ERROR_INVALID_ARGUMENT), there are more than
+ *   %CNET_MATCH_MAX_RULES (%CNET_ERROR_OUT_OF_RANGE), or a leased port's
+ *   lease has ended (%CNET_ERROR_LEASE_ENDED)
  *
  * Since: 1.0
  */
