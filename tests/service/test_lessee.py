@@ -7,6 +7,7 @@ the kernel lets it do is tried here, as nobody without capabilities: bind
 the socket elsewhere, set it up again, make a socket of its own, transmit
 elsewhere, keep the socket after the lease ends. Same harness as
 test_cnetd.py (conftest.py)."""
+import json
 import os
 import socket
 import struct
@@ -256,3 +257,64 @@ def test_shared_umem_two_queues(env):
         os.close(sock)
         os.close(guard)
     os.close(umem)
+
+
+ASYNC_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "async-client.py")
+
+
+def drain_hold(env):
+    """Makes queue 0 drain: a lease (root's, raw) whose guard is closed
+    while its socket stays open. Returns that socket; closing it lets the
+    queue go."""
+    lease, sock, guard, _ = env.acquire(0)
+    os.close(guard)
+    path = env.iface_path()
+    env.wait_for(lambda: env.get(path, IFACE, "DrainingQueues") == [0],
+                 "queue 0 to drain", timeout=30)
+    return sock
+
+
+def async_client(env, mode):
+    from conftest import NOBODY
+    return env.spawn(["ip", "netns", "exec", env.ns_a] + NOBODY +
+                     ["/usr/bin/python3", ASYNC_CLIENT, env.address,
+                      env.veth_a, mode])
+
+
+def test_async_open_keeps_the_loop_running(env):
+    """open_port_async from a GLib.MainLoop: while cnetd holds the open
+    back (its queue is draining), the loop's 5 ms timer keeps firing; the
+    port opens once the queue is free."""
+    env.start_cnetd()
+    sock = drain_hold(env)
+    proc = async_client(env, "open")
+    assert proc.stdout.readline().strip() == "opening"
+    # cnetd holds the open back while the queue drains; the client's loop
+    # runs meanwhile, or it could not say so.
+    assert proc.stdout.readline().strip() == "ticking"
+    assert env.leases() == []
+    os.close(sock)
+    out, _ = proc.communicate(timeout=60)
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res.get("queue") == 0, res
+    assert res["ticks"] >= 3, res
+
+
+def test_async_open_cancelled(env):
+    """Cancelling open_port_async mid-way (while cnetd holds it back)
+    gives G_IO_ERROR_CANCELLED and leaves no lease: the lease cnetd grants
+    after the cancel ends with its guard, which nobody received."""
+    env.start_cnetd()
+    sock = drain_hold(env)
+    proc = async_client(env, "cancel")
+    assert proc.stdout.readline().strip() == "opening"
+    out, _ = proc.communicate(timeout=60)
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res.get("domain") == "g-io-error-quark", res
+    assert res["code"] == Gio.IOErrorEnum.CANCELLED, res
+    os.close(sock)
+    path = env.iface_path()
+    env.wait_for(lambda: env.leases() == [] and
+                 env.get(path, IFACE, "FreeQueues") == [0],
+                 "no lease left and the queue free", timeout=30)
