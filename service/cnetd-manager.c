@@ -21,6 +21,7 @@
 #include <linux/if_xdp.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,6 +59,7 @@ typedef struct
   char *owner;
   guint uid;
   guint pid;
+  int pidfd; /* the owner process, to tell whether it still lives */
   dev_t umem_dev;
   ino_t umem_ino;
   guint64 umem_bytes;
@@ -112,8 +114,11 @@ struct _CnetdManager
 /* How often draining queues are looked at (netdev netlink; the kernel
  * sends no event when a socket's buffer pool goes). */
 #define CNETD_DRAIN_POLL_MS 100
-/* How long AcquireQueue waits for a draining queue before it says Busy. */
-#define CNETD_DRAIN_WAIT_USEC (5 * G_USEC_PER_SEC)
+/* How long AcquireQueue waits for a draining queue whose owner process
+ * has exited before it says Busy: the kernel's release of the socket runs
+ * after an RCU grace period, from a work queue that takes the RTNL lock,
+ * which a busy machine (namespaces coming and going) can hold for long. */
+#define CNETD_DRAIN_WAIT_USEC (30 * G_USEC_PER_SEC)
 #define CNETD_DRAIN_RETRY_MS 10
 
 static void cnetd_lease_end (CnetdLease *lease, const char *why);
@@ -335,6 +340,8 @@ find_umem_lease (CnetdManager *m, const char *owner, const CnetdUmem *umem)
 static void
 cnetd_drain_free (CnetdDrain *d)
 {
+  if (d->pidfd >= 0)
+    close (d->pidfd);
   g_free (d->owner);
   g_free (d);
 }
@@ -747,9 +754,6 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
   if (lease->guard_fd >= 0)
     close (lease->guard_fd);
   lease->guard_fd = -1;
-  if (lease->pidfd >= 0)
-    close (lease->pidfd);
-  lease->pidfd = -1;
   g_dbus_object_manager_server_unexport (m->server, lease->path);
 
   g_hash_table_steal (m->leases, GUINT_TO_POINTER (lease->id));
@@ -763,11 +767,16 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
       d->owner = g_strdup (lease->owner);
       d->uid = lease->caller.uid;
       d->pid = lease->caller.pid;
+      d->pidfd = lease->pidfd;
+      lease->pidfd = -1;
       d->umem_dev = lease->umem_dev;
       d->umem_ino = lease->umem_ino;
       d->umem_bytes = lease->umem_bytes;
       g_ptr_array_add (iface->draining, d);
     }
+  if (lease->pidfd >= 0)
+    close (lease->pidfd);
+  lease->pidfd = -1;
   cnetd_lease_free (lease);
   if (iface != NULL)
     {
@@ -1017,16 +1026,33 @@ cnetd_lease_make_guard (CnetdLease *lease, GError **error)
 
 static gboolean on_drain_retry (gpointer user_data);
 
-/* A queue that drains because its socket was just closed frees itself as
- * soon as the kernel's work queue has released the socket's buffer pool;
- * a request for it waits that out (without blocking the main loop) for
- * up to CNETD_DRAIN_WAIT_USEC before it says Busy. Returns TRUE when it
+/* Whether the owner of the lease that left @queue draining has exited. */
+static gboolean
+drain_owner_exited (CnetdIface *iface, guint queue)
+{
+  CnetdDrain *d = cnetd_iface_find_drain (iface, queue);
+  struct pollfd pfd;
+
+  if (d == NULL || d->pidfd < 0)
+    return TRUE;
+  pfd.fd = d->pidfd;
+  pfd.events = POLLIN;
+  return poll (&pfd, 1, 0) > 0;
+}
+
+/* A queue that drains because its owner died frees itself as soon as the
+ * kernel has released the dead process's socket; a request for it waits
+ * that out (without blocking the main loop) for up to
+ * CNETD_DRAIN_WAIT_USEC before it says Busy. While the owner lives, it
+ * most likely still holds the socket: Busy at once. Returns TRUE when it
  * took @req to try again later. */
 static gboolean
-acquire_wait_for_drain (AcquireRequest *req)
+acquire_wait_for_drain (AcquireRequest *req, CnetdIface *iface, guint queue)
 {
   gint64 now = g_get_monotonic_time ();
 
+  if (!drain_owner_exited (iface, queue))
+    return FALSE;
   if (req->drain_deadline == 0)
     req->drain_deadline = now + CNETD_DRAIN_WAIT_USEC;
   if (now >= req->drain_deadline)
@@ -1089,16 +1115,18 @@ finish_acquire (AcquireRequest *req)
   n_queues = MIN (iface->n_rx_queues, CNET_XDP_PROGRAM_MAX_QUEUES);
   if (queue == CNET_DBUS_ANY_QUEUE)
     {
-      gboolean draining = FALSE;
+      gboolean wait = FALSE;
 
       for (queue = 0; queue < n_queues; queue++)
         {
           QueueState state = cnetd_iface_queue_state (iface, queue);
           if (state == QUEUE_FREE)
             break;
-          draining = draining || state == QUEUE_DRAINING;
+          wait = wait || (state == QUEUE_DRAINING &&
+                          drain_owner_exited (iface, queue));
         }
-      if (queue >= n_queues && draining && acquire_wait_for_drain (req))
+      if (queue >= n_queues && wait &&
+          acquire_wait_for_drain (req, iface, CNET_DBUS_ANY_QUEUE))
         return TRUE;
       if (queue >= n_queues)
         {
@@ -1122,7 +1150,7 @@ finish_acquire (AcquireRequest *req)
     {
       QueueState state = cnetd_iface_queue_state (iface, queue);
 
-      if (state == QUEUE_DRAINING && acquire_wait_for_drain (req))
+      if (state == QUEUE_DRAINING && acquire_wait_for_drain (req, iface, queue))
         return TRUE;
       return_new_error (invocation, CNET_ERROR_BUSY, "%s queue %u: %s",
                         req->ifname, queue, reason);

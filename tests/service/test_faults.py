@@ -79,18 +79,24 @@ def test_acquire_release_cycles(env):
         env.call(lease, LEASE, "Release")
         os.close(sock)
         os.close(guard)
+        env.wait_for(lambda: env.get(env.iface_path(), IFACE,
+                                     "FreeQueues") == [0],
+                     "the queue to drain", timeout=60)
     fds_before = len(fds_of(pid))
     rss_before = rss_kib(pid)
+    path = env.iface_path()
     start = time.monotonic()
     for i in range(CYCLES):
-        # Each acquire waits (inside cnetd) for the previous socket's
-        # buffer pool to go, which the kernel frees from a work queue.
         lease, sock, guard, info = env.acquire(0, {
             "rules": GLib.Variant("as", ["udp dport %d" % (i % 60000 + 1)])})
         assert info["queue"] == 0
         env.call(lease, LEASE, "Release")
         os.close(sock)
         os.close(guard)
+        # The kernel frees the closed socket's buffer pool after an RCU
+        # grace period, from a work queue; only then is the queue free.
+        env.wait_for(lambda: env.get(path, IFACE, "FreeQueues") == [0],
+                     "the queue to drain", timeout=60)
     elapsed = time.monotonic() - start
     settle(env, pid, fds_before)
     growth = rss_kib(pid) - rss_before

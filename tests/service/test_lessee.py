@@ -263,16 +263,46 @@ ASYNC_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                             "async-client.py")
 
 
+HOLDER = """
+import fcntl, os, sys
+from gi.repository import Gio, GLib
+conn = Gio.DBusConnection.new_for_address_sync(
+    sys.argv[1], Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+    Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+umem = os.memfd_create("umem", os.MFD_ALLOW_SEALING)
+os.ftruncate(umem, 64 * 2048)
+fcntl.fcntl(umem, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+reply, fds = conn.call_with_unix_fd_list_sync(
+    "org.cnet.Cnet1", "/org/cnet/Cnet1", "org.cnet.Cnet1.Manager",
+    "AcquireQueue", GLib.Variant("(sua{sv}h)", (sys.argv[2], 0, {}, 0)),
+    None, 0, -1, Gio.UnixFDList.new_from_array([umem]), None)
+sock = fds.steal_fds()[reply.unpack()[1]]
+if os.fork() == 0:
+    # The socket's keeper: outlives the lease's owner, until its standard
+    # input closes.
+    os.close(1)
+    sys.stdin.read()
+    os._exit(0)
+print("leased", flush=True)
+os._exit(0)
+"""
+
+
 def drain_hold(env):
-    """Makes queue 0 drain: a lease (root's, raw) whose guard is closed
-    while its socket stays open. Returns that socket; closing it lets the
-    queue go."""
-    lease, sock, guard, _ = env.acquire(0)
-    os.close(guard)
+    """Makes queue 0 drain with its owner dead: a process leases it (raw)
+    and exits, while a child it forked keeps the socket (and a copy of
+    its bus connection). Returns the keeper's standard input; closing it
+    lets the socket, and so the queue, go."""
+    holder = subprocess.Popen(
+        ["ip", "netns", "exec", env.ns_a, "/usr/bin/python3", "-c", HOLDER,
+         env.address, env.veth_a], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "leased"
+    assert holder.wait(timeout=60) == 0
     path = env.iface_path()
     env.wait_for(lambda: env.get(path, IFACE, "DrainingQueues") == [0],
                  "queue 0 to drain", timeout=30)
-    return sock
+    return holder.stdin
 
 
 def async_client(env, mode):
@@ -284,17 +314,18 @@ def async_client(env, mode):
 
 def test_async_open_keeps_the_loop_running(env):
     """open_port_async from a GLib.MainLoop: while cnetd holds the open
-    back (its queue is draining), the loop's 5 ms timer keeps firing; the
-    port opens once the queue is free."""
+    back (its queue drains: the last owner died, a child of it still has
+    the socket), the loop's 5 ms timer keeps firing; the port opens once
+    the queue is free."""
     env.start_cnetd()
-    sock = drain_hold(env)
+    keeper = drain_hold(env)
     proc = async_client(env, "open")
     assert proc.stdout.readline().strip() == "opening"
     # cnetd holds the open back while the queue drains; the client's loop
     # runs meanwhile, or it could not say so.
     assert proc.stdout.readline().strip() == "ticking"
     assert env.leases() == []
-    os.close(sock)
+    keeper.close()
     out, _ = proc.communicate(timeout=60)
     res = json.loads(out.strip().splitlines()[-1])
     assert res.get("queue") == 0, res
@@ -306,14 +337,14 @@ def test_async_open_cancelled(env):
     gives G_IO_ERROR_CANCELLED and leaves no lease: the lease cnetd grants
     after the cancel ends with its guard, which nobody received."""
     env.start_cnetd()
-    sock = drain_hold(env)
+    keeper = drain_hold(env)
     proc = async_client(env, "cancel")
     assert proc.stdout.readline().strip() == "opening"
     out, _ = proc.communicate(timeout=60)
     res = json.loads(out.strip().splitlines()[-1])
     assert res.get("domain") == "g-io-error-quark", res
     assert res["code"] == Gio.IOErrorEnum.CANCELLED, res
-    os.close(sock)
+    keeper.close()
     path = env.iface_path()
     env.wait_for(lambda: env.leases() == [] and
                  env.get(path, IFACE, "FreeQueues") == [0],
