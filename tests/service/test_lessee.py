@@ -349,3 +349,28 @@ def test_async_open_cancelled(env):
     env.wait_for(lambda: env.leases() == [] and
                  env.get(path, IFACE, "FreeQueues") == [0],
                  "no lease left and the queue free", timeout=30)
+
+
+def test_open_async_example(env):
+    """examples/open-async.py as nobody: leases without blocking its loop,
+    echoes from a port watch, and stops with the lease-ended message when
+    cnetd goes."""
+    from conftest import NOBODY
+    from test_cnetd import l2_echo_check
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                           "..", "examples", "open-async.py")
+    env.start_cnetd()
+    proc = env.spawn(["ip", "netns", "exec", env.ns_a] + NOBODY +
+                     ["/usr/bin/python3", example, "-i", env.veth_a,
+                      "--address", env.address, "udp dport 4789"])
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    assert sel.select(timeout=60), "open-async.py said nothing in 60 s"
+    line = proc.stdout.readline()
+    assert line.startswith(f"leased {env.veth_a} queue 0"), line
+    assert l2_echo_check(env, 20) == 20
+    assert env.stop_cnetd() == 0
+    out, _ = proc.communicate(timeout=60)
+    assert "the lease from cnetd has ended" in out, out
+    assert proc.returncode == 0, out
