@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cnetd-config.h"
+#include "cnetd-manager.h"
+
+G_BEGIN_DECLS
+
+/* cnetd as a server of the AF_XDP device plugin's Unix-socket protocol:
+ * one listening socket per `uds` entry of the configuration. */
+typedef struct _CnetdUdsServer CnetdUdsServer;
+
+CnetdUdsServer *cnetd_uds_server_new (CnetdManager *manager,
+                                      GDBusConnection *connection,
+                                      const CnetdConfig *config,
+                                      GError **error);
+void cnetd_uds_server_free (CnetdUdsServer *server);
+
+G_END_DECLS
