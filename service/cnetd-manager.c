@@ -565,6 +565,8 @@ cnetd_iface_remove (CnetdManager *m, guint ifindex)
       g_ptr_array_add (gone, lease);
   for (guint i = 0; i < gone->len; i++)
     cnetd_lease_end (g_ptr_array_index (gone, i), "the interface is gone");
+  if (m->uds != NULL)
+    cnetd_uds_server_interface_gone (m->uds, iface->name);
   g_hash_table_remove (m->ifaces, GUINT_TO_POINTER (ifindex));
 }
 

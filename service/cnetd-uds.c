@@ -616,3 +616,18 @@ cnetd_uds_server_free (CnetdUdsServer *s)
   g_ptr_array_unref (s->listeners);
   g_free (s);
 }
+
+void
+cnetd_uds_server_interface_gone (CnetdUdsServer *s, const char *ifname)
+{
+  for (guint i = 0; i < s->listeners->len; i++)
+    {
+      Listener *l = g_ptr_array_index (s->listeners, i);
+
+      if (!g_str_equal (l->cfg->interface, ifname))
+        continue;
+      while (l->conns->len > 0)
+        conn_close (g_ptr_array_index (l->conns, l->conns->len - 1),
+                    "the interface is gone");
+    }
+}

@@ -17,5 +17,8 @@ CnetdUdsServer *cnetd_uds_server_new (CnetdManager *manager,
                                       const CnetdConfig *config,
                                       GError **error);
 void cnetd_uds_server_free (CnetdUdsServer *server);
+/* @ifname went: its clients' connections close (their leases end). */
+void cnetd_uds_server_interface_gone (CnetdUdsServer *server,
+                                      const char *ifname);
 
 G_END_DECLS

@@ -290,3 +290,20 @@ def test_uds_lease_counts_in_user_limit(env):
     assert res.get("queue") == 0, res
     lessee("drop")
     env.wait_for(lambda: env.leases() == [], "the D-Bus lease to go")
+
+
+def test_interface_vanishes(env):
+    """The interface goes while a client holds its map: the connection
+    closes and the uds lease ends."""
+    env.start_cnetd(uds_config(env))
+    raw = Raw(env)
+    assert raw.until_ready()[-1] == {"step": "ready"}
+    assert len(env.leases()) == 1
+    env.ns_run(env.ns_a, ["ip", "link", "del", env.veth_a])
+    env.wait_for(lambda: env.leases() == [], "the uds lease to end")
+    assert "the interface is gone" in open(env.cnetd_log,
+                                           encoding="utf-8").read()
+    assert env.name_has_owner("org.cnet.Cnet1")
+    # Put a veth back so the teardown finds an interface to check.
+    env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "type", "veth",
+                          "peer", "name", env.veth_a + "x"])
