@@ -307,3 +307,33 @@ def test_interface_vanishes(env):
     # Put a veth back so the teardown finds an interface to check.
     env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "type", "veth",
                           "peer", "name", env.veth_a + "x"])
+
+
+def test_polkit_authorization(env):
+    """With polkit, /connect is answered at once (/host_ok) and polkit's
+    answer for the peer process is given at /xsk_map_fd."""
+    mock = env.spawn(["/usr/bin/python3", "-m", "dbusmock", "--template",
+                      "polkitd", "--system"],
+                     env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=env.address))
+    env.wait_for(lambda: env.name_has_owner("org.freedesktop.PolicyKit1"),
+                 "the polkit mock")
+    env.start_cnetd(uds_config(env).replace(
+        '"authorization": "group", "group": "nogroup", ',
+        '"authorization": "polkit", '))
+    raw = Raw(env)
+    steps = raw.until_ready()
+    assert steps[0] == {"step": "/connect", "reply": "/host_ok"}, steps
+    assert steps[1]["reply"] == "/fd_nak,not authorized", steps
+    assert env.leases() == []
+    log = open(env.cnetd_log, encoding="utf-8").read()
+    assert "polkit does not authorize org.cnet.Cnet1.acquire-queue" in log
+
+    env.conn.call_sync("org.freedesktop.PolicyKit1",
+                       "/org/freedesktop/PolicyKit1/Authority",
+                       "org.freedesktop.DBus.Mock", "SetAllowed",
+                       GLib.Variant("(as)", (["org.cnet.Cnet1.acquire-queue"],)),
+                       None, Gio.DBusCallFlags.NONE, -1, None)
+    raw = Raw(env)
+    assert raw.until_ready()[-1] == {"step": "ready"}
+    assert len(env.leases()) == 1
+    assert mock.poll() is None
