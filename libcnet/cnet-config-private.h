@@ -83,7 +83,8 @@ struct _CnetPortSpec
   guint fill_size;
   guint comp_size;
   GStrv rules;
-  char *origin; /* the path of the port-groups entry it came from, or NULL */
+  char *uds_path; /* the device plugin's socket, or NULL */
+  char *origin;   /* the path of the port-groups entry it came from, or NULL */
 };
 
 struct _CnetThreadSpec

@@ -458,6 +458,9 @@ warn_ignored_section (Ctx *c, const char *section, const char *why)
 
 /* --- libcnet's dialect ------------------------------------------------ */
 
+static gboolean get_uds_path (Ctx *c, const char *path, JsonNode *v,
+                              char **out);
+
 /* A key of `defaults` or of a port; returns -1 when @key is not one. */
 static int
 parse_port_setting (Ctx *c, const char *path, const char *key, JsonNode *v,
@@ -680,10 +683,10 @@ port_spec_apply_defaults (CnetPortSpec *spec, const Defaults *d)
 static gboolean
 parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = { "interface", "queue",
-                                       "mempool",   "description",
-                                       "rules",     PORT_SETTING_KEYS,
-                                       NULL };
+  static const char *const known[] = {
+    "interface", "queue",    "mempool",         "description", "rules",
+    "uds_path",  "uds-path", PORT_SETTING_KEYS, NULL
+  };
   g_autoptr (GList) ports = NULL;
   JsonObject *obj = NULL;
 
@@ -729,6 +732,10 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_string (c, path, v, TRUE, &spec->description);
               else if (g_str_equal (key, "rules"))
                 r = get_rules (c, path, v, &spec->rules);
+              /* CNDP's spelling, and libcnet's. */
+              else if (g_str_equal (key, "uds_path") ||
+                       g_str_equal (key, "uds-path"))
+                r = get_uds_path (c, path, v, &spec->uds_path);
             }
           if (r < 0)
             return fail_unknown_key (c, path, key, known);
@@ -743,9 +750,40 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                         "queue %u (from the name) is beyond the %u queues "
                         "libcnet's XDP program serves",
                         spec->queue, CNET_XDP_PROGRAM_MAX_QUEUES);
+      if (spec->uds_path != NULL && spec->rules != NULL && spec->rules[0])
+        {
+          g_autofree char *path =
+            cnet_config_path_append_key (port_path, "rules");
+          return fail_at (c, path, TRUE,
+                          "a port with a uds_path takes no rules: the "
+                          "device plugin's XDP program decides what the "
+                          "queue gets");
+        }
       port_spec_apply_defaults (spec, &d);
       g_ptr_array_add (c->self->ports, g_steal_pointer (&spec));
     }
+  return TRUE;
+}
+
+/* `uds_path`: the AF_XDP device plugin's socket, an absolute path that
+ * fits a Unix socket address. */
+static gboolean
+get_uds_path (Ctx *c, const char *path, JsonNode *v, char **out)
+{
+  g_autofree char *s = NULL;
+
+  if (!get_string (c, path, v, FALSE, &s))
+    return FALSE;
+  if (s[0] != '/')
+    return fail_at (c, path, FALSE,
+                    "\"%s\" is not an absolute path to a Unix socket", s);
+  if (strlen (s) >= 108)
+    return fail_at (c, path, FALSE,
+                    "\"%s\" is longer than a Unix socket path may be "
+                    "(107 bytes)",
+                    s);
+  g_free (*out);
+  *out = g_steal_pointer (&s);
   return TRUE;
 }
 
@@ -1313,7 +1351,10 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
             {
               if (!get_bool (c, path, v, &b))
                 return FALSE;
-              if (b)
+              /* CNDP's unprivileged mode with a uds_path is what libcnet
+               * does with the uds_path. */
+              if (b &&
+                  !(key[2] == 'p' && json_object_has_member (pobj, "uds_path")))
                 warn_at (c, path, "ignored: %s",
                          key[1] == 'n' && key[2] == 'a'
                            ? "libcnet uses aligned frames"
@@ -1321,15 +1362,19 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
                              "unprivileged programs get their queues from "
                              "cnetd");
             }
-          else if (g_str_equal (key, "xsk_pin_path") ||
-                   g_str_equal (key, "uds_path"))
+          else if (g_str_equal (key, "uds_path"))
+            {
+              if (!get_uds_path (c, path, v, &spec->uds_path))
+                return FALSE;
+            }
+          else if (g_str_equal (key, "xsk_pin_path"))
             {
               g_autofree char *s = NULL;
               if (!get_string (c, path, v, TRUE, &s))
                 return FALSE;
               warn_at (c, path,
-                       "ignored: libcnet loads its XDP program itself and "
-                       "takes no XSKMAP from a pinned map or a socket");
+                       "ignored: libcnet takes no XSKMAP from a pinned map; "
+                       "use uds_path (the device plugin's socket)");
             }
           else if (g_str_equal (key, "description") ||
                    g_str_equal (key, "desc"))

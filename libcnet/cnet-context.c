@@ -255,7 +255,7 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
                         spec->busy_poll_budget, "rx-size", spec->rx_size,
                         "tx-size", spec->tx_size, "fill-size", spec->fill_size,
                         "comp-size", spec->comp_size, "rules", spec->rules,
-                        NULL);
+                        "uds-path", spec->uds_path, NULL);
       if (port == NULL)
         return prefix_error (error, local, name, cndp ? "lport" : "port",
                              spec->name);

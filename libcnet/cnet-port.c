@@ -17,6 +17,7 @@
 #include "cnet-port-private.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
+#include "cnet-uds-private.h"
 #include "cnet-xdp-program.h"
 
 #ifndef SO_PREFER_BUSY_POLL
@@ -112,6 +113,11 @@ struct _CnetPort
   GDBusConnection *lease_connection;
   char *lease_path;
 
+  /* A port on the XSKMAP a device plugin's socket passed (cnet-uds.c):
+   * no program of libcnet's; the socket goes in that map. */
+  char *uds_path;
+  CnetUdsClient *uds;
+
   GMutex rules_lock;
   GStrv rules; /* canonical text of the steering rules */
 
@@ -163,6 +169,7 @@ enum
   PROP_RULES,
   PROP_IFINDEX,
   PROP_XDP_PROGRAM,
+  PROP_UDS_PATH,
   N_PROPS
 };
 
@@ -728,13 +735,32 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
       return FALSE;
     }
 
-  self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
-                                        self->attach_flags, error);
-  if (self->prog == NULL)
-    return FALSE;
-  if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
-    return FALSE;
-  self->queue_claimed = TRUE;
+  if (self->uds_path != NULL)
+    {
+      if (n_rules > 0)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                       "%s queue %u: a port on a device plugin's socket "
+                       "(uds_path %s) takes no steering rules: the server's "
+                       "XDP program decides what the queue gets",
+                       self->interface, self->queue, self->uds_path);
+          return FALSE;
+        }
+      self->uds =
+        cnet_uds_client_connect (self->uds_path, self->interface, error);
+      if (self->uds == NULL)
+        return FALSE;
+    }
+  else
+    {
+      self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
+                                            self->attach_flags, error);
+      if (self->prog == NULL)
+        return FALSE;
+      if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
+        return FALSE;
+      self->queue_claimed = TRUE;
+    }
 
   shared_fd = cnet_mempool_dup_umem_socket (self->pool, &shared_flags);
   if (shared_fd >= 0)
@@ -758,10 +784,29 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
     (self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY);
   cnet_mempool_add_umem_socket (self->pool, &self->umem_socket);
 
-  if (!cnet_port_set_busy_poll (self, error))
+  if (self->uds != NULL && self->busy_poll_usecs != 0)
+    {
+      if (!cnet_uds_client_config_busy_poll (self->uds, self->fd,
+                                             self->busy_poll_usecs,
+                                             self->busy_poll_budget, error))
+        return FALSE;
+    }
+  else if (!cnet_port_set_busy_poll (self, error))
     return FALSE;
 
   cnet_port_start (self);
+
+  if (self->uds != NULL)
+    {
+      if (!cnet_uds_client_set_socket (self->uds, self->queue, self->fd, error))
+        return FALSE;
+      self->in_xskmap = TRUE;
+      g_debug ("%s queue %u: port up on uds_path %s, %s mode", self->interface,
+               self->queue, self->uds_path,
+               self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy"
+                                                          : "copy");
+      return TRUE;
+    }
 
   /* Rules first: the socket gets only what they steer to it. */
   if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules, n_rules,
@@ -790,7 +835,9 @@ cnet_port_dispose (GObject *object)
 
   /* Reverse order of construction: stop the redirect, close the socket (the
    * kernel lets go of every frame), then take the frames back. */
-  if (self->in_xskmap)
+  if (self->in_xskmap && self->uds != NULL)
+    cnet_uds_client_clear_socket (self->uds, self->queue);
+  else if (self->in_xskmap)
     cnet_xdp_program_clear_socket (self->prog, self->queue);
   self->in_xskmap = FALSE;
   if (self->lease_connection != NULL)
@@ -825,6 +872,7 @@ cnet_port_dispose (GObject *object)
     cnet_xdp_program_release_queue (self->prog, self->queue, self);
   self->queue_claimed = FALSE;
   g_clear_object (&self->prog);
+  g_clear_pointer (&self->uds, cnet_uds_client_free);
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cnet_port_parent_class)->dispose (object);
@@ -837,6 +885,7 @@ cnet_port_finalize (GObject *object)
 
   g_free (self->interface);
   g_free (self->lease_path);
+  g_free (self->uds_path);
   g_strfreev (self->rules);
   g_mutex_clear (&self->tx_lock);
   g_mutex_clear (&self->rules_lock);
@@ -902,6 +951,9 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_XDP_PROGRAM:
       g_value_set_object (value, self->prog);
       break;
+    case PROP_UDS_PATH:
+      g_value_set_string (value, self->uds_path);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -956,6 +1008,9 @@ cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     case PROP_RULES:
       self->rules = g_value_dup_boxed (value);
+      break;
+    case PROP_UDS_PATH:
+      self->uds_path = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1173,6 +1228,24 @@ cnet_port_class_init (CnetPortClass *klass)
     g_param_spec_object ("xdp-program", NULL, NULL, CNET_TYPE_XDP_PROGRAM,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * CnetPort:uds-path:
+   *
+   * When set, the path of an AF_XDP device plugin's Unix socket (CNDP's
+   * `uds_path`; served by the Kubernetes AF_XDP device plugin or by
+   * cnetd): the port takes the interface's XSKMAP from it instead of
+   * attaching an XDP program, binds its own socket and puts it in that
+   * map; busy polling is configured by the server. Needs only
+   * CAP_NET_RAW. Such a port takes no #CnetPort:rules. See
+   * `docs/kubernetes.md`.
+   *
+   * Since: 1.0
+   */
+  props[PROP_UDS_PATH] =
+    g_param_spec_string ("uds-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1237,6 +1310,23 @@ cnet_port_new (const char *interface, guint queue, CnetMempool *mempool,
 
   return g_initable_new (CNET_TYPE_PORT, NULL, error, "interface", interface,
                          "queue", queue, "mempool", mempool, NULL);
+}
+
+/**
+ * cnet_port_get_uds_path:
+ * @port: a #CnetPort
+ *
+ * Returns: (nullable): the device plugin socket the port was opened
+ *   through (#CnetPort:uds-path), or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_get_uds_path (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+
+  return port->uds_path;
 }
 
 /**

@@ -683,6 +683,14 @@ cnet_xdp_program_get_id (CnetXdpProgram *program)
   return program->prog_id;
 }
 
+/* For cnetd's device-plugin socket (service/cnetd-uds.c): the XSKMAP, to
+ * pass to a client. Owned by @program. */
+int
+cnet_xdp_program_get_xsks_fd (CnetXdpProgram *program)
+{
+  return program->xsks_fd;
+}
+
 /**
  * cnet_xdp_program_get_queue_counters:
  * @program: a #CnetXdpProgram

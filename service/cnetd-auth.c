@@ -189,17 +189,30 @@ cnetd_auth_check_async (GDBusConnection *connection, const CnetdConfig *config,
       return;
     }
 
+  /* A bus caller by its name; a client of the device plugin's socket
+   * (sender NULL) by the process SO_PEERCRED named. */
   g_variant_builder_init (&subject, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&subject, "{sv}", "name",
-                         g_variant_new_string (sender));
+  if (sender != NULL)
+    g_variant_builder_add (&subject, "{sv}", "name",
+                           g_variant_new_string (sender));
+  else
+    {
+      g_variant_builder_add (&subject, "{sv}", "pid",
+                             g_variant_new_uint32 (caller->pid));
+      g_variant_builder_add (&subject, "{sv}", "start-time",
+                             g_variant_new_uint64 (0));
+      g_variant_builder_add (&subject, "{sv}", "uid",
+                             g_variant_new_int32 ((gint32) caller->uid));
+    }
   g_dbus_connection_call (connection, "org.freedesktop.PolicyKit1",
                           "/org/freedesktop/PolicyKit1/Authority",
                           "org.freedesktop.PolicyKit1.Authority",
                           "CheckAuthorization",
                           g_variant_new ("((sa{sv})sa{ss}us)",
-                                         "system-bus-name", &subject, action,
-                                         NULL, 1 /* AllowUserInteraction */,
-                                         ""),
+                                         sender != NULL ? "system-bus-name"
+                                                        : "unix-process",
+                                         &subject, action, NULL,
+                                         1 /* AllowUserInteraction */, ""),
                           G_VARIANT_TYPE ("((bba{ss}))"),
                           G_DBUS_CALL_FLAGS_NONE,
                           G_MAXINT /* an agent may ask the user */, NULL,

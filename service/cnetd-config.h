@@ -11,6 +11,18 @@ typedef enum
   CNETD_AUTH_GROUP,
 } CnetdAuthMode;
 
+/* One interface served over the AF_XDP device plugin's Unix-socket
+ * protocol (cnetd-uds.c, docs/kubernetes.md). */
+typedef struct
+{
+  char *interface; /* an interface name, not a glob */
+  char *path;      /* the socket's path */
+  guint mode;      /* the socket file's mode */
+  gint64 uid;      /* its owner, -1 for cnetd's */
+  gint64 gid;      /* its group, -1 for cnetd's */
+  gboolean shared; /* several client processes at once (unsafe) */
+} CnetdUdsConfig;
+
 /* cnetd's configuration (/etc/cnet/cnetd.jsonc); see docs/cnetd.md. */
 typedef struct
 {
@@ -20,6 +32,7 @@ typedef struct
   char *group;                     /* with CNETD_AUTH_GROUP */
   guint max_leases_per_user;       /* leases one uid may hold */
   guint64 max_umem_bytes_per_user; /* UMEM one uid may have pinned */
+  GPtrArray *uds;                  /* CnetdUdsConfig *, owned */
 } CnetdConfig;
 
 #define CNETD_DEFAULT_CONFIG "/etc/cnet/cnetd.jsonc"
@@ -32,6 +45,8 @@ CnetdConfig *cnetd_config_load_data (const char *name, const char *data,
                                      GError **error);
 void cnetd_config_free (CnetdConfig *config);
 gboolean cnetd_config_manages (const CnetdConfig *config, const char *ifname);
+const CnetdUdsConfig *cnetd_config_find_uds (const CnetdConfig *config,
+                                             const char *ifname);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetdConfig, cnetd_config_free)
 

@@ -35,6 +35,7 @@
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
 #include "cnetd-options.h"
+#include "cnetd-uds.h"
 #include "cnetd-xsk.h"
 
 typedef struct
@@ -109,7 +110,21 @@ struct _CnetdManager
   guint nl_source;
   guint stats_timer;
   guint drain_timer;
+  GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
+  CnetdUdsServer *uds;
 };
+
+/* What a client of the device plugin's socket holds (cnetd-uds.c): an
+ * interface's XSKMAP; shown as a lease of kind "uds" and counted in its
+ * user's limits. */
+typedef struct
+{
+  guint id;
+  guint uid;
+  char *path;
+  CnetdDBusObjectSkeleton *object;
+  CnetdDBusLease *skeleton;
+} CnetdUdsLease;
 
 /* How often draining queues are looked at (netdev netlink; the kernel
  * sends no event when a socket's buffer pool goes). */
@@ -276,9 +291,14 @@ count_leases_of_user (CnetdManager *m, guint uid)
   CnetdLease *lease;
   guint n = 0;
 
+  CnetdUdsLease *ul;
+
   g_hash_table_iter_init (&iter, m->leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     n += lease->caller.uid == uid;
+  g_hash_table_iter_init (&iter, m->uds_leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ul))
+    n += ul->uid == uid;
   return n;
 }
 
@@ -552,6 +572,8 @@ cnetd_iface_remove (CnetdManager *m, guint ifindex)
       g_ptr_array_add (gone, lease);
   for (guint i = 0; i < gone->len; i++)
     cnetd_lease_end (g_ptr_array_index (gone, i), "the interface is gone");
+  if (m->uds != NULL)
+    cnetd_uds_server_interface_gone (m->uds, iface->name);
   g_hash_table_remove (m->ifaces, GUINT_TO_POINTER (ifindex));
 }
 
@@ -1223,6 +1245,7 @@ finish_acquire (AcquireRequest *req)
   cnetd_dbus_lease_set_interface (lease->skeleton, lease->ifname);
   cnetd_dbus_lease_set_interface_object (lease->skeleton, iface->path);
   cnetd_dbus_lease_set_queue (lease->skeleton, queue);
+  cnetd_dbus_lease_set_kind (lease->skeleton, "dbus");
   cnetd_dbus_lease_set_owner (lease->skeleton, sender);
   cnetd_dbus_lease_set_uid (lease->skeleton, req->caller.uid);
   cnetd_dbus_lease_set_pid (lease->skeleton, req->caller.pid);
@@ -1375,6 +1398,17 @@ handle_acquire_queue (CnetdDBusManager *skeleton,
                         "%s: no such interface", ifname);
       return TRUE;
     }
+  if (cnetd_config_find_uds (m->config, ifname) != NULL)
+    {
+      return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                        "%s: cnetd serves this interface over the device "
+                        "plugin's socket %s, whose clients may write any "
+                        "queue's XSKMAP entry; it leases none of its queues "
+                        "over D-Bus",
+                        ifname,
+                        cnetd_config_find_uds (m->config, ifname)->path);
+      return TRUE;
+    }
   if (!cnetd_config_manages (m->config, ifname))
     {
       return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
@@ -1438,10 +1472,109 @@ handle_list_leases (CnetdDBusManager *skeleton,
   g_hash_table_iter_init (&iter, m->leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     g_ptr_array_add (paths, lease->path);
+  g_hash_table_iter_init (&iter, m->uds_leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
+    g_ptr_array_add (paths, ((CnetdUdsLease *) lease)->path);
   g_ptr_array_add (paths, NULL);
   cnetd_dbus_manager_complete_list_leases (skeleton, invocation,
                                            (const char *const *) paths->pdata);
   return TRUE;
+}
+
+/* --- leases of the device plugin's socket (cnetd-uds.c) ------------------ */
+
+static gboolean
+handle_uds_lease_method (CnetdDBusLease *skeleton,
+                         GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  return_new_error (invocation, CNET_ERROR_NOT_SUPPORTED,
+                    "%s is held through the device plugin's socket (%s); it "
+                    "ends when its client closes that connection",
+                    g_dbus_method_invocation_get_object_path (invocation),
+                    cnetd_dbus_lease_get_owner (skeleton));
+  return TRUE;
+}
+
+static gboolean
+handle_uds_set_rules (CnetdDBusLease *skeleton,
+                      GDBusMethodInvocation *invocation, const char *const *r,
+                      gpointer user_data)
+{
+  return handle_uds_lease_method (skeleton, invocation, user_data);
+}
+
+static void
+cnetd_uds_lease_free (CnetdUdsLease *ul)
+{
+  g_clear_object (&ul->skeleton);
+  g_clear_object (&ul->object);
+  g_free (ul->path);
+  g_free (ul);
+}
+
+gboolean
+cnetd_manager_add_uds_lease (CnetdManager *m, const char *ifname,
+                             const char *socket_path, guint uid, guint pid,
+                             guint *id, GError **error)
+{
+  CnetdIface *iface = find_iface_by_name (m, ifname);
+  g_autofree char *owner = g_strdup_printf ("uds:%s", socket_path);
+  CnetdUdsLease *ul;
+
+  if (iface == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
+                   "%s: no such interface", ifname);
+      return FALSE;
+    }
+  if (count_leases_of_user (m, uid) >= m->config->max_leases_per_user)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_LIMIT_EXCEEDED,
+                   "uid %u holds %u leases, the most cnetd allows one user "
+                   "(max-leases-per-user)",
+                   uid, m->config->max_leases_per_user);
+      return FALSE;
+    }
+  ul = g_new0 (CnetdUdsLease, 1);
+  ul->id = ++m->next_lease_id;
+  ul->uid = uid;
+  ul->path = g_strdup_printf (CNET_DBUS_LEASES_PATH "/%u", ul->id);
+  ul->object = cnetd_dbus_object_skeleton_new (ul->path);
+  ul->skeleton = cnetd_dbus_lease_skeleton_new ();
+  cnetd_dbus_lease_set_kind (ul->skeleton, "uds");
+  cnetd_dbus_lease_set_interface (ul->skeleton, ifname);
+  cnetd_dbus_lease_set_interface_object (ul->skeleton, iface->path);
+  cnetd_dbus_lease_set_queue (ul->skeleton, CNET_DBUS_ANY_QUEUE);
+  cnetd_dbus_lease_set_owner (ul->skeleton, owner);
+  cnetd_dbus_lease_set_uid (ul->skeleton, uid);
+  cnetd_dbus_lease_set_pid (ul->skeleton, pid);
+  cnetd_dbus_lease_set_active (ul->skeleton, TRUE);
+  cnetd_dbus_lease_set_bind_mode (ul->skeleton, "");
+  cnetd_dbus_lease_set_rules (ul->skeleton, (const char *const[]){ NULL });
+  g_signal_connect (ul->skeleton, "handle-activate",
+                    G_CALLBACK (handle_uds_lease_method), m);
+  g_signal_connect (ul->skeleton, "handle-release",
+                    G_CALLBACK (handle_uds_lease_method), m);
+  g_signal_connect (ul->skeleton, "handle-set-rules",
+                    G_CALLBACK (handle_uds_set_rules), m);
+  cnetd_dbus_object_skeleton_set_lease (ul->object, ul->skeleton);
+  g_hash_table_insert (m->uds_leases, GUINT_TO_POINTER (ul->id), ul);
+  g_dbus_object_manager_server_export (m->server,
+                                       G_DBUS_OBJECT_SKELETON (ul->object));
+  *id = ul->id;
+  return TRUE;
+}
+
+void
+cnetd_manager_remove_uds_lease (CnetdManager *m, guint id)
+{
+  CnetdUdsLease *ul =
+    g_hash_table_lookup (m->uds_leases, GUINT_TO_POINTER (id));
+
+  if (ul == NULL)
+    return;
+  g_dbus_object_manager_server_unexport (m->server, ul->path);
+  g_hash_table_remove (m->uds_leases, GUINT_TO_POINTER (id));
 }
 
 /* --- the manager --------------------------------------------------------- */
@@ -1459,6 +1592,8 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
   m->ifaces =
     g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cnetd_iface_free);
   m->leases = g_hash_table_new (NULL, NULL);
+  m->uds_leases = g_hash_table_new_full (NULL, NULL, NULL,
+                                         (GDestroyNotify) cnetd_uds_lease_free);
   m->server = g_dbus_object_manager_server_new (CNET_DBUS_PATH);
 
   m->skeleton = cnetd_dbus_manager_skeleton_new ();
@@ -1489,6 +1624,10 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
   m->stats_timer = g_timeout_add_seconds (1, on_stats_timer, m);
 
   g_dbus_object_manager_server_set_connection (m->server, connection);
+  /* Last: a client may connect at once, and finds everything ready. */
+  m->uds = cnetd_uds_server_new (m, connection, config, error);
+  if (m->uds == NULL)
+    return NULL;
   return g_steal_pointer (&m);
 }
 
@@ -1504,6 +1643,9 @@ cnetd_manager_free (CnetdManager *m)
 {
   if (m == NULL)
     return;
+  /* Its clients' leases are the manager's: end them first. */
+  g_clear_pointer (&m->uds, cnetd_uds_server_free);
+  g_clear_pointer (&m->uds_leases, g_hash_table_unref);
   if (m->leases != NULL)
     {
       g_autoptr (GList) all = g_hash_table_get_values (m->leases);

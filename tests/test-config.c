@@ -30,12 +30,12 @@ static const BadCase bad_cases[] = {
   { "syntax/missing-colon", "{\"a\" 1}", 1, 6, "a", "expected ':'" },
   { "syntax/missing-comma", "{\"a\": 1 \"b\": 2}", 1, 9, "",
     "expected ',' or '}'" },
-  { "syntax/lone-low-surrogate",
-    "{\"application\": {\"name\": \"a\\udc00b\"}}",
-    1, 29, "application.name", "\\uDC00 is the second half of a UTF-16 surrogate pair without the first" },
+  { "syntax/lone-low-surrogate", "{\"application\": {\"name\": \"a\\udc00b\"}}",
+    1, 29, "application.name",
+    "\\uDC00 is the second half of a UTF-16 surrogate pair without the first" },
   { "syntax/lone-high-surrogate",
-    "{\"application\": {\"name\": \"a\\ud83db\"}}",
-    1, 29, "application.name", "\\uD83D is the first half of a UTF-16 surrogate pair without the second" },
+    "{\"application\": {\"name\": \"a\\ud83db\"}}", 1, 29, "application.name",
+    "\\uD83D is the first half of a UTF-16 surrogate pair without the second" },
   { "syntax/single-quotes", "{\'a\': 1}", 1, 2, "",
     "expected a key in double quotes" },
   { "syntax/bare-word", "{\"a\": yes}", 1, 7, "a",
@@ -183,6 +183,14 @@ static const BadCase bad_cases[] = {
     "{\"lcore-groups\": {\"g\": [1]}, \"threads\": {\"t\": {\"group\": "
     "\"h\"}}}",
     1, 57, "threads.t.group", "no lcore group named \"h\"" },
+  { "uds/relative",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {\"uds_path\": "
+    "\"afxdp.sock\"}}}",
+    1, 58, "ports.\"eth0:0\".uds_path", "is not an absolute path" },
+  { "uds/with-rules",
+    "{\"mempools\": {\"p\": {}}, \"ports\": {\"eth0:0\": {\"uds-path\": "
+    "\"/a.sock\", \"rules\": [\"udp\"]}}}",
+    1, 69, "ports.\"eth0:0\".rules", "takes no rules" },
   { "cndp/missing-bufcnt", "{\"umems\": {\"u\": {\"bufsz\": 2}}}", 1, 17,
     "umems.u", "missing \"bufcnt\"" },
 };
@@ -495,6 +503,9 @@ test_good_cndp_full (void)
   g_assert_cmpint (cnet_port_spec_get_xdp_mode (p1), ==, CNET_XDP_MODE_GENERIC);
   g_assert_true (cnet_port_spec_get_need_wakeup (p1));
   g_assert_cmpuint (cnet_port_spec_get_busy_poll_usecs (p1), ==, 0);
+  /* uds_path is read, not warned about (docs/kubernetes.md). */
+  g_assert_cmpstr (cnet_port_spec_get_uds_path (p1), ==, "/tmp/s");
+  g_assert_null (cnet_port_spec_get_uds_path (p0));
 
   g_assert_cmpstrv (cnet_thread_spec_get_ports (
                       cnet_config_lookup_thread (config, "fwd:0")),
@@ -514,13 +525,11 @@ test_good_cndp_full (void)
   g_assert_true (
     warnings_have (config, "lports.\"veth1:0\".xsk_pin_path: ignored"));
   g_assert_true (
-    warnings_have (config, "lports.\"veth1:0\".uds_path: ignored"));
-  g_assert_true (
     warnings_have (config, "lports.\"veth1:0\".busy_budget: ignored"));
   g_assert_true (warnings_have (config, "lport-groups: ignored"));
   g_assert_true (warnings_have (config, "users: ignored"));
   g_assert_true (warnings_have (config, "umems.u0.regions: not enforced"));
-  g_assert_cmpuint (g_strv_length ((char **) w), ==, 9);
+  g_assert_cmpuint (g_strv_length ((char **) w), ==, 8);
 }
 
 /* Comments anywhere, strings with comment markers, escapes. */
