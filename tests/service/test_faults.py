@@ -179,7 +179,8 @@ def test_cnetd_killed_and_restarted(env):
 
 def test_hostile_calls(env):
     """Every method with wrong types, out-of-range values, foreign fds and
-    huge arrays: an error reply each, no fd kept, the service alive."""
+    huge arrays: the expected error reply each (by name), no fd kept, the
+    service alive."""
     env.start_cnetd('{ "interfaces": ["cs*"], "authorization": "group", '
                     '"group": "nogroup", "max-leases-per-user": 2 }')
     pid = cnetd_pid(env)
@@ -224,51 +225,75 @@ def test_hostile_calls(env):
 
     n = 0
     huge = ["udp dport 1"] * 100000
+    types = "org.freedesktop.DBus.Error.InvalidArgs"
+    cnet = "org.cnet.Cnet1.Error."
+    mgr = "/org/cnet/Cnet1"
+    acq = "(sua{sv}h)"
+    # (path, interface, method, signature, arguments, expected error, whether
+    # a sealed memfd goes first among the fds, as AcquireQueue's UMEM)
     cases = [
         # wrong types, for every method
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(s)", ("x",)),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(uus)", (1, 2, "x")),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{ss})",
-         (env.veth_a, 0, {"rules": "udp"})),
-        ("/org/cnet/Cnet1", MANAGER, "ListInterfaces", "(s)", ("x",)),
-        ("/org/cnet/Cnet1", MANAGER, "ListLeases", "(u)", (1,)),
-        (lease, LEASE, "Activate", "(h)", (0,)),
-        (lease, LEASE, "Release", "(as)", (["x"],)),
-        (lease, LEASE, "SetRules", "(s)", ("udp",)),
-        (lease, LEASE, "SetRules", "(as)", (["udp dport 99999"],)),
-        (lease, LEASE, "SetRules", "(as)", (["udp"] * 17,)),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv}h)",
-         (env.veth_a, 1, {}, 7)),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv}h)",
-         (env.veth_a, 1, {}, -1)),
+        (mgr, MANAGER, "AcquireQueue", "(s)", ("x",), types, False),
+        (mgr, MANAGER, "AcquireQueue", "(uus)", (1, 2, "x"), types, False),
+        (mgr, MANAGER, "AcquireQueue", "(sua{sv})", (env.veth_a, 0, {}),
+         types, False),
+        (mgr, MANAGER, "AcquireQueue", "(sua{ss}h)",
+         (env.veth_a, 0, {"rules": "udp"}, 0), types, True),
+        (mgr, MANAGER, "ListInterfaces", "(s)", ("x",), types, False),
+        (mgr, MANAGER, "ListLeases", "(u)", (1,), types, False),
+        (lease, LEASE, "Activate", "(h)", (0,), types, False),
+        (lease, LEASE, "Release", "(as)", (["x"],), types, False),
+        (lease, LEASE, "SetRules", "(s)", ("udp",), types, False),
         (lease, "org.freedesktop.DBus.Properties", "Set", "(ssv)",
-         (LEASE, "Queue", GLib.Variant("u", 3))),
+         (LEASE, "Queue", GLib.Variant("u", 3)), types, False),
         (lease, "org.freedesktop.DBus.Properties", "Get", "(ss)",
-         (LEASE, "NoSuchProperty")),
+         (LEASE, "NoSuchProperty"), types, False),
         # out-of-range values
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         (env.veth_a, 4096, {})),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         (env.veth_a, 0xfffffffe, {})),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         ("x" * 300, 0, {})),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         (env.veth_a, 1, {"rules": GLib.Variant("as", ["udp dport 70000"])})),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         (env.veth_a, 1, {"bind-mode": GLib.Variant("s", "")})),
-        ("/org/cnet/Cnet1/leases/999999", LEASE, "Release", None, None),
-        ("/org/cnet/Cnet1/leases/999999", LEASE, "Activate", None, None),
+        (lease, LEASE, "SetRules", "(as)", (["udp dport 99999"],),
+         cnet + "InvalidArgument", False),
+        (lease, LEASE, "SetRules", "(as)", (["udp"] * 17,),
+         cnet + "OutOfRange", False),
+        (mgr, MANAGER, "AcquireQueue", acq, (env.veth_a, 1, {}, 7),
+         cnet + "InvalidArgument", True),
+        (mgr, MANAGER, "AcquireQueue", acq, (env.veth_a, 1, {}, -1),
+         cnet + "InvalidArgument", True),
+        (mgr, MANAGER, "AcquireQueue", acq, (env.veth_a, 4096, {}, 0),
+         cnet + "OutOfRange", True),
+        (mgr, MANAGER, "AcquireQueue", acq, (env.veth_a, 0xfffffffe, {}, 0),
+         cnet + "OutOfRange", True),
+        (mgr, MANAGER, "AcquireQueue", acq, ("x" * 300, 0, {}, 0),
+         cnet + "NotFound", True),
+        (mgr, MANAGER, "AcquireQueue", acq,
+         (env.veth_a, 1, {"rules": GLib.Variant("as", ["udp dport 70000"])},
+          0), cnet + "InvalidArgument", True),
+        (mgr, MANAGER, "AcquireQueue", acq,
+         (env.veth_a, 1, {"bind-mode": GLib.Variant("s", "")}, 0),
+         cnet + "InvalidArgument", True),
+        (mgr, MANAGER, "AcquireQueue", acq,
+         (env.veth_a, 1, {"rx-size": GLib.Variant("u", 0xffffffff)}, 0),
+         cnet + "InvalidArgument", True),
+        ("/org/cnet/Cnet1/leases/999999", LEASE, "Release", None, None,
+         "org.freedesktop.DBus.Error.UnknownMethod", False),
+        ("/org/cnet/Cnet1/leases/999999", LEASE, "Activate", None, None,
+         "org.freedesktop.DBus.Error.UnknownMethod", False),
         # huge arrays
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
-         (env.veth_a, 1, {"rules": GLib.Variant("as", huge)})),
-        ("/org/cnet/Cnet1", MANAGER, "AcquireQueue", "(sua{sv})",
+        (mgr, MANAGER, "AcquireQueue", acq,
+         (env.veth_a, 1, {"rules": GLib.Variant("as", huge)}, 0),
+         cnet + "OutOfRange", True),
+        (mgr, MANAGER, "AcquireQueue", acq,
          (env.veth_a, 1, {"k%d" % i: GLib.Variant("u", i)
-                          for i in range(20000)})),
+                          for i in range(20000)}, 0),
+         cnet + "InvalidArgument", True),
     ]
-    for path, iface, method, sig, args in cases:
+    umem = env.memfd()
+    for path, iface, method, sig, args, want, with_umem in cases:
         for fds in (None, foreign):
-            expect_error(path, iface, method, sig, args, fds)
+            if with_umem:
+                fds = [umem] + (fds or [])
+            name = expect_error(path, iface, method, sig, args, fds)
+            assert name == want, f"{method}{sig} {args!s:.80}: {name}"
             n += 1
+    os.close(umem)
     # The right types with foreign fds attached: an error or the normal
     # answer, and the fds are not kept.
     for fds in ([r], [tcp.fileno()], [xdp]):
