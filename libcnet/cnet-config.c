@@ -86,6 +86,7 @@ typedef struct
 {
   CnetConfig *self;
   GHashTable *pos;
+  GArray *trailing_commas; /* CnetConfigComma */
   GError **error;
 } Ctx;
 
@@ -1589,6 +1590,18 @@ check_references (Ctx *c)
           if (owner == thread)
             return fail_at (c, epath, FALSE, "\"%s\" is listed twice",
                             thread->ports[j]);
+          if (owner != NULL && cndp)
+            {
+              /* CNDP lets one thread receive on an lport and another send
+               * on it (its distributor example): take the file, and say
+               * which thread libcnet means to receive. */
+              warn_at (c, epath,
+                       "\"%s\" is in thread \"%s\" too: receiving on a "
+                       "port is for one thread only, \"%s\"; this one may "
+                       "send on it",
+                       thread->ports[j], owner->name, owner->name);
+              continue;
+            }
           if (owner != NULL)
             return fail_at (c, epath, FALSE,
                             "\"%s\" already belongs to thread \"%s\": a port "
@@ -1680,6 +1693,21 @@ parse_root (Ctx *c, JsonNode *root_node)
   if (!detect_dialect (c, root))
     return FALSE;
   cndp = self->dialect == CNET_CONFIG_DIALECT_CNDP;
+  /* CNDP's loader (json-c, not strict) takes a comma before '}' or ']',
+   * and CNDP's own files have them; libcnet's dialect is JSON. */
+  if (!cndp && c->trailing_commas->len > 0)
+    {
+      CnetConfigComma *comma =
+        &g_array_index (c->trailing_commas, CnetConfigComma, 0);
+      g_autofree char *msg = cnet_config_format_message (
+        self->name, comma->line, comma->col, comma->path,
+        "syntax error: a comma before the closing bracket (JSON has none; "
+        "only CNDP files may)");
+
+      g_set_error_literal (c->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG,
+                           msg);
+      return FALSE;
+    }
   known = cndp ? cndp_sections : cnet_sections;
   /* CNDP wants bufcnt, in the umem or in the defaults. */
   if (cndp)
@@ -1764,17 +1792,24 @@ cnet_config_load (CnetConfig *self, const char *text, gsize length,
   g_autoptr (GHashTable) positions = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (GArray) trailing = g_array_new (FALSE, FALSE,
+                                             sizeof (CnetConfigComma));
   gsize stripped_len;
-  Ctx c = { .self = self, .error = error };
+  Ctx c = { .self = self, .error = error, .trailing_commas = trailing };
 
   stripped =
     cnet_config_strip_comments (self->name, text, length, &stripped_len, error);
   if (stripped == NULL)
     return FALSE;
-  positions = cnet_config_scan (self->name, stripped, stripped_len, error);
+  positions =
+    cnet_config_scan (self->name, stripped, stripped_len, trailing, error);
   if (positions == NULL)
     return FALSE;
   c.pos = positions;
+  /* json-glib is strict: blank the trailing commas out (the scanner took
+   * them; parse_root() refuses them in libcnet's dialect). */
+  for (guint i = 0; i < trailing->len; i++)
+    stripped[g_array_index (trailing, CnetConfigComma, i).offset] = ' ';
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, stripped, (gssize) stripped_len,

@@ -320,6 +320,8 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GHashTable) positions = NULL;
   g_autoptr (GError) json_error = NULL;
+  g_autoptr (GArray) trailing =
+    g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
   g_autofree char *clean = NULL;
   gsize clean_len;
   Reader r = { name, NULL, error };
@@ -328,9 +330,19 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
     cnet_config_strip_comments (name, data, strlen (data), &clean_len, error);
   if (clean == NULL)
     return NULL;
-  positions = cnet_config_scan (name, clean, clean_len, error);
+  positions = cnet_config_scan (name, clean, clean_len, trailing, error);
   if (positions == NULL)
     return NULL;
+  if (trailing->len > 0)
+    {
+      CnetConfigComma *c = &g_array_index (trailing, CnetConfigComma, 0);
+      g_autofree char *msg = cnet_config_format_message (
+        name, c->line, c->col, c->path,
+        "syntax error: a comma before the closing bracket (JSON has none)");
+
+      g_set_error_literal (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, clean, (gssize) clean_len,
                                    &json_error))
     {
