@@ -276,7 +276,8 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
  * cause (keeping the code of the underlying error, such as
  * %CNET_ERROR_NOT_FOUND for a missing interface).
  *
- * Opening ports needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or root).
+ * Opening ports needs CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON
+ * (or root).
  *
  * Returns: %TRUE, or %FALSE with @error set; %CNET_ERROR_INVALID_STATE
  *   when a configuration is loaded already

@@ -1295,7 +1295,8 @@ cnet_port_init (CnetPort *self)
  * descriptors. For other settings construct a port with g_initable_new()
  * and the #CnetPort properties.
  *
- * Needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or root).
+ * Needs CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON (or root);
+ * a port leased from cnetd (cnet_client_open_port()) needs none.
  *
  * Returns: (transfer full): the port, or %NULL with @error set
  *

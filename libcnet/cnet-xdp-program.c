@@ -224,6 +224,43 @@ cnet_xdp_program_handle_existing (CnetXdpProgram *self, GError **error)
   return TRUE;
 }
 
+/* Which of the capabilities a port needs this process lacks, from its
+ * effective set, as " (this process lacks CAP_X, CAP_Y)", or "" when it
+ * has them all (or cannot tell). */
+static char *
+cnet_missing_caps (void)
+{
+  static const struct
+  {
+    guint bit;
+    const char *name;
+  } needed[] = {
+    { 12, "CAP_NET_ADMIN" }, /* XDP programs, attaching them */
+    { 13, "CAP_NET_RAW" },   /* AF_XDP sockets */
+    { 38, "CAP_PERFMON" },   /* the verifier, for the rule matching */
+    { 39, "CAP_BPF" },       /* maps and programs */
+  };
+  g_autofree char *status = NULL;
+  g_autoptr (GString) missing = g_string_new (NULL);
+  const char *line;
+  guint64 eff;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "\nCapEff:")) == NULL)
+    return g_strdup ("");
+  eff = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    if (!(eff & (G_GUINT64_CONSTANT (1) << needed[i].bit)))
+      g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
+                              needed[i].name);
+  if (missing->len == 0)
+    return g_strdup ("");
+  return g_strdup_printf (" (this process lacks %s; a port needs "
+                          "CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and "
+                          "CAP_PERFMON, or root)",
+                          missing->str);
+}
+
 static gboolean
 cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
 {
@@ -256,10 +293,13 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
   err = bpf_object__load (self->obj);
   if (err)
     {
+      g_autofree char *caps = cnet_missing_caps ();
+
+      /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
+       * without CAP_PERFMON, refuses the rule matching. */
       g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
                    "%s: cannot load the embedded XDP program: %s%s",
-                   self->interface, g_strerror ((int) -err),
-                   err == -EPERM ? " (needs CAP_BPF, or root)" : "");
+                   self->interface, g_strerror ((int) -err), caps);
       return FALSE;
     }
   {
@@ -350,7 +390,7 @@ cnet_xdp_program_initable_init (GInitable *initable, GCancellable *cancellable,
                    "%s): %s%s",
                    self->interface, cnet_xdp_mode_name (mode), netdev.driver,
                    g_strerror (-err),
-                   -err == EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)" : "");
+                   -err == EPERM ? " (needs CAP_NET_ADMIN)" : "");
       return FALSE;
     }
   self->attached = TRUE;
@@ -575,7 +615,8 @@ cnet_xdp_program_init (CnetXdpProgram *self)
  * Returns: (transfer full): the program, or %NULL with @error set:
  *   %CNET_ERROR_NOT_FOUND for an unknown interface,
  *   %CNET_ERROR_FOREIGN_PROGRAM when another program is attached,
- *   %CNET_ERROR_PERMISSION_DENIED without CAP_NET_ADMIN and CAP_BPF
+ *   %CNET_ERROR_PERMISSION_DENIED without CAP_NET_ADMIN, CAP_BPF and
+ *   CAP_PERFMON
  *
  * Since: 1.0
  */

@@ -58,3 +58,39 @@ def test_watch_example_exits_clean(netns):
         assert r.returncode == 0, r.stdout + r.stderr
         assert "foreign" not in r.stdout + r.stderr
         await_detached(netns, "a normal exit")
+
+
+OPEN = """
+import sys, gi
+gi.require_version("Cnet", "1.0")
+from gi.repository import Cnet, GLib
+try:
+    Cnet.Port.new(sys.argv[1], 0, Cnet.Mempool.new(1024, 2048, 0))
+    print("opened")
+except GLib.Error as e:
+    print(e.message)
+"""
+
+
+@pytest.mark.parametrize("caps,missing", [
+    ("+net_admin,+net_raw,+bpf,+perfmon", None),
+    ("+net_admin,+net_raw,+bpf", "CAP_PERFMON"),
+    ("+net_raw,+bpf,+perfmon", "CAP_NET_ADMIN"),
+    ("+net_admin,+net_raw,+perfmon", "CAP_BPF"),
+    ("+net_admin,+bpf,+perfmon", "CAP_NET_RAW"),
+], ids=["all", "no-perfmon", "no-net-admin", "no-bpf", "no-net-raw"])
+def test_capabilities(netns, caps, missing):
+    """Root held to exactly the capabilities a port needs opens one; with
+    any of them missing the error names the one it lacks."""
+    r = subprocess.run(["setpriv", "--bounding-set=-all," + caps,
+                        "--inh-caps=-all," + caps,
+                        "--ambient-caps=-all," + caps,
+                        sys.executable, "-c", OPEN, netns.veth_a],
+                       capture_output=True, text=True, timeout=60,
+                       check=False)
+    out = r.stdout.strip()
+    if missing is None:
+        assert out == "opened", out + r.stderr
+    else:
+        assert missing in out, out + r.stderr
+    await_detached(netns, "the process")
