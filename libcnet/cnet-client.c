@@ -203,7 +203,7 @@ on_connected (GObject *source, GAsyncResult *res, gpointer user_data)
  */
 void
 cnet_client_connect_async (const char *address, GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data)
+                           GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
@@ -255,14 +255,18 @@ cnet_client_new_for_connection (GDBusConnection *connection)
 
   self = g_object_new (CNET_TYPE_CLIENT, NULL);
   self->connection = g_object_ref (connection);
-  self->added_id = g_dbus_connection_signal_subscribe (
-    connection, CNET_DBUS_NAME, "org.freedesktop.DBus.ObjectManager",
-    "InterfacesAdded", CNET_DBUS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-    on_objects_changed, self, NULL);
-  self->removed_id = g_dbus_connection_signal_subscribe (
-    connection, CNET_DBUS_NAME, "org.freedesktop.DBus.ObjectManager",
-    "InterfacesRemoved", CNET_DBUS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-    on_objects_changed, self, NULL);
+  self->added_id =
+    g_dbus_connection_signal_subscribe (connection, CNET_DBUS_NAME,
+                                        "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesAdded", CNET_DBUS_PATH, NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_objects_changed, self, NULL);
+  self->removed_id =
+    g_dbus_connection_signal_subscribe (connection, CNET_DBUS_NAME,
+                                        "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesRemoved", CNET_DBUS_PATH,
+                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_objects_changed, self, NULL);
   return self;
 }
 
@@ -356,11 +360,14 @@ cnet_client_get_version (CnetClient *client, GError **error)
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
 
-  reply = g_dbus_connection_call_sync (
-    client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
-    "org.freedesktop.DBus.Properties", "Get",
-    g_variant_new ("(ss)", manager->name, prop->name), G_VARIANT_TYPE ("(v)"),
-    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, error);
+  reply =
+    g_dbus_connection_call_sync (client->connection, CNET_DBUS_NAME,
+                                 CNET_DBUS_PATH,
+                                 "org.freedesktop.DBus.Properties", "Get",
+                                 g_variant_new ("(ss)", manager->name,
+                                                prop->name),
+                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                 G_MAXINT, NULL, error);
   if (reply == NULL)
     return NULL;
   g_variant_get (reply, "(v)", &value);
@@ -450,8 +457,8 @@ static GVariant *
 cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
                            guint ring_sizes[4])
 {
-  static const char *const ring_keys[4] = { "fill-size", "comp-size",
-                                            "rx-size", "tx-size" };
+  static const char *const ring_keys[4] = { "fill-size", "comp-size", "rx-size",
+                                            "tx-size" };
   GVariantBuilder b;
   GVariantIter iter;
   const char *key;
@@ -469,7 +476,8 @@ cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
             if (g_str_equal (key, ring_keys[i]) &&
                 g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
               ring_sizes[i] = g_variant_get_uint32 (value);
-          if (!g_str_equal (key, "frame-size") && !g_str_equal (key, "headroom"))
+          if (!g_str_equal (key, "frame-size") &&
+              !g_str_equal (key, "headroom"))
             g_variant_builder_add (&b, "{sv}", key, value);
           g_variant_unref (value);
         }
@@ -513,8 +521,8 @@ on_activated (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr (GVariant) reply = NULL;
   GError *error = NULL;
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res,
-                                         &error);
+  reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
   if (reply == NULL)
     {
       cnet_client_strip_error (error);
@@ -543,8 +551,9 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
   GError *error = NULL;
   int fd, guard;
 
-  reply = g_dbus_connection_call_with_unix_fd_list_finish (
-    G_DBUS_CONNECTION (source), &fds, res, &error);
+  reply =
+    g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source),
+                                                     &fds, res, &error);
   if (reply == NULL)
     {
       cnet_client_strip_error (error);
@@ -575,9 +584,9 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
 
   /* The port takes the socket and the guard; dropping it, or its guard,
    * ends the lease: also when the caller cancels from here on. */
-  data->port = cnet_port_new_leased (fd, guard, data->interface, ifindex,
-                                     queue, data->mempool, need_wakeup,
-                                     data->ring_sizes, &error);
+  data->port =
+    cnet_port_new_leased (fd, guard, data->interface, ifindex, queue,
+                          data->mempool, need_wakeup, data->ring_sizes, &error);
   if (data->port == NULL)
     {
       g_task_return_error (task, error);
@@ -592,9 +601,9 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
     cnet_client_reply_type (cnet_bus_lease_interface_info (), "Activate");
   g_dbus_connection_call (self->connection, CNET_DBUS_NAME, lease,
                           cnet_bus_lease_interface_info ()->name, "Activate",
-                          NULL, activate_type, G_DBUS_CALL_FLAGS_NONE,
-                          G_MAXINT, g_task_get_cancellable (task),
-                          on_activated, g_object_ref (task));
+                          NULL, activate_type, G_DBUS_CALL_FLAGS_NONE, G_MAXINT,
+                          g_task_get_cancellable (task), on_activated,
+                          g_object_ref (task));
 }
 
 /**
@@ -658,12 +667,18 @@ cnet_client_open_port_async (CnetClient *client, const char *interface,
     }
   reply_type =
     cnet_client_reply_type (cnet_bus_manager_interface_info (), "AcquireQueue");
-  g_dbus_connection_call_with_unix_fd_list (
-    client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
-    cnet_bus_manager_interface_info ()->name, "AcquireQueue",
-    g_variant_new ("(su@a{sv}h)", interface, queue, opts, 0), reply_type,
-    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, in_fds, cancellable, on_acquired,
-    g_steal_pointer (&task));
+  g_dbus_connection_call_with_unix_fd_list (client->connection, CNET_DBUS_NAME,
+                                            CNET_DBUS_PATH,
+                                            cnet_bus_manager_interface_info ()
+                                              ->name,
+                                            "AcquireQueue",
+                                            g_variant_new ("(su@a{sv}h)",
+                                                           interface, queue,
+                                                           opts, 0),
+                                            reply_type, G_DBUS_CALL_FLAGS_NONE,
+                                            G_MAXINT, in_fds, cancellable,
+                                            on_acquired,
+                                            g_steal_pointer (&task));
 }
 
 /**

@@ -16,7 +16,8 @@ G_GNUC_WARN_UNUSED_RESULT
 CnetClient *cnet_client_new (const char *address, GCancellable *cancellable,
                              GError **error);
 void cnet_client_connect_async (const char *address, GCancellable *cancellable,
-                            GAsyncReadyCallback callback, gpointer user_data);
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
 G_GNUC_WARN_UNUSED_RESULT
 CnetClient *cnet_client_connect_finish (GAsyncResult *result, GError **error);
 G_GNUC_WARN_UNUSED_RESULT

@@ -1792,8 +1792,8 @@ cnet_config_load (CnetConfig *self, const char *text, gsize length,
   g_autoptr (GHashTable) positions = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local = NULL;
-  g_autoptr (GArray) trailing = g_array_new (FALSE, FALSE,
-                                             sizeof (CnetConfigComma));
+  g_autoptr (GArray) trailing =
+    g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
   gsize stripped_len;
   Ctx c = { .self = self, .error = error, .trailing_commas = trailing };
 

@@ -336,9 +336,10 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
   if (trailing->len > 0)
     {
       CnetConfigComma *c = &g_array_index (trailing, CnetConfigComma, 0);
-      g_autofree char *msg = cnet_config_format_message (
-        name, c->line, c->col, c->path,
-        "syntax error: a comma before the closing bracket (JSON has none)");
+      g_autofree char *msg =
+        cnet_config_format_message (name, c->line, c->col, c->path,
+                                    "syntax error: a comma before the closing "
+                                    "bracket (JSON has none)");
 
       g_set_error_literal (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
       return NULL;

@@ -31,6 +31,7 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
+#include "cnetd-bouncer.h"
 #include "cnetd-dbus-generated.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
@@ -112,7 +113,10 @@ struct _CnetdManager
   guint drain_timer;
   GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
   CnetdUdsServer *uds;
+  const CnetdMethodRule *rules; /* cnetd-bouncer.c's table */
 };
+
+static void cnetd_manager_guard_skeleton (CnetdManager *m, gpointer skeleton);
 
 /* What a client of the device plugin's socket holds (cnetd-uds.c): an
  * interface's XSKMAP; shown as a lease of kind "uds" and counted in its
@@ -530,6 +534,7 @@ cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
         stats_skeleton_new (cnetd_iface_skeleton_get_type (),
                             (CnetdRefreshFunc) cnetd_iface_refresh_stats,
                             iface);
+      cnetd_manager_guard_skeleton (m, iface->skeleton);
       cnetd_dbus_object_skeleton_set_interface (iface->object, iface->skeleton);
       g_hash_table_insert (m->ifaces, GUINT_TO_POINTER (link->ifindex), iface);
       cnetd_iface_update (iface, link);
@@ -846,6 +851,62 @@ on_owner_vanished (GDBusConnection *connection, const char *name,
     cnetd_lease_end (g_ptr_array_index (gone, i), "its owner left the bus");
 }
 
+/* Every method call on cnetd's objects passes here first (the skeletons'
+ * g-authorize-method): a method the table does not list is refused, and
+ * an owner-only method of another client's lease too. Authorization that
+ * must ask polkit happens in the handler, asynchronously. Returning FALSE
+ * means the call was answered with an error. */
+static gboolean
+on_authorize_method (GDBusInterfaceSkeleton *skeleton,
+                     GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  CnetdManager *m = user_data;
+  const char *iface = g_dbus_method_invocation_get_interface_name (invocation);
+  const char *method = g_dbus_method_invocation_get_method_name (invocation);
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const CnetdMethodRule *rule = cnetd_bouncer_lookup (m->rules, iface, method);
+  GHashTableIter iter;
+  CnetdLease *lease;
+
+  if (rule == NULL)
+    {
+      return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                        "%s.%s on %s is not allowed: cnetd answers only the "
+                        "methods its table lists",
+                        iface, method, path);
+      return FALSE;
+    }
+  if (rule->rule != CNETD_RULE_OWNER)
+    return TRUE;
+  g_hash_table_iter_init (&iter, m->leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
+    if (g_str_equal (lease->path, path) &&
+        g_strcmp0 (sender, lease->owner) != 0)
+      {
+        return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                          "lease %u (%s queue %u) belongs to %s, not to %s",
+                          lease->id, lease->ifname, lease->queue, lease->owner,
+                          sender);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+cnetd_manager_guard_skeleton (CnetdManager *m, gpointer skeleton)
+{
+  g_signal_connect (skeleton, "g-authorize-method",
+                    G_CALLBACK (on_authorize_method), m);
+}
+
+/* For tests: answer only what @rules lists. */
+void
+cnetd_manager_set_method_rules (CnetdManager *m, const CnetdMethodRule *rules)
+{
+  m->rules = rules;
+}
+
 /* Finds the lease behind a call on a lease object, and checks that the
  * caller owns it. */
 static CnetdLease *
@@ -1144,8 +1205,8 @@ finish_acquire (AcquireRequest *req)
           QueueState state = cnetd_iface_queue_state (iface, queue);
           if (state == QUEUE_FREE)
             break;
-          wait = wait || (state == QUEUE_DRAINING &&
-                          drain_owner_exited (iface, queue));
+          wait = wait ||
+                 (state == QUEUE_DRAINING && drain_owner_exited (iface, queue));
         }
       if (queue >= n_queues && wait &&
           acquire_wait_for_drain (req, iface, CNET_DBUS_ANY_QUEUE))
@@ -1256,6 +1317,7 @@ finish_acquire (AcquireRequest *req)
                               req->opts.rules_text
                                 ? (const char *const *) req->opts.rules_text
                                 : (const char *const[]){ NULL });
+  cnetd_manager_guard_skeleton (m, lease->skeleton);
   g_signal_connect (lease->skeleton, "handle-activate",
                     G_CALLBACK (handle_activate), m);
   g_signal_connect (lease->skeleton, "handle-release",
@@ -1551,6 +1613,7 @@ cnetd_manager_add_uds_lease (CnetdManager *m, const char *ifname,
   cnetd_dbus_lease_set_active (ul->skeleton, TRUE);
   cnetd_dbus_lease_set_bind_mode (ul->skeleton, "");
   cnetd_dbus_lease_set_rules (ul->skeleton, (const char *const[]){ NULL });
+  cnetd_manager_guard_skeleton (m, ul->skeleton);
   g_signal_connect (ul->skeleton, "handle-activate",
                     G_CALLBACK (handle_uds_lease_method), m);
   g_signal_connect (ul->skeleton, "handle-release",
@@ -1596,7 +1659,9 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
                                          (GDestroyNotify) cnetd_uds_lease_free);
   m->server = g_dbus_object_manager_server_new (CNET_DBUS_PATH);
 
+  m->rules = cnetd_method_rules;
   m->skeleton = cnetd_dbus_manager_skeleton_new ();
+  cnetd_manager_guard_skeleton (m, m->skeleton);
   cnetd_dbus_manager_set_version (m->skeleton, PACKAGE_VERSION);
   g_signal_connect (m->skeleton, "handle-acquire-queue",
                     G_CALLBACK (handle_acquire_queue), m);
