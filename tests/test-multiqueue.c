@@ -117,8 +117,8 @@ teardown (Fixture *f, gconstpointer data)
 {
   if (f->ns == NULL)
     return;
-  g_ptr_array_unref (f->a);
-  g_ptr_array_unref (f->b);
+  g_clear_pointer (&f->a, g_ptr_array_unref);
+  g_clear_pointer (&f->b, g_ptr_array_unref);
   /* Every frame came back to its mempool when the ports went. */
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool_a), ==, 0);
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool_b), ==, 0);
@@ -321,7 +321,7 @@ test_group_errors (Fixture *f, gconstpointer data)
   if (f->ns == NULL)
     return;
   pool = cnet_mempool_new (1024, 2048, 0, &error);
-  /* Queues 2..5 of a 4-queue interface: all or nothing. */
+  /* Queues 2..5 while 0..3 are open: the first is busy already. */
   ports = cnet_port_open_queues (f->ns->veth_a, 2, 4, pool, &error);
   g_assert_null (ports);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_BUSY);
@@ -329,7 +329,24 @@ test_group_errors (Fixture *f, gconstpointer data)
   ports = cnet_port_open_queues (f->ns->veth_a, 0, 0, pool, &error);
   g_assert_null (ports);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* With veth_a's ports gone, queues 2 and 3 open and 4 is out of range:
+   * all or nothing, so the two go again, and with them the program. */
+  g_clear_pointer (&f->a, g_ptr_array_unref);
+  g_assert_cmpuint (cnet_test_xdp_prog_id (f->ns->veth_a), ==, 0);
+  ports = cnet_port_open_queues (f->ns->veth_a, 2, 4, pool, &error);
+  g_assert_null (ports);
+  g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (error->message, "queue 4"));
+  g_clear_error (&error);
   g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
+  g_assert_cmpuint (cnet_test_xdp_prog_id (f->ns->veth_a), ==, 0);
+  /* ... and nothing is left holding them: the same queues open again. */
+  ports = cnet_port_open_queues (f->ns->veth_a, 2, 2, pool, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ports->len, ==, 2);
+  g_ptr_array_set_free_func (ports, g_object_unref);
 }
 
 int
