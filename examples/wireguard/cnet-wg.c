@@ -87,6 +87,14 @@ wg_device_wake (WgDevice *dev)
     }
 }
 
+static inline guint8 *
+pkt_data (CnetPacket *pkt)
+{
+  gsize len;
+
+  return cnet_packet_get_data (pkt, &len);
+}
+
 /* Folded one's-complement sum over bytes in network order, computed on
  * native words (RFC 1071: the result is byte-order independent when read
  * and stored the same way). */
@@ -177,7 +185,7 @@ static void
 finish_frame (CnetPacket *pkt, gsize msg_len, const guint8 *tmpl,
               guint tmpl_len)
 {
-  guint8 *d = cnet_packet_get_data (pkt, NULL);
+  guint8 *d = pkt_data (pkt);
 
   write_headers (d + WG_MSG_OFF, msg_len, tmpl, tmpl_len);
   if (!cnet_packet_set_length (pkt, WG_MSG_OFF + msg_len, NULL) ||
@@ -204,7 +212,7 @@ put_u64 (guint8 *p, guint64 v)
 static void
 seal_job (WgCipher *cipher, guint mtu, SealJob *job)
 {
-  guint8 *d = cnet_packet_get_data (job->pkt, NULL);
+  guint8 *d = pkt_data (job->pkt);
   guint plen = cnet_packet_get_length (job->pkt) - WG_PLAIN_OFF;
   guint padded = (plen + 15) & ~15u;
   guint8 *msg = d + WG_MSG_OFF;
@@ -306,7 +314,7 @@ send_message_locked (WgWorker *w, WgPeer *peer, const guint8 *msg, gsize len)
     return FALSE;
   if (!cnet_packet_set_length (pkt, WG_MSG_OFF + len, NULL))
     g_assert_not_reached ();
-  memcpy (cnet_packet_get_data (pkt, NULL) + WG_MSG_OFF, msg, len);
+  memcpy (pkt_data (pkt) + WG_MSG_OFF, msg, len);
   finish_frame (pkt, len, peer->route.header, peer->route.header_len);
   if (cnet_port_tx_burst (dev->port, &pkt, 1) != 1)
     {
@@ -565,7 +573,7 @@ send_cookie_reply_locked (WgDevice *dev, OpenJob *job, guint32 sender)
   /* Reuse the frame: write the reply where a built frame's message goes. */
   if (!cnet_packet_set_length (job->pkt, WG_MSG_OFF + sizeof reply, NULL))
     return;
-  d = cnet_packet_get_data (job->pkt, NULL);
+  d = pkt_data (job->pkt);
   memcpy (d + WG_MSG_OFF, reply, sizeof reply);
   finish_frame (job->pkt, sizeof reply, tmpl, tmpl_len);
   if (cnet_port_tx_burst (dev->port, &job->pkt, 1) == 1)
@@ -917,7 +925,7 @@ tun_thread (gpointer data)
           /* Read the plaintext where it will be sealed in place. */
           if (!cnet_packet_set_length (spare[n], room, NULL))
             g_assert_not_reached ();
-          d = cnet_packet_get_data (spare[n], NULL);
+          d = pkt_data (spare[n]);
           r = read (tun_fd, d + WG_PLAIN_OFF,
                     room - WG_PLAIN_OFF - 16 - WG_TAG_LEN);
           if (r <= 0)
@@ -941,7 +949,7 @@ tun_thread (gpointer data)
       for (guint i = 0; i < n; i++)
         {
           CnetPacket *pkt = spare[i];
-          guint8 *p = cnet_packet_get_data (pkt, NULL) + WG_PLAIN_OFF;
+          guint8 *p = pkt_data (pkt) + WG_PLAIN_OFF;
           guint plen = cnet_packet_get_length (pkt) - WG_PLAIN_OFF;
           WgPeer *peer = NULL;
 
