@@ -270,13 +270,14 @@ peer_job_locked (WgPeer *peer, SealJob *job, gint64 now)
 {
   WgKeypair *kp = peer->current;
 
-  if (kp == NULL || !peer->route.valid ||
-      now - kp->created >= WG_REJECT_AFTER_TIME ||
+  if (kp == NULL || now - kp->created >= WG_REJECT_AFTER_TIME ||
       kp->send_counter >= WG_REJECT_AFTER_MESSAGES)
     {
       peer->want_handshake = TRUE;
       return FALSE;
     }
+  if (!peer->route.valid)
+    return FALSE; /* the main thread's timer resolves it and flushes */
   job->counter = kp->send_counter++;
   memcpy (job->key, kp->send_key, WG_KEY_LEN);
   job->receiver = kp->remote_index;

@@ -432,8 +432,11 @@ wg_uapi_set (WgDevice *dev, const char *request, GError **error)
             }
           else if (g_str_equal (key, "fwmark"))
             {
-              if (!g_ascii_string_to_unsigned (value, 0, 0, G_MAXUINT32, &num,
-                                               NULL))
+              gboolean hex = g_str_has_prefix (value, "0x");
+
+              if (!g_ascii_string_to_unsigned (value + (hex ? 2 : 0),
+                                               hex ? 16 : 10, 0, G_MAXUINT32,
+                                               &num, NULL))
                 goto invalid;
               dev->fwmark = (guint32) num;
             }
