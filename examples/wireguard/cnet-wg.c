@@ -1212,6 +1212,7 @@ print_stats (WgDevice *dev)
 
   for (guint i = 0; lines[i] != NULL; i++)
     if (*lines[i] != '\0' && !g_str_has_prefix (lines[i], "errno=") &&
+        !g_str_has_prefix (lines[i], "allocs=") &&
         !g_str_has_suffix (lines[i], "=0"))
       g_string_append_printf (out, " %s", lines[i]);
   g_print ("cnet-wg: %s:%s\n", dev->name, out->len ? out->str : " nothing");
@@ -1339,6 +1340,7 @@ main (int argc, char **argv)
       return 1;
     }
   device.port = port;
+  device.leased = cnet_port_get_xdp_program (port) == NULL;
   device.ifindex = cnet_port_get_ifindex (port);
   main_worker.dev = &device;
   main_worker.cipher = wg_cipher_new ();
