@@ -111,11 +111,12 @@ class Tunnel:
                     f"[Peer]\nPublicKey = {pub_a}\nAllowedIPs = 10.98.0.1/32\n"
                     f"Endpoint = 10.203.0.1:{PORT_A}\n")
         env = dict(os.environ, WG_PROCESS_FOREGROUND="1", LOG_LEVEL="error")
-        if impl == "cnet-wg":
+        if impl.startswith("cnet-wg"):
+            extra = ["--no-offload"] if impl.endswith("no-offload") else []
             self.end_a = self._spawn(
                 self.ns_a, self.cpu_a,
                 [os.path.join(build, "examples", "wireguard", "cnet-wg"),
-                 "-i", self.veth_a, "-c", conf_a, self.wg_a])
+                 "-i", self.veth_a, "-c", conf_a] + extra + [self.wg_a])
         else:
             self.end_a = self._spawn(self.ns_a, self.cpu_a,
                                      ["wireguard-go", self.wg_a], env=env)
@@ -126,7 +127,7 @@ class Tunnel:
                     f"/var/run/wireguard/{n}.sock")):
                 raise RuntimeError(f"{name} did not start: "
                                    f"{proc.communicate(timeout=5)}")
-        if impl != "cnet-wg":
+        if not impl.startswith("cnet-wg"):
             _run("ip", "netns", "exec", self.ns_a, "wg", "setconf", self.wg_a,
                  conf_a)
         _run("ip", "netns", "exec", self.ns_b, "wg", "setconf", self.wg_b,
@@ -200,7 +201,9 @@ class Tunnel:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-IMPLS = ("cnet-wg", "wireguard-go")
+# cnet-wg-no-offload reads and writes its TUN device a packet at a time,
+# as wireguard-go 0.0.20220316 does: it shows what the TSO offload buys.
+IMPLS = ("cnet-wg", "cnet-wg-no-offload", "wireguard-go")
 
 
 def run(build, rounds, duration, log=print):
@@ -220,7 +223,7 @@ def run(build, rounds, duration, log=print):
                     cpus[(impl, test)].append(cpu / secs if cpu else None)
                     bcpus[(impl, test)].append(bcpu / secs if bcpu else None)
                     unit = "Gbit/s" if test.startswith("tcp") else "kpps"
-                    log(f"round {rnd + 1}/{rounds} wireguard {impl:12} "
+                    log(f"round {rnd + 1}/{rounds} wireguard {impl:18} "
                         f"{test:6} {value:8.3f} {unit}  A end "
                         f"{cpu if cpu is not None else float('nan'):.2f} cpu s, "
                         f"B end {bcpu if bcpu is not None else float('nan'):.2f}")
@@ -256,7 +259,7 @@ def run(build, rounds, duration, log=print):
 
 def print_rows(rows, rounds, duration):
     print()
-    print(f"{'case':9} {'impl':13} {'test':7} {'median':>9} {'range':>17} "
+    print(f"{'case':9} {'impl':18} {'test':7} {'median':>9} {'range':>17} "
           f"{'x wg-go':>7} {'A cpu':>6} {'B cpu':>6} {'per A core':>10} "
           f"{'x wg-go':>7}")
     for r in rows:
@@ -265,7 +268,7 @@ def print_rows(rows, rounds, duration):
         cpu = r["a_end_cpu_per_s"]
         bcpu = r["b_end_cpu_per_s"]
         eff, eratio = r["per_a_core"], r["per_a_core_ratio"]
-        print(f"{r['case']:9} {r['impl']:13} {r['test']:7} "
+        print(f"{r['case']:9} {r['impl']:18} {r['test']:7} "
               f"{r['median']:9.3f} {rng:>17} "
               f"{'-' if ratio is None else format(ratio, '7.2f'):>7} "
               f"{'-' if cpu is None else format(cpu, '6.2f'):>6} "

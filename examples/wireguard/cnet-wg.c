@@ -19,6 +19,7 @@
  * a data thread (keys are copied out, the crypto runs unlocked).
  */
 #include "wg.h"
+#include "wg-offload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define BURST 64
@@ -72,6 +74,7 @@ typedef struct
 
 static WgDevice device;
 static int tun_fd = -1;
+static gboolean tun_offload; /* IFF_VNET_HDR with TSO and checksum offload */
 static gint stopping;
 static GMainLoop *loop;
 static WgWorker main_worker;
@@ -95,45 +98,6 @@ pkt_data (CnetPacket *pkt)
   return cnet_packet_get_data (pkt, &len);
 }
 
-/* Folded one's-complement sum over bytes in network order, computed on
- * native words (RFC 1071: the result is byte-order independent when read
- * and stored the same way). */
-static guint64
-csum_partial (const guint8 *p, gsize len, guint64 sum)
-{
-  while (len >= 8)
-    {
-      guint64 w;
-      memcpy (&w, p, 8);
-      sum += (w & 0xffffffffu) + (w >> 32);
-      p += 8;
-      len -= 8;
-    }
-  while (len >= 2)
-    {
-      guint16 w;
-      memcpy (&w, p, 2);
-      sum += w;
-      p += 2;
-      len -= 2;
-    }
-  if (len > 0)
-    {
-      guint16 w = 0;
-      memcpy (&w, p, 1);
-      sum += w;
-    }
-  return sum;
-}
-
-static guint16
-csum_fold (guint64 sum)
-{
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) sum;
-}
-
 /* Writes the outer headers in front of the message at @msg (@len bytes)
  * from a route's template; returns where the frame starts. */
 static guint8 *
@@ -154,7 +118,7 @@ write_headers (guint8 *msg, gsize len, const guint8 *tmpl, guint tmpl_len)
 
       ip[2] = (guint8) (tot >> 8);
       ip[3] = (guint8) tot;
-      sum = ~csum_fold (sum) & 0xffff;
+      sum = ~wg_csum_fold (sum) & 0xffff;
       ip[10] = (guint8) (sum >> 8);
       ip[11] = (guint8) sum;
       /* UDP checksum 0: none, which IPv4 allows. */
@@ -168,10 +132,10 @@ write_headers (guint8 *msg, gsize len, const guint8 *tmpl, guint tmpl_len)
 
       ip[4] = (guint8) (udp_len >> 8);
       ip[5] = (guint8) udp_len;
-      sum = csum_partial (ip + 8, 32, 0);
-      sum = csum_partial (pseudo, 8, sum);
-      sum = csum_partial (udp, udp_len, sum);
-      c = (guint16) ~csum_fold (sum);
+      sum = wg_csum_partial (ip + 8, 32, 0);
+      sum = wg_csum_partial (pseudo, 8, sum);
+      sum = wg_csum_partial (udp, udp_len, sum);
+      c = (guint16) ~wg_csum_fold (sum);
       if (c == 0)
         c = 0xffff;
       memcpy (udp + 6, &c, 2);
@@ -551,7 +515,7 @@ send_cookie_reply_locked (WgDevice *dev, OpenJob *job, guint32 sender)
       tmpl[WG_ETH_LEN + 2] = tmpl[WG_ETH_LEN + 3] = 0;
       for (guint i = 0; i < 20; i += 2)
         sum += (guint32) (tmpl[WG_ETH_LEN + i] << 8 | tmpl[WG_ETH_LEN + i + 1]);
-      sum = csum_fold (sum);
+      sum = wg_csum_fold (sum);
       tmpl[WG_ETH_LEN + 10] = (guint8) (sum >> 8);
       tmpl[WG_ETH_LEN + 11] = (guint8) sum;
     }
@@ -885,8 +849,21 @@ rx_thread (gpointer data)
       g_mutex_unlock (&dev->lock);
 
       for (guint i = 0; i < n_tun; i++)
-        if (write (tun_fd, tun_data[i], tun_len[i]) < 0 && errno != EIO)
-          g_debug ("TUN write: %s", g_strerror (errno));
+        {
+          guint8 *p = tun_data[i];
+          gsize l = tun_len[i];
+
+          if (tun_offload)
+            {
+              /* A plain packet: an empty virtio_net_hdr in front, over the
+               * data message header already read. */
+              p -= sizeof (WgVnetHdr);
+              l += sizeof (WgVnetHdr);
+              memset (p, 0, sizeof (WgVnetHdr));
+            }
+          if (write (tun_fd, p, l) < 0 && errno != EIO)
+            g_debug ("TUN write: %s", g_strerror (errno));
+        }
       for (guint i = 0; i < n_data; i++)
         pkts[i] = jobs[i].pkt;
       cnet_packet_free_bulk (pkts, n_data);
@@ -896,50 +873,118 @@ rx_thread (gpointer data)
 
 /* --- The TUN thread -------------------------------------------------- */
 
+/* Reads one packet (or, with offloads, one TCP segment of up to 64 KiB,
+ * cut into MSS-sized packets) into frames from @frames, each plaintext at
+ * WG_PLAIN_OFF. Returns the number of frames filled, 0 when nothing was
+ * read, or -1 with *again FALSE when the read was dropped. */
+static int
+tun_read (CnetPacket **frames, guint n_frames, guint8 *scratch,
+          gsize scratch_size, guint64 *dropped)
+{
+  CnetPacket *f = frames[0];
+  guint room = cnet_packet_get_length (f) + cnet_packet_get_tailroom (f);
+  guint cap = room - WG_PLAIN_OFF - 16 - WG_TAG_LEN;
+  WgVnetHdr vh;
+  guint8 *d;
+  ssize_t r;
+  gsize plen;
+  guint k;
+
+  /* Read the plaintext where it will be sealed in place. */
+  if (!cnet_packet_set_length (f, room, NULL))
+    g_assert_not_reached ();
+  d = pkt_data (f) + WG_PLAIN_OFF;
+  if (!tun_offload)
+    {
+      r = read (tun_fd, d, cap);
+      if (r <= 0)
+        return 0;
+      if (!cnet_packet_set_length (f, WG_PLAIN_OFF + (guint) r, NULL))
+        g_assert_not_reached ();
+      return 1;
+    }
+  {
+    struct iovec iov[3] = {
+      { &vh, sizeof vh },
+      { d, cap },
+      { scratch + cap, scratch_size - cap },
+    };
+
+    r = readv (tun_fd, iov, 3);
+  }
+  if (r <= (ssize_t) sizeof vh)
+    return 0;
+  plen = (gsize) r - sizeof vh;
+  if (vh.gso_type == WG_VNET_GSO_NONE)
+    {
+      if (plen > cap ||
+          ((vh.flags & WG_VNET_F_NEEDS_CSUM) && !wg_csum_complete (d, plen, &vh)))
+        goto drop;
+      if (!cnet_packet_set_length (f, WG_PLAIN_OFF + (guint) plen, NULL))
+        g_assert_not_reached ();
+      return 1;
+    }
+  /* A TSO segment: make it contiguous in the scratch buffer, then cut. */
+  memcpy (scratch, d, MIN (plen, (gsize) cap));
+  k = wg_gso_split (scratch, plen, &vh, frames, n_frames, WG_PLAIN_OFF);
+  if (k == 0)
+    goto drop;
+  return (int) k;
+
+drop:
+  (*dropped)++;
+  return -1;
+}
+
+#define TUN_BURST 128
+#define TUN_SPARE 256
+/* Room for one TSO segment beyond the spare frames: 64 KiB at an MSS of
+ * 536 (the smallest IPv4 allows) is 123 packets. */
+#define TUN_GSO_RESERVE 128
+
 static gpointer
 tun_thread (gpointer data)
 {
   WgWorker *w = data;
   WgDevice *dev = w->dev;
   CnetMempool *pool = cnet_port_get_mempool (dev->port);
-  CnetPacket *spare[BURST], *out[BURST], *drop[BURST];
-  SealJob jobs[BURST];
+  CnetPacket *spare[TUN_SPARE], *out[TUN_SPARE], *drop[TUN_SPARE];
+  SealJob *jobs = g_new (SealJob, TUN_SPARE);
+  gsize scratch_size = 65536 + 4096;
+  guint8 *scratch = g_malloc (scratch_size);
   guint n_spare = 0;
   struct pollfd pfd = { .fd = tun_fd, .events = POLLIN };
 
   while (!g_atomic_int_get (&stopping))
     {
       guint n = 0, n_out = 0, n_drop = 0, sent;
+      guint64 bad = 0;
       gboolean wake = FALSE;
       gint64 now;
 
-      if (n_spare < BURST)
+      if (n_spare < TUN_SPARE)
         n_spare += cnet_mempool_alloc_bulk (pool, spare + n_spare,
-                                            BURST - n_spare);
-      while (n < n_spare)
+                                            TUN_SPARE - n_spare);
+      while (n < TUN_BURST &&
+             n_spare - n >= (tun_offload ? TUN_GSO_RESERVE : 1))
         {
-          guint8 *d;
-          guint room = cnet_packet_get_length (spare[n]) +
-                       cnet_packet_get_tailroom (spare[n]);
-          ssize_t r;
+          int k = tun_read (spare + n, n_spare - n, scratch, scratch_size, &bad);
 
-          /* Read the plaintext where it will be sealed in place. */
-          if (!cnet_packet_set_length (spare[n], room, NULL))
-            g_assert_not_reached ();
-          d = pkt_data (spare[n]);
-          r = read (tun_fd, d + WG_PLAIN_OFF,
-                    room - WG_PLAIN_OFF - 16 - WG_TAG_LEN);
-          if (r <= 0)
+          if (k == 0)
             break;
-          if (!cnet_packet_set_length (spare[n], WG_PLAIN_OFF + (guint) r,
-                                       NULL))
-            g_assert_not_reached ();
-          n++;
+          if (k > 0)
+            n += (guint) k;
         }
       if (n == 0)
         {
-          if (n_spare == 0)
-            g_usleep (1000); /* every frame in flight: let them complete */
+          if (bad > 0)
+            {
+              g_mutex_lock (&dev->lock);
+              dev->stats.drop_not_ip += bad;
+              g_mutex_unlock (&dev->lock);
+            }
+          else if (n_spare < (tun_offload ? TUN_GSO_RESERVE : 1))
+            g_usleep (1000); /* the frames are in flight: let them complete */
           else
             poll (&pfd, 1, 100);
           continue;
@@ -947,6 +992,7 @@ tun_thread (gpointer data)
 
       now = g_get_monotonic_time ();
       g_mutex_lock (&dev->lock);
+      dev->stats.drop_not_ip += bad;
       for (guint i = 0; i < n; i++)
         {
           CnetPacket *pkt = spare[i];
@@ -1001,6 +1047,8 @@ tun_thread (gpointer data)
       cnet_packet_free_bulk (drop, n_drop);
     }
   cnet_packet_free_bulk (spare, n_spare);
+  g_free (scratch);
+  g_free (jobs);
   return NULL;
 }
 
@@ -1143,7 +1191,7 @@ on_signal (gpointer data)
 }
 
 static int
-tun_open (const char *name, guint mtu, GError **error)
+tun_open (const char *name, guint mtu, gboolean offload, GError **error)
 {
   struct ifreq ifr = { 0 };
   int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -1156,13 +1204,24 @@ tun_open (const char *name, guint mtu, GError **error)
                    "/dev/net/tun: %s", g_strerror (errsv));
       return -1;
     }
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   g_strlcpy (ifr.ifr_name, name, IFNAMSIZ);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "TUN device %s: %s", name, g_strerror (errsv));
+      close (fd);
+      return -1;
+    }
+  /* TCP segmentation and checksums left to us: wg-offload.c does them. */
+  if (offload &&
+      ioctl (fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "TUN device %s: offloads: %s (try --no-offload)", name,
+                   g_strerror (errsv));
       close (fd);
       return -1;
     }
@@ -1229,7 +1288,7 @@ main (int argc, char **argv)
   g_autofree char *rule = NULL;
   g_auto (GStrv) names = NULL;
   int queue = 0, mtu = 1420, frames = 8192;
-  gboolean always_cookie = FALSE;
+  gboolean always_cookie = FALSE, no_offload = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &interface,
       "The outer interface (the UDP side)", "IFACE" },
@@ -1248,6 +1307,10 @@ main (int argc, char **argv)
     { "always-cookie", 0, 0, G_OPTION_ARG_NONE, &always_cookie,
       "Act as if under load: answer handshakes without a valid mac2 with a "
       "cookie reply (for testing)",
+      NULL },
+    { "no-offload", 0, 0, G_OPTION_ARG_NONE, &no_offload,
+      "Read and write the TUN device one plain packet at a time (no "
+      "IFF_VNET_HDR, TSO or checksum offload)",
       NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &names, NULL,
       "NAME" },
@@ -1331,7 +1394,8 @@ main (int argc, char **argv)
                            interface, "queue", (guint) queue, "mempool", pool,
                            "rules", rules, NULL);
   if (port == NULL || !interface_mac (interface, device.if_mac, &error) ||
-      (tun_fd = tun_open (device.name, (guint) mtu, &error)) < 0 ||
+      (tun_fd = tun_open (device.name, (guint) mtu, !no_offload, &error)) <
+        0 ||
       (main_worker.nlfd = wg_netlink_open (&error)) < 0 ||
       !wg_uapi_listen (&device, &error))
     {
@@ -1339,6 +1403,7 @@ main (int argc, char **argv)
       g_clear_object (&port);
       return 1;
     }
+  tun_offload = !no_offload;
   device.port = port;
   device.leased = cnet_port_get_xdp_program (port) == NULL;
   device.ifindex = cnet_port_get_ifindex (port);
