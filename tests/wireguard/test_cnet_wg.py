@@ -53,7 +53,7 @@ class Pair:
     """cnet-wg in namespace a, wireguard-go in namespace b."""
 
     def __init__(self, tmp_path, cnet_endpoint=True, extra_args=(),
-                 use_setconf=False, cnet_env=None):
+                 use_setconf=False, cnet_env=None, before_cnet=None):
         pid = os.getpid() % 1000000
         self.tmp = tmp_path
         self.ns_a, self.ns_b = f"cwa{pid}", f"cwb{pid}"
@@ -63,14 +63,16 @@ class Pair:
         self.log_a = tmp_path / "cnet-wg.log"
         try:
             self._setup(tmp_path, cnet_endpoint, extra_args, use_setconf,
-                        cnet_env)
+                        cnet_env, before_cnet)
         except BaseException:
             self.close()
             raise
 
     def _setup(self, tmp_path, cnet_endpoint, extra_args, use_setconf,
-               cnet_env):
+               cnet_env, before_cnet):
         self._netns()
+        if before_cnet is not None:
+            before_cnet(self)
         self.key_a, self.pub_a = self._keys()
         self.key_b, self.pub_b = self._keys()
         conf_a = tmp_path / "a.conf"
@@ -197,15 +199,17 @@ class Pair:
                               "dev", self.veth_a).stdout)
         return "xdp" in info[0]
 
-    def stop_cnet(self):
-        """SIGTERM; checks the exit status and that nothing is left."""
+    def stop_cnet(self, xdp_may_stay=False):
+        """SIGTERM; checks the exit status and that nothing is left (the
+        XDP program is cnetd's when the queue was leased)."""
         if self.cnet is None:
             return
         self.cnet.send_signal(signal.SIGTERM)
         status = self.cnet.wait(timeout=30)
         self.cnet = None
         assert status == 0, f"cnet-wg exited with {status}:\n{self.log()}"
-        assert not self.xdp_on_veth_a(), "an XDP program is left on the veth"
+        assert xdp_may_stay or not self.xdp_on_veth_a(), \
+            "an XDP program is left on the veth"
         links = run("ip", "-n", self.ns_a, "-j", "link", "show").stdout
         assert self.wg_a not in links, "the TUN device is left"
         assert not os.path.exists(f"{SOCK_DIR}/{self.wg_a}.sock"), \
@@ -420,6 +424,59 @@ def test_cookie_reply_under_load(make_pair):
     s = p.stats()
     assert s["cookies_tx"] >= 1 and s["drop_mac2"] >= 1, s
     assert s["handshakes_rx"] >= 1, s
+
+
+def test_through_cnetd(make_pair, tmp_path):
+    """The queue leased from cnetd (on a private system-type bus) instead of
+    opened directly: the same tunnel works, the lessee's listen port is
+    fixed, and the lease ends with cnet-wg."""
+    cnetd_bin = os.environ.get("CNETD", "cnetd")
+    bus_conf = os.path.join(os.path.dirname(HELPER), "..", "service",
+                            "system-bus.conf")
+    address = f"unix:path={tmp_path}/bus"
+    procs = []
+
+    def start_cnetd(p):
+        procs.append(subprocess.Popen(
+            ["dbus-daemon", "--config-file=" + bus_conf,
+             "--address=" + address, "--nofork", "--nopidfile"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for("the bus", lambda: os.path.exists(f"{tmp_path}/bus"))
+        conf = tmp_path / "cnetd.jsonc"
+        conf.write_text('{ "interfaces": ["%s"], "authorization": "group", '
+                        '"group": "nogroup" }' % p.veth_a)
+        procs.append(subprocess.Popen(
+            ["ip", "netns", "exec", p.ns_a, cnetd_bin, "--address", address,
+             "--config", str(conf)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for("cnetd on the bus", lambda: run(
+            "busctl", "--address=" + address, "status", "org.cnet.Cnet1",
+            check=False).returncode == 0)
+
+    try:
+        p = make_pair(extra_args=["--cnetd", address],
+                      before_cnet=start_cnetd)
+        p.ping("a", "10.99.0.2")
+        p.ping("a", "fd99::2")
+        leases = run("busctl", "--address=" + address, "tree",
+                     "org.cnet.Cnet1").stdout
+        assert "/org/cnet/Cnet1/leases/" in leases, leases
+        # The lessee cannot change its rule: the port change is refused.
+        r = p.exec_a("wg", "set", p.wg_a, "listen-port", "51999", check=False)
+        assert r.returncode != 0
+        assert "leased from cnetd" in p.log(), p.log()
+        assert p.dump_a()["latest_handshake"] > 0
+        p.ping("a", "10.201.0.2", count=1)
+        p.stop_cnet(xdp_may_stay=True)
+        wait_for("the lease to end", lambda: "/org/cnet/Cnet1/leases/" not in
+                 run("busctl", "--address=" + address, "tree",
+                     "org.cnet.Cnet1").stdout)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=10)
+    # With cnetd gone too, its program left the veth.
+    assert not p.xdp_on_veth_a(), "cnetd left its XDP program on the veth"
 
 
 def test_no_allocations_per_packet(make_pair):
