@@ -125,8 +125,9 @@ write_headers (guint8 *msg, gsize len, const guint8 *tmpl, guint tmpl_len)
     }
   else
     {
-      guint8 pseudo[8] = { 0, 0, (guint8) (udp_len >> 8), (guint8) udp_len,
-                           0, 0, 0, IPPROTO_UDP };
+      guint8 pseudo[8] = {
+        0, 0, (guint8) (udp_len >> 8), (guint8) udp_len, 0, 0, 0, IPPROTO_UDP
+      };
       guint64 sum;
       guint16 c;
 
@@ -190,8 +191,8 @@ seal_job (WgCipher *cipher, guint mtu, SealJob *job)
   msg[1] = msg[2] = msg[3] = 0;
   put_u32 (msg + 4, job->receiver);
   put_u64 (msg + 8, job->counter);
-  finish_frame (job->pkt, WG_DATA_HEADER_LEN + padded + WG_TAG_LEN,
-                job->header, job->header_len);
+  finish_frame (job->pkt, WG_DATA_HEADER_LEN + padded + WG_TAG_LEN, job->header,
+                job->header_len);
   wg_wipe (job->key, sizeof job->key);
 }
 
@@ -330,8 +331,7 @@ peer_flush_locked (WgWorker *w, WgPeer *peer, gboolean keepalive)
     return;
   if (peer->n_staged == 0 && keepalive)
     {
-      CnetPacket *pkt =
-        cnet_mempool_alloc (cnet_port_get_mempool (port), NULL);
+      CnetPacket *pkt = cnet_mempool_alloc (cnet_port_get_mempool (port), NULL);
 
       if (pkt == NULL)
         return;
@@ -804,7 +804,8 @@ rx_thread (gpointer data)
           job->ok = FALSE;
           /* The keypair may have been replaced, or the peer removed, while
            * the lock was let go. */
-          if (gen != dev->peers_gen || !kp->in_use || kp->local_index != job->index)
+          if (gen != dev->peers_gen || !kp->in_use ||
+              kp->local_index != job->index)
             {
               dev->stats.drop_no_key++;
               continue;
@@ -822,8 +823,8 @@ rx_thread (gpointer data)
           peer->unanswered_data_since = 0;
           if (kp == peer->current && kp->initiator &&
               !peer->sent_lastminute_handshake &&
-              now - kp->created >= WG_REJECT_AFTER_TIME - WG_KEEPALIVE_TIMEOUT -
-                                     WG_REKEY_TIMEOUT)
+              now - kp->created >=
+                WG_REJECT_AFTER_TIME - WG_KEEPALIVE_TIMEOUT - WG_REKEY_TIMEOUT)
             {
               peer->sent_lastminute_handshake = TRUE;
               peer->want_handshake = TRUE;
@@ -835,8 +836,8 @@ rx_thread (gpointer data)
               continue;
             }
           peer->last_data_received = now;
-          inner = check_inner_locked (dev, peer,
-                                      job->msg + WG_DATA_HEADER_LEN, clen);
+          inner =
+            check_inner_locked (dev, peer, job->msg + WG_DATA_HEADER_LEN, clen);
           if (inner == 0)
             continue;
           dev->stats.rx_packets++;
@@ -917,8 +918,8 @@ tun_read (CnetPacket **frames, guint n_frames, guint8 *scratch,
   plen = (gsize) r - sizeof vh;
   if (vh.gso_type == WG_VNET_GSO_NONE)
     {
-      if (plen > cap ||
-          ((vh.flags & WG_VNET_F_NEEDS_CSUM) && !wg_csum_complete (d, plen, &vh)))
+      if (plen > cap || ((vh.flags & WG_VNET_F_NEEDS_CSUM) &&
+                         !wg_csum_complete (d, plen, &vh)))
         goto drop;
       if (!cnet_packet_set_length (f, WG_PLAIN_OFF + (guint) plen, NULL))
         g_assert_not_reached ();
@@ -963,12 +964,13 @@ tun_thread (gpointer data)
       gint64 now;
 
       if (n_spare < TUN_SPARE)
-        n_spare += cnet_mempool_alloc_bulk (pool, spare + n_spare,
-                                            TUN_SPARE - n_spare);
+        n_spare +=
+          cnet_mempool_alloc_bulk (pool, spare + n_spare, TUN_SPARE - n_spare);
       while (n < TUN_BURST &&
              n_spare - n >= (tun_offload ? TUN_GSO_RESERVE : 1))
         {
-          int k = tun_read (spare + n, n_spare - n, scratch, scratch_size, &bad);
+          int k =
+            tun_read (spare + n, n_spare - n, scratch, scratch_size, &bad);
 
           if (k == 0)
             break;
@@ -1292,8 +1294,7 @@ main (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &interface,
       "The outer interface (the UDP side)", "IFACE" },
-    { "queue", 'q', 0, G_OPTION_ARG_INT, &queue, "Its receive queue (0)",
-      "N" },
+    { "queue", 'q', 0, G_OPTION_ARG_INT, &queue, "Its receive queue (0)", "N" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
       "A wg(8) configuration file to apply at start", "FILE" },
     { "mtu", 0, 0, G_OPTION_ARG_INT, &mtu, "The TUN device's MTU (1420)",
@@ -1390,12 +1391,11 @@ main (int argc, char **argv)
                                       rules, &error);
     }
   else if (pool != NULL)
-    port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
-                           interface, "queue", (guint) queue, "mempool", pool,
-                           "rules", rules, NULL);
+    port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", interface,
+                           "queue", (guint) queue, "mempool", pool, "rules",
+                           rules, NULL);
   if (port == NULL || !interface_mac (interface, device.if_mac, &error) ||
-      (tun_fd = tun_open (device.name, (guint) mtu, !no_offload, &error)) <
-        0 ||
+      (tun_fd = tun_open (device.name, (guint) mtu, !no_offload, &error)) < 0 ||
       (main_worker.nlfd = wg_netlink_open (&error)) < 0 ||
       !wg_uapi_listen (&device, &error))
     {

@@ -148,8 +148,8 @@ wg_prefix_parse (const char *text, WgPrefix *prefix, GError **error)
   else if (!g_ascii_string_to_unsigned (slash + 1, 10, 0, max, &cidr, NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "allowed IP \"%s\": the prefix length must be 0 to %u",
-                   text, max);
+                   "allowed IP \"%s\": the prefix length must be 0 to %u", text,
+                   max);
       return FALSE;
     }
   prefix->cidr = (guint8) cidr;

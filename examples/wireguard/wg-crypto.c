@@ -67,8 +67,8 @@ wg_equal (const void *a, const void *b, gsize len)
 
 /* HASH(a || b) */
 void
-wg_hash (guint8 out[WG_HASH_LEN], const guint8 *a, gsize alen,
-         const guint8 *b, gsize blen)
+wg_hash (guint8 out[WG_HASH_LEN], const guint8 *a, gsize alen, const guint8 *b,
+         gsize blen)
 {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
   unsigned int n = WG_HASH_LEN;
@@ -95,8 +95,7 @@ wg_mac (guint8 out[WG_COOKIE_LEN], const guint8 *key, gsize keylen,
 
   if (ctx == NULL || !EVP_MAC_init (ctx, key, keylen, params) ||
       !EVP_MAC_update (ctx, data, len) ||
-      !EVP_MAC_final (ctx, out, &outl, WG_COOKIE_LEN) ||
-      outl != WG_COOKIE_LEN)
+      !EVP_MAC_final (ctx, out, &outl, WG_COOKIE_LEN) || outl != WG_COOKIE_LEN)
     g_error ("cnet-wg: keyed BLAKE2s failed");
   EVP_MAC_CTX_free (ctx);
 }
@@ -224,8 +223,7 @@ wg_aead_seal (guint8 *dst, const guint8 key[WG_KEY_LEN], guint64 counter,
   int outl = 0;
 
   nonce_for (nonce, counter);
-  if (ctx == NULL ||
-      !EVP_EncryptInit_ex (ctx, chachapoly, NULL, key, nonce) ||
+  if (ctx == NULL || !EVP_EncryptInit_ex (ctx, chachapoly, NULL, key, nonce) ||
       !EVP_EncryptUpdate (ctx, NULL, &outl, ad, (int) adlen) ||
       (len > 0 && !EVP_EncryptUpdate (ctx, dst, &outl, src, (int) len)) ||
       !EVP_EncryptFinal_ex (ctx, dst + len, &outl) ||
@@ -270,8 +268,9 @@ wg_xaead_open (guint8 *dst, const guint8 key[WG_KEY_LEN],
                const guint8 nonce[WG_COOKIE_NONCE_LEN], const guint8 *src,
                gsize len, const guint8 *ad, gsize adlen)
 {
-  return crypto_aead_xchacha20poly1305_ietf_decrypt (
-           dst, NULL, NULL, src, len + WG_TAG_LEN, ad, adlen, nonce, key) == 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt (dst, NULL, NULL, src,
+                                                     len + WG_TAG_LEN, ad,
+                                                     adlen, nonce, key) == 0;
 }
 
 static gboolean
@@ -289,10 +288,10 @@ gboolean
 wg_x25519 (guint8 out[WG_KEY_LEN], const guint8 priv[WG_KEY_LEN],
            const guint8 pub[WG_KEY_LEN])
 {
-  EVP_PKEY *p = EVP_PKEY_new_raw_private_key (EVP_PKEY_X25519, NULL, priv,
-                                              WG_KEY_LEN);
-  EVP_PKEY *q = EVP_PKEY_new_raw_public_key (EVP_PKEY_X25519, NULL, pub,
-                                             WG_KEY_LEN);
+  EVP_PKEY *p =
+    EVP_PKEY_new_raw_private_key (EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
+  EVP_PKEY *q =
+    EVP_PKEY_new_raw_public_key (EVP_PKEY_X25519, NULL, pub, WG_KEY_LEN);
   EVP_PKEY_CTX *ctx = p != NULL ? EVP_PKEY_CTX_new (p, NULL) : NULL;
   size_t outl = WG_KEY_LEN;
   gboolean ok;
@@ -312,8 +311,8 @@ wg_x25519 (guint8 out[WG_KEY_LEN], const guint8 priv[WG_KEY_LEN],
 gboolean
 wg_x25519_public (guint8 pub[WG_KEY_LEN], const guint8 priv[WG_KEY_LEN])
 {
-  EVP_PKEY *p = EVP_PKEY_new_raw_private_key (EVP_PKEY_X25519, NULL, priv,
-                                              WG_KEY_LEN);
+  EVP_PKEY *p =
+    EVP_PKEY_new_raw_private_key (EVP_PKEY_X25519, NULL, priv, WG_KEY_LEN);
   size_t len = WG_KEY_LEN;
   gboolean ok = p != NULL && EVP_PKEY_get_raw_public_key (p, pub, &len) > 0 &&
                 len == WG_KEY_LEN;

@@ -56,7 +56,8 @@ add_attr (NlRequest *req, guint16 type, const void *data, gsize len)
   rta->rta_type = type;
   rta->rta_len = RTA_LENGTH (len);
   memcpy (RTA_DATA (rta), data, len);
-  req->nh.nlmsg_len = NLMSG_ALIGN (req->nh.nlmsg_len) + RTA_ALIGN (rta->rta_len);
+  req->nh.nlmsg_len =
+    NLMSG_ALIGN (req->nh.nlmsg_len) + RTA_ALIGN (rta->rta_len);
 }
 
 /* Sends @req and reads the answer into @buf: the reply message, or 0 with
@@ -153,8 +154,8 @@ lookup_neighbour (int fd, int family, const guint8 *addr, guint ifindex,
   if (r <= 0)
     return r == 0 ? -ENOENT : r;
   nd = NLMSG_DATA (nh);
-  if (!(nd->ndm_state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE |
-                         NUD_PROBE | NUD_STALE | NUD_DELAY)))
+  if (!(nd->ndm_state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE |
+                         NUD_STALE | NUD_DELAY)))
     return -EAGAIN;
   len = (int) nh->nlmsg_len - NLMSG_LENGTH (sizeof *nd);
   for (rta = (struct rtattr *) ((char *) nd + NLMSG_ALIGN (sizeof *nd));

@@ -125,8 +125,8 @@ wg_peer_init_keys (WgPeer *peer)
   ensure_initial ();
   wg_hash (peer->mac1_key, (const guint8 *) label_mac1, 8, peer->public_key,
            WG_KEY_LEN);
-  wg_hash (peer->cookie_key, (const guint8 *) label_cookie, 8,
-           peer->public_key, WG_KEY_LEN);
+  wg_hash (peer->cookie_key, (const guint8 *) label_cookie, 8, peer->public_key,
+           WG_KEY_LEN);
   peer->ss_valid = dev->has_private_key &&
                    wg_x25519 (peer->ss, dev->private_key, peer->public_key);
   wg_peer_clear_handshake (peer);
@@ -336,7 +336,8 @@ WgPeer *
 wg_noise_consume_response (WgDevice *dev, const guint8 msg[WG_RESPONSE_LEN])
 {
   guint32 receiver = get32 (msg + 8);
-  WgPeer *peer = g_hash_table_lookup (dev->indices, GUINT_TO_POINTER (receiver));
+  WgPeer *peer =
+    g_hash_table_lookup (dev->indices, GUINT_TO_POINTER (receiver));
   guint8 ck[WG_HASH_LEN], h[WG_HASH_LEN], dh[WG_KEY_LEN], tau[WG_HASH_LEN];
   guint8 key[WG_KEY_LEN];
   const guint8 *e = msg + 12;
@@ -459,8 +460,7 @@ wg_noise_check_mac1 (WgDevice *dev, const guint8 *msg, gsize len)
 }
 
 static void
-make_cookie (WgDevice *dev, guint8 cookie[WG_COOKIE_LEN],
-             const WgEndpoint *src)
+make_cookie (WgDevice *dev, guint8 cookie[WG_COOKIE_LEN], const WgEndpoint *src)
 {
   guint8 who[18];
   gsize n = src->family == AF_INET ? 4 : 16;
@@ -515,8 +515,8 @@ gboolean
 wg_noise_consume_cookie_reply (WgDevice *dev,
                                const guint8 msg[WG_COOKIE_REPLY_LEN])
 {
-  WgPeer *peer = g_hash_table_lookup (dev->indices,
-                                      GUINT_TO_POINTER (get32 (msg + 4)));
+  WgPeer *peer =
+    g_hash_table_lookup (dev->indices, GUINT_TO_POINTER (get32 (msg + 4)));
   guint8 cookie[WG_COOKIE_LEN];
 
   if (peer == NULL || !peer->last_mac1_valid ||

@@ -155,8 +155,8 @@ wg_gso_split (const guint8 *p, gsize len, const WgVnetHdr *vh,
       if (i > 0)
         t[13] &= (guint8) ~WG_TCP_CWR;
       t[16] = t[17] = 0;
-      c = (guint16) ~wg_csum_fold (wg_csum_partial (
-        t, thl + seg, pseudo_sum (d, v6, thl + seg)));
+      c = (guint16) ~wg_csum_fold (
+        wg_csum_partial (t, thl + seg, pseudo_sum (d, v6, thl + seg)));
       memcpy (t + 16, &c, 2);
       if (!cnet_packet_set_length (frames[i], off + hdr_len + seg, NULL))
         return 0;

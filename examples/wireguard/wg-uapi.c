@@ -104,8 +104,8 @@ gboolean
 wg_endpoint_equal (const WgEndpoint *a, const WgEndpoint *b)
 {
   return a->family == b->family && a->port == b->port &&
-         memcmp (a->addr.bytes, b->addr.bytes,
-                 a->family == AF_INET ? 4 : 16) == 0;
+         memcmp (a->addr.bytes, b->addr.bytes, a->family == AF_INET ? 4 : 16) ==
+           0;
 }
 
 static char *
@@ -169,7 +169,12 @@ wg_config_to_uapi (const char *path, GError **error)
   g_autoptr (GString) out = g_string_new ("replace_peers=true\n");
   g_autoptr (GString) peer = NULL;
   g_autofree char *peer_key = NULL;
-  enum { NONE, INTERFACE, PEER } section = NONE;
+  enum
+  {
+    NONE,
+    INTERFACE,
+    PEER
+  } section = NONE;
   guint n = 0;
 
   if (!g_file_get_contents (path, &text, NULL, error))
@@ -244,8 +249,7 @@ wg_config_to_uapi (const char *path, GError **error)
           g_free (peer_key);
           peer_key = g_string_free (g_steal_pointer (&k), FALSE);
         }
-      else if (section == PEER &&
-               g_ascii_strcasecmp (key, "PresharedKey") == 0)
+      else if (section == PEER && g_ascii_strcasecmp (key, "PresharedKey") == 0)
         {
           if (!base64_key_to_hex (path, n, key, value, peer, "preshared_key",
                                   error))
@@ -287,9 +291,8 @@ wg_config_to_uapi (const char *path, GError **error)
       else if (section == PEER &&
                g_ascii_strcasecmp (key, "PersistentKeepalive") == 0)
         g_string_append_printf (peer, "persistent_keepalive_interval=%s\n",
-                                g_ascii_strcasecmp (value, "off") == 0
-                                  ? "0"
-                                  : value);
+                                g_ascii_strcasecmp (value, "off") == 0 ? "0"
+                                                                       : value);
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -567,8 +570,9 @@ wg_uapi_get (WgDevice *dev)
       g_autofree char *pub = hex_of (peer->public_key, WG_KEY_LEN);
       g_autofree char *psk = hex_of (peer->psk, WG_KEY_LEN);
 
-      g_string_append_printf (s, "public_key=%s\npreshared_key=%s\n"
-                                 "protocol_version=1\n",
+      g_string_append_printf (s,
+                              "public_key=%s\npreshared_key=%s\n"
+                              "protocol_version=1\n",
                               pub, psk);
       wg_wipe (psk, strlen (psk));
       if (peer->endpoint.family != 0)
@@ -576,15 +580,17 @@ wg_uapi_get (WgDevice *dev)
           g_autofree char *ep = wg_endpoint_to_string (&peer->endpoint);
           g_string_append_printf (s, "endpoint=%s\n", ep);
         }
-      g_string_append_printf (
-        s,
-        "last_handshake_time_sec=%" G_GINT64_FORMAT
-        "\nlast_handshake_time_nsec=%" G_GINT64_FORMAT
-        "\ntx_bytes=%" G_GUINT64_FORMAT "\nrx_bytes=%" G_GUINT64_FORMAT
-        "\npersistent_keepalive_interval=%u\n",
-        peer->last_handshake_wall / G_USEC_PER_SEC,
-        (peer->last_handshake_wall % G_USEC_PER_SEC) * 1000, peer->tx_bytes,
-        peer->rx_bytes, peer->keepalive_interval);
+      g_string_append_printf (s,
+                              "last_handshake_time_sec=%" G_GINT64_FORMAT
+                              "\nlast_handshake_time_nsec=%" G_GINT64_FORMAT
+                              "\ntx_bytes=%" G_GUINT64_FORMAT
+                              "\nrx_bytes=%" G_GUINT64_FORMAT
+                              "\npersistent_keepalive_interval=%u\n",
+                              peer->last_handshake_wall / G_USEC_PER_SEC,
+                              (peer->last_handshake_wall % G_USEC_PER_SEC) *
+                                1000,
+                              peer->tx_bytes, peer->rx_bytes,
+                              peer->keepalive_interval);
       for (guint j = 0; j < peer->allowed->len; j++)
         {
           g_autofree char *p =
@@ -727,8 +733,8 @@ wg_uapi_listen (WgDevice *dev, GError **error)
   if (g_mkdir_with_parents (WG_SOCKET_DIR, 0755) < 0)
     {
       int errsv = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "%s: %s", WG_SOCKET_DIR, g_strerror (errsv));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s",
+                   WG_SOCKET_DIR, g_strerror (errsv));
       return FALSE;
     }
   socket_path = g_strdup_printf (WG_SOCKET_DIR "/%s.sock", dev->name);

@@ -34,8 +34,7 @@
 /* The protocol's constants (the WireGuard paper, section 6.1), in
  * microseconds where they are times. */
 #define WG_REKEY_AFTER_MESSAGES (G_GUINT64_CONSTANT (1) << 60)
-#define WG_REJECT_AFTER_MESSAGES                                              \
-  (G_MAXUINT64 - (G_GUINT64_CONSTANT (1) << 13))
+#define WG_REJECT_AFTER_MESSAGES (G_MAXUINT64 - (G_GUINT64_CONSTANT (1) << 13))
 #define WG_REKEY_AFTER_TIME (120 * G_USEC_PER_SEC)
 #define WG_REJECT_AFTER_TIME (180 * G_USEC_PER_SEC)
 #define WG_REKEY_ATTEMPT_TIME (90 * G_USEC_PER_SEC)
@@ -218,11 +217,11 @@ struct _WgDevice
   guint16 listen_port;
   guint32 fwmark;
   guint mtu;
-  GPtrArray *peers;       /* WgPeer, owned */
-  guint64 peers_gen;      /* bumped when a peer goes */
-  GHashTable *indices;    /* local index -> WgPeer */
+  GPtrArray *peers;    /* WgPeer, owned */
+  guint64 peers_gen;   /* bumped when a peer goes */
+  GHashTable *indices; /* local index -> WgPeer */
   WgTrieNode *trie4, *trie6;
-  gboolean under_load;    /* send cookie replies instead of responses */
+  gboolean under_load; /* send cookie replies instead of responses */
   gboolean force_under_load;
   guint handshakes_this_second;
   gint64 load_second;
@@ -247,15 +246,13 @@ void wg_kdf (guint8 *t1, guint8 *t2, guint8 *t3,
              const guint8 chaining_key[WG_HASH_LEN], const guint8 *data,
              gsize len);
 void wg_aead_seal (guint8 *dst, const guint8 key[WG_KEY_LEN], guint64 counter,
-                   const guint8 *src, gsize len, const guint8 *ad,
-                   gsize adlen);
+                   const guint8 *src, gsize len, const guint8 *ad, gsize adlen);
 gboolean wg_aead_open (guint8 *dst, const guint8 key[WG_KEY_LEN],
                        guint64 counter, const guint8 *src, gsize len,
                        const guint8 *ad, gsize adlen);
 void wg_xaead_seal (guint8 *dst, const guint8 key[WG_KEY_LEN],
-                    const guint8 nonce[WG_COOKIE_NONCE_LEN],
-                    const guint8 *src, gsize len, const guint8 *ad,
-                    gsize adlen);
+                    const guint8 nonce[WG_COOKIE_NONCE_LEN], const guint8 *src,
+                    gsize len, const guint8 *ad, gsize adlen);
 gboolean wg_xaead_open (guint8 *dst, const guint8 key[WG_KEY_LEN],
                         const guint8 nonce[WG_COOKIE_NONCE_LEN],
                         const guint8 *src, gsize len, const guint8 *ad,
@@ -283,7 +280,8 @@ gboolean wg_cipher_open (WgCipher *c, const guint8 key[WG_KEY_LEN],
 /* wg-noise.c: all under device->lock. */
 void wg_device_set_private_key (WgDevice *dev, const guint8 key[WG_KEY_LEN]);
 void wg_peer_init_keys (WgPeer *peer);
-gboolean wg_noise_create_initiation (WgPeer *peer, guint8 msg[WG_INITIATION_LEN]);
+gboolean wg_noise_create_initiation (WgPeer *peer,
+                                     guint8 msg[WG_INITIATION_LEN]);
 WgPeer *wg_noise_consume_initiation (WgDevice *dev,
                                      const guint8 msg[WG_INITIATION_LEN]);
 gboolean wg_noise_create_response (WgPeer *peer, guint8 msg[WG_RESPONSE_LEN]);
@@ -294,7 +292,8 @@ void wg_noise_add_macs (WgPeer *peer, guint8 *msg, gsize len);
 gboolean wg_noise_check_mac1 (WgDevice *dev, const guint8 *msg, gsize len);
 gboolean wg_noise_check_mac2 (WgDevice *dev, const guint8 *msg, gsize len,
                               const WgEndpoint *src);
-void wg_noise_create_cookie_reply (WgDevice *dev, guint8 out[WG_COOKIE_REPLY_LEN],
+void wg_noise_create_cookie_reply (WgDevice *dev,
+                                   guint8 out[WG_COOKIE_REPLY_LEN],
                                    const guint8 *msg, gsize len,
                                    guint32 sender_index, const WgEndpoint *src);
 gboolean wg_noise_consume_cookie_reply (WgDevice *dev,
@@ -308,8 +307,7 @@ gboolean wg_replay_update (WgReplay *r, guint64 counter);
 guint32 wg_device_new_index (WgDevice *dev, WgPeer *peer);
 
 /* wg-allowedips.c: all under device->lock. */
-void wg_allowedips_insert (WgDevice *dev, const WgPrefix *prefix,
-                           WgPeer *peer);
+void wg_allowedips_insert (WgDevice *dev, const WgPrefix *prefix, WgPeer *peer);
 void wg_allowedips_remove_peer (WgDevice *dev, WgPeer *peer);
 WgPeer *wg_allowedips_lookup (WgDevice *dev, int family, const guint8 *addr);
 void wg_allowedips_free (WgDevice *dev);
