@@ -32,3 +32,4 @@ guint16 wg_csum_fold (guint64 sum);
 gboolean wg_csum_complete (guint8 *p, gsize len, const WgVnetHdr *vh);
 guint wg_gso_split (const guint8 *p, gsize len, const WgVnetHdr *vh,
                     CnetPacket **frames, guint max_frames, guint off);
+guint wg_gro_write (int fd, guint8 **pkts, const guint *lens, guint n);

@@ -652,6 +652,8 @@ wg_uapi_stats (WgDevice *dev)
   STAT (drop_staged);
   STAT (drop_tx_full);
   STAT (drop_not_ip);
+  STAT (tun_reads);
+  STAT (tun_writes);
 #undef STAT
   g_string_append_printf (s, "allocs=%" G_GINT64_FORMAT "\n", allocs);
   g_string_append (s, "errno=0\n\n");

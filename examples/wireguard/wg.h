@@ -201,6 +201,8 @@ typedef struct
   guint64 drop_staged;    /* staged packets given up */
   guint64 drop_tx_full;   /* the port's TX ring was full */
   guint64 drop_not_ip;    /* TUN or inner packet not IPv4/IPv6 */
+  guint64 tun_reads;      /* TUN reads that gave packets (TSO: several) */
+  guint64 tun_writes;     /* TUN writes (GRO: of several packets) */
 } WgStats;
 
 struct _WgDevice
