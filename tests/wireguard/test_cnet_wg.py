@@ -329,8 +329,22 @@ def test_tcp_transfer_both_ways(make_pair):
     byte-exact (SHA-256 of the stream on both ends)."""
     p = make_pair()
     p.ping("a", "10.99.0.2", count=1)
-    transfer(p, "a", "10.99.0.2", TRANSFER_BYTES)
-    transfer(p, "b", "fd99::1", TRANSFER_BYTES)
+    # Meanwhile the kernel keeps answering ping on the outer addresses.
+    outer = [subprocess.Popen(
+        ["ip", "netns", "exec", p.ns_a, "ping", "-i", "0.2", "-W", "5", addr],
+        stdout=subprocess.PIPE, text=True) for addr in ("10.201.0.2",
+                                                        "fd01::2")]
+    try:
+        transfer(p, "a", "10.99.0.2", TRANSFER_BYTES)
+        transfer(p, "b", "fd99::1", TRANSFER_BYTES)
+    finally:
+        outs = []
+        for o in outer:
+            o.send_signal(signal.SIGINT)
+            outs.append(o.communicate(timeout=30)[0])
+    for out in outs:
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        assert m and int(m.group(1)) > 0 and m.group(1) == m.group(2), out
     s = p.stats()
     print("cnet-wg:", s)  # tun_reads/tun_writes against the packets: offloads
     assert s["drop_decrypt"] == 0 and s["drop_source"] == 0, s
