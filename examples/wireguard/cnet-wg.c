@@ -285,7 +285,7 @@ send_message_locked (WgWorker *w, WgPeer *peer, const guint8 *msg, gsize len)
   if (cnet_port_tx_burst (dev->port, &pkt, 1) != 1)
     {
       cnet_packet_unref (pkt);
-      dev->stats.drop_tx_full++;
+      __atomic_fetch_add (&dev->stats.drop_tx_full, 1, __ATOMIC_RELAXED);
       return FALSE;
     }
   peer_sent_locked (peer, len, FALSE, g_get_monotonic_time ());
@@ -364,10 +364,10 @@ peer_flush_locked (WgWorker *w, WgPeer *peer, gboolean keepalive)
   peer->n_staged = 0;
 send:
   sent = cnet_port_tx_burst (port, out, n);
-  dev->stats.tx_packets += sent;
+  __atomic_fetch_add (&dev->stats.tx_packets, sent, __ATOMIC_RELAXED);
   if (sent < n)
     {
-      dev->stats.drop_tx_full += n - sent;
+      __atomic_fetch_add (&dev->stats.drop_tx_full, n - sent, __ATOMIC_RELAXED);
       cnet_packet_free_bulk (out + sent, n - sent);
     }
 }
@@ -1030,19 +1030,24 @@ tun_thread (gpointer data)
       g_mutex_unlock (&dev->lock);
       if (wake)
         wg_device_wake (dev);
-      memmove (spare, spare + n, (n_spare - n) * sizeof (CnetPacket *));
-      n_spare -= n;
+      /* The spare frames' order does not matter: fill the used slots
+       * from the tail rather than move the whole array. */
+      {
+        guint keep = n_spare - n, moved = MIN (n, keep);
+
+        memcpy (spare, spare + n_spare - moved, moved * sizeof (CnetPacket *));
+        n_spare = keep;
+      }
 
       for (guint i = 0; i < n_out; i++)
         seal_job (w->cipher, dev->mtu, &jobs[i]);
       sent = n_out > 0 ? cnet_port_tx_burst (dev->port, out, n_out) : 0;
-      if (sent < n_out || n_drop > 0 || n_out > 0)
-        {
-          g_mutex_lock (&dev->lock);
-          dev->stats.tx_packets += sent;
-          dev->stats.drop_tx_full += n_out - sent;
-          g_mutex_unlock (&dev->lock);
-        }
+      /* Counters, not state: no lock for them (the stats request reads
+       * them as a snapshot). */
+      __atomic_fetch_add (&dev->stats.tx_packets, sent, __ATOMIC_RELAXED);
+      if (sent < n_out)
+        __atomic_fetch_add (&dev->stats.drop_tx_full, n_out - sent,
+                            __ATOMIC_RELAXED);
       cnet_packet_free_bulk (out + sent, n_out - sent);
       cnet_packet_free_bulk (drop, n_drop);
     }

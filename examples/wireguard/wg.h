@@ -178,6 +178,8 @@ struct _WgPeer
 
 typedef struct _WgTrieNode WgTrieNode;
 
+/* Under the device lock, except tx_packets, drop_tx_full and tun_writes,
+ * which are added to atomically by whoever sends or writes. */
 typedef struct
 {
   guint64 rx_packets;     /* data packets opened and accepted */
