@@ -206,7 +206,8 @@ wg_route_resolve (int nlfd, const WgEndpoint *dst,
   gboolean has_gateway, has_prefsrc;
   guint oif = 0;
   gsize alen = dst->family == AF_INET ? 4 : 16;
-  g_autofree char *what = wg_endpoint_to_string (dst);
+  g_autofree char *what = NULL; /* formatted only for an error: the
+                                  * periodic refresh allocates nothing */
   guint8 *h = route->header;
   int r;
 
@@ -216,7 +217,8 @@ wg_route_resolve (int nlfd, const WgEndpoint *dst,
   if (r < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
-                   "endpoint %s: no route: %s", what, g_strerror (-r));
+                   "endpoint %s: no route: %s",
+                   (what = wg_endpoint_to_string (dst)), g_strerror (-r));
       return FALSE;
     }
   if (oif != ifindex)
@@ -227,7 +229,7 @@ wg_route_resolve (int nlfd, const WgEndpoint *dst,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
                    "endpoint %s: the route goes out of %s, not the port's "
                    "interface",
-                   what, name);
+                   (what = wg_endpoint_to_string (dst)), name);
       return FALSE;
     }
   route->dst = *dst;
@@ -240,7 +242,8 @@ wg_route_resolve (int nlfd, const WgEndpoint *dst,
   else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
-                   "endpoint %s: the route gives no source address", what);
+                   "endpoint %s: the route gives no source address",
+                   (what = wg_endpoint_to_string (dst)));
       return FALSE;
     }
   r = lookup_neighbour (nlfd, dst->family,
@@ -253,7 +256,7 @@ wg_route_resolve (int nlfd, const WgEndpoint *dst,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
                    "endpoint %s: the next hop's link-layer address is not "
                    "known yet; asked the kernel to resolve it",
-                   what);
+                   (what = wg_endpoint_to_string (dst)));
       return FALSE;
     }
   route->ifindex = ifindex;
