@@ -816,7 +816,11 @@ rx_thread (gpointer data)
               continue;
             }
           if (wg_peer_receive_with (peer, kp))
-            flush[i] = TRUE;
+            {
+              /* The responder's session is confirmed: usable now. */
+              flush[i] = TRUE;
+              peer->want_handshake = FALSE;
+            }
           peer_seen_at_locked (w, peer, &job->src, &job->local);
           peer->rx_bytes += job->len;
           peer->last_received = now;
@@ -1133,13 +1137,18 @@ peer_timers_locked (WgWorker *w, WgPeer *peer, gint64 now)
            now - peer->last_data_received >= WG_KEEPALIVE_TIMEOUT &&
            peer->current != NULL)
     peer_flush_locked (w, peer, TRUE);
-  if (peer->want_handshake && peer->hs.state != WG_HS_CREATED_INITIATION)
+  /* A handshake is wanted: start one, at most one per REKEY_TIMEOUT (the
+   * wish waits until then, so what is staged goes out as soon as it may);
+   * one in progress is left to the retransmission above. */
+  if (peer->want_handshake && peer->hs.state == WG_HS_CREATED_INITIATION)
+    peer->want_handshake = FALSE;
+  else if (peer->want_handshake &&
+           (peer->handshake_sent == 0 ||
+            now - peer->handshake_sent >= WG_REKEY_TIMEOUT))
     {
       peer->want_handshake = FALSE;
       send_initiation_locked (w, peer, FALSE);
     }
-  else if (peer->want_handshake)
-    peer->want_handshake = FALSE;
   /* A route found since data was staged, with a session to send it. */
   if (peer->n_staged > 0 && peer->current != NULL && peer->route.valid)
     peer_flush_locked (w, peer, FALSE);

@@ -131,6 +131,9 @@ wg_peer_init_keys (WgPeer *peer)
                    wg_x25519 (peer->ss, dev->private_key, peer->public_key);
   wg_peer_clear_handshake (peer);
   wg_peer_clear_keys (peer);
+  /* New keys: a handshake may start at once (as wireguard-go's
+   * ExpireCurrentKeypairs allows). */
+  peer->handshake_sent = 0;
 }
 
 static void

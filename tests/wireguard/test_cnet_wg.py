@@ -287,6 +287,43 @@ def test_cnet_initiates_ping_and_wg_show(make_pair):
     assert "latest handshake" in p.wg_cmd_b("show", p.wg_b)
 
 
+def test_reconfigure_with_wg(make_pair, tmp_path):
+    """wg showconf, wg set … remove and wg addconf on cnet-wg's socket while
+    it runs: the peer goes (its packets are dropped), comes back from the
+    saved configuration and a new handshake brings the tunnel back; a new
+    private key is taken and shown."""
+    p = make_pair()
+    p.ping("a", "10.99.0.2", count=1)
+    conf = p.wg_cmd_a("showconf", p.wg_a)
+    assert f"PublicKey = {p.pub_b}" in conf, conf
+    assert "AllowedIPs = 10.99.0.2/32, fd99::2/128" in conf, conf
+    saved = tmp_path / "saved.conf"
+    saved.write_text(conf)
+    p.wg_cmd_a("set", p.wg_a, "peer", p.pub_b, "remove")
+    assert p.wg_cmd_a("show", p.wg_a, "peers").strip() == ""
+    before = p.stats()["drop_no_peer"]
+    r = p.exec_a("ping", "-c", "1", "-W", "1", "10.99.0.2", check=False)
+    assert r.returncode != 0
+    assert p.stats()["drop_no_peer"] > before
+    p.wg_cmd_a("addconf", p.wg_a, str(saved))
+    assert p.wg_cmd_a("show", p.wg_a, "peers").strip() == p.pub_b
+    p.ping("a", "10.99.0.2", count=2)
+    p.ping("a", "fd99::2", count=1)
+    # A new private key: the public key follows, the peer (wireguard-go)
+    # is told, and handshakes work with it.
+    key, pub = p._keys()
+    key_file = tmp_path / "new.key"
+    key_file.write_text(key + "\n")
+    p.wg_cmd_a("set", p.wg_a, "private-key", str(key_file))
+    assert p.wg_cmd_a("show", p.wg_a, "public-key").strip() == pub
+    p.wg_cmd_b("set", p.wg_b, "peer", p.pub_a, "remove")
+    p.wg_cmd_b("set", p.wg_b, "peer", pub, "allowed-ips",
+               "10.99.0.1/32,fd99::1/128", "endpoint",
+               f"10.201.0.1:{PORT_A}")
+    p.ping("a", "10.99.0.2", count=2)
+    p.ping("b", "fd99::1", count=1)
+
+
 def test_peer_initiates(make_pair):
     """cnet-wg knows no endpoint: wireguard-go initiates, cnet-wg answers and
     learns where the peer is."""
