@@ -428,16 +428,6 @@ wg_uapi_set (WgDevice *dev, const char *request, GError **error)
                 goto invalid;
               if (num == 0)
                 num = 49152 + g_random_int_range (0, 16384);
-              if (num != dev->listen_port && dev->leased)
-                {
-                  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               "listen_port=%u: the queue is leased from "
-                               "cnetd with the rule \"udp dport %u\", which "
-                               "a lessee cannot change; restart cnet-wg",
-                               (guint) num, dev->listen_port);
-                  ret = EOPNOTSUPP;
-                  break;
-                }
               if (num != dev->listen_port)
                 {
                   dev->listen_port = (guint16) num;

@@ -237,7 +237,7 @@ struct _WgDevice
   guint ifindex;
   guint8 if_mac[6];
   gboolean listen_port_changed;
-  gboolean leased; /* from cnetd: the rules cannot change */
+  gboolean leased; /* from cnetd: set_rules asks cnetd */
 };
 
 /* wg-crypto.c */

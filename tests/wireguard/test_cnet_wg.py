@@ -481,8 +481,8 @@ def test_cookie_reply_under_load(make_pair):
 
 def test_through_cnetd(make_pair, tmp_path):
     """The queue leased from cnetd (on a private system-type bus) instead of
-    opened directly: the same tunnel works, the lessee's listen port is
-    fixed, and the lease ends with cnet-wg."""
+    opened directly: the same tunnel works, the lessee's listen port can
+    change (its lease's rule follows), and the lease ends with cnet-wg."""
     cnetd_bin = os.environ.get("CNETD", "cnetd")
     bus_conf = os.path.join(os.path.dirname(HELPER), "..", "service",
                             "system-bus.conf")
@@ -514,10 +514,17 @@ def test_through_cnetd(make_pair, tmp_path):
         leases = run("busctl", "--address=" + address, "tree",
                      "org.cnet.Cnet1").stdout
         assert "/org/cnet/Cnet1/leases/" in leases, leases
-        # The lessee cannot change its rule: the port change is refused.
-        r = p.exec_a("wg", "set", p.wg_a, "listen-port", "51999", check=False)
-        assert r.returncode != 0
-        assert "leased from cnetd" in p.log(), p.log()
+        # The lessee changes its listen port: the lease's rule follows
+        # (Lease.SetRules through cnet_port_set_rules()), and the tunnel
+        # goes on on the new port (the peer roams to it).
+        lease = [l for l in leases.split() if "/leases/" in l][0]
+        lease = lease[lease.index("/org/"):]
+        p.exec_a("wg", "set", p.wg_a, "listen-port", "51999")
+        wait_for("the lease's rule to follow", lambda: "udp dport 51999" in
+                 run("busctl", "--address=" + address, "get-property",
+                     "org.cnet.Cnet1", lease, "org.cnet.Cnet1.Lease",
+                     "Rules").stdout)
+        p.ping("a", "10.99.0.2")
         assert p.dump_a()["latest_handshake"] > 0
         p.ping("a", "10.201.0.2", count=1)
         p.stop_cnet(xdp_may_stay=True)
