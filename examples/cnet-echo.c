@@ -245,6 +245,11 @@ main (int argc, char **argv)
                seconds > 0 ? "the time is up" : "SIGINT or SIGTERM");
     }
 
+  if (ports->len == 0)
+    {
+      g_printerr ("cnet-echo: no port to echo on\n");
+      return 1;
+    }
   start = g_get_monotonic_time ();
   last_report = start;
   deadline =
