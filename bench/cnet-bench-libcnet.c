@@ -167,7 +167,11 @@ libcnet_echo_loop (Bench *b)
           b->tx += sent;
         }
       else
-        cnet_port_tx_flush (st->port);
+        {
+          cnet_port_tx_flush (st->port);
+          b->empty_polls++;
+        }
+      b->polls++;
       bench_check_mark (b);
     }
 }

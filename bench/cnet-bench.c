@@ -52,6 +52,8 @@ bench_mark (Bench *b)
   b->impl->read (b, &b->start);
   cpu_times (&b->start_cpu_user, &b->start_cpu_sys);
   b->start_allocs = bench_malloc_count ();
+  b->start_polls = b->polls;
+  b->start_empty_polls = b->empty_polls;
   b->start_time = g_get_monotonic_time ();
   b->marked = TRUE;
 }
@@ -199,13 +201,15 @@ bench_run_main (int argc, char **argv)
            "\"rx_ring_full\": %" G_GUINT64_FORMAT ", "
            "\"fill_empty\": %" G_GUINT64_FORMAT ", "
            "\"drops\": %" G_GUINT64_FORMAT ", \"allocs\": %" G_GINT64_FORMAT
-           ", \"setup_ms\": %.3f}\n",
+           ", \"setup_ms\": %.3f, \"polls\": %" G_GUINT64_FORMAT
+           ", \"empty_polls\": %" G_GUINT64_FORMAT "}\n",
            mode, impl, (end_time - b.start_time) / 1e6, end.rx - b.start.rx,
            end.tx - b.start.tx, user + sys - b.start_cpu_user - b.start_cpu_sys,
            user - b.start_cpu_user, sys - b.start_cpu_sys,
            end.rx_ring_full - b.start.rx_ring_full,
            end.fill_empty - b.start.fill_empty, end.drops - b.start.drops,
-           allocs < 0 ? -1 : allocs - b.start_allocs, b.setup_ms);
+           allocs < 0 ? -1 : allocs - b.start_allocs, b.setup_ms,
+           b.polls - b.start_polls, b.empty_polls - b.start_empty_polls);
   return 0;
 }
 

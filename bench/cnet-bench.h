@@ -63,6 +63,8 @@ struct _Bench
   guint64 rx;
   guint64 tx;
   guint64 drops;
+  guint64 polls;       /* loop iterations (echo) */
+  guint64 empty_polls; /* of which found nothing to receive */
 
   /* Window snapshots. */
   gboolean marked;
@@ -70,6 +72,7 @@ struct _Bench
   double start_cpu_user, start_cpu_sys;
   gint64 start_time;
   gint64 start_allocs;
+  guint64 start_polls, start_empty_polls;
 
   gpointer priv; /* the implementation's state */
 };
