@@ -96,6 +96,7 @@ gboolean bench_xdp_attach (struct bpf_object *obj, const char *prog_name,
                            guint ifindex, GError **error);
 void bench_xdp_detach (guint ifindex);
 guint64 bench_bpf_count (struct bpf_object *obj);
+guint64 bench_bpf_count_map (struct bpf_object *obj, const char *name);
 gboolean bench_read_mac (const char *ifname, guint8 *mac);
 gboolean bench_parse_mac (const char *s, guint8 *mac);
 gsize bench_build_frame (guint8 *buf, gsize len, const guint8 *dst,
