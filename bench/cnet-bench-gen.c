@@ -104,7 +104,7 @@ bench_gen_main (int argc, char **argv)
   g_autofree char *src_ip_s = NULL, *dst_ip_s = NULL;
   double duration = 1.0, rate = 0;
   gint64 count = 0;
-  int size = 64, cpu = -1, batch = 64;
+  int size = 64, cpu = -1, batch = 64, spin = 0;
   gboolean sink = FALSE, no_gen = FALSE, wait_go = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
@@ -127,6 +127,10 @@ bench_gen_main (int argc, char **argv)
     { "cpu", 0, 0, G_OPTION_ARG_INT, &cpu, "Pin to this CPU", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch,
       "BPF_PROG_RUN batch size, 1 to 256 (64)", "N" },
+    { "spin", 0, 0, G_OPTION_ARG_INT, &spin,
+      "Busy-work iterations per frame in the generating program, to offer "
+      "less than the generator's peak evenly (0)",
+      "N" },
     { "sink", 0, 0, G_OPTION_ARG_NONE, &sink,
       "Count and drop frames coming back on the veth", NULL },
     { "no-gen", 0, 0, G_OPTION_ARG_NONE, &no_gen,
@@ -192,6 +196,14 @@ bench_gen_main (int argc, char **argv)
     }
   prog_fd =
     bpf_program__fd (bpf_object__find_program_by_name (obj, "cnet_bench_gen"));
+  if (spin > 0)
+    {
+      guint32 key = 0, value = (guint32) spin;
+
+      bpf_map_update_elem (
+        bpf_map__fd (bpf_object__find_map_by_name (obj, "cnet_bench_gen_spin")),
+        &key, &value, 0);
+    }
 
   if (wait_go)
     {

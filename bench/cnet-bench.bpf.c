@@ -37,6 +37,16 @@ struct
   __type (value, __u64);
 } cnet_bench_gen_count SEC (".maps");
 
+/* Iterations of busy work per generated frame (cnet-bench gen --spin):
+ * slows the generator down evenly, where pacing by system calls cannot. */
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, 1);
+  __type (key, __u32);
+  __type (value, __u32);
+} cnet_bench_gen_spin SEC (".maps");
+
 struct
 {
   __uint (type, BPF_MAP_TYPE_XSKMAP);
@@ -55,15 +65,24 @@ count_one (void)
     *n += 1;
 }
 
+static long
+spin_one (__u64 index, void *ctx)
+{
+  return 0;
+}
+
 SEC ("xdp")
 int
 cnet_bench_gen (struct xdp_md *ctx)
 {
   __u32 key = 0;
   __u64 *n = bpf_map_lookup_elem (&cnet_bench_gen_count, &key);
+  __u32 *spin = bpf_map_lookup_elem (&cnet_bench_gen_spin, &key);
 
   if (n)
     *n += 1;
+  if (spin && *spin > 0)
+    bpf_loop (*spin, spin_one, NULL, 0);
   return bpf_redirect (cnet_bench_target_ifindex, 0);
 }
 
