@@ -12,6 +12,8 @@
  *   redirected into a veth need an XDP program on its peer).
  * - cnet_bench_xsk: the raw AF_XDP loop's program, the least a program can
  *   do to steer a queue to a socket.
+ * - cnet_bench_xdp_tx: the echo done by the kernel alone (the echo case's
+ *   ceiling): swaps the MACs, counts, and sends the frame back with XDP_TX.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -108,6 +110,23 @@ cnet_bench_pass (struct xdp_md *ctx)
 {
   count_one ();
   return XDP_PASS;
+}
+
+SEC ("xdp")
+int
+cnet_bench_xdp_tx (struct xdp_md *ctx)
+{
+  unsigned char *data = (unsigned char *) (long) ctx->data;
+  unsigned char *end = (unsigned char *) (long) ctx->data_end;
+  unsigned char tmp[6];
+
+  if (data + 12 > end)
+    return XDP_DROP;
+  __builtin_memcpy (tmp, data, 6);
+  __builtin_memcpy (data, data + 6, 6);
+  __builtin_memcpy (data + 6, tmp, 6);
+  count_one ();
+  return XDP_TX;
 }
 
 SEC ("xdp")
