@@ -90,6 +90,7 @@ main (int argc, char **argv)
   g_autofree char *xdp_mode_nick = NULL;
   g_autofree char *bind_mode_nick = NULL;
   g_autofree char *cnetd = NULL;
+  g_autofree char *uds = NULL;
   g_auto (GStrv) rules = NULL;
   g_autoptr (CnetClient) client = NULL;
   int queue = 0, frames = 4096, seconds = 0, busy_poll = 0;
@@ -121,6 +122,10 @@ main (int argc, char **argv)
       "Lease the queue from cnetd at this D-Bus address (\"system\": the "
       "system bus) instead of opening it directly: needs no privilege",
       "ADDRESS" },
+    { "uds", 0, 0, G_OPTION_ARG_FILENAME, &uds,
+      "Take the interface's XSKMAP from an AF_XDP device plugin's socket "
+      "(Kubernetes, or cnetd): needs CAP_NET_RAW only",
+      "PATH" },
     { "quiet", 0, 0, G_OPTION_ARG_NONE, &quiet, "No per-second rates", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -192,11 +197,11 @@ main (int argc, char **argv)
                                      (const char *const *) rules, &error);
         }
       else if (pool != NULL)
-        port =
-          g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface", interface,
-                          "queue", (guint) queue, "mempool", pool, "xdp-mode",
-                          xdp_mode, "bind-mode", bind_mode, "busy-poll-usecs",
-                          (guint) busy_poll, "rules", rules, NULL);
+        port = g_initable_new (CNET_TYPE_PORT, NULL, &error, "interface",
+                               interface, "queue", (guint) queue, "mempool",
+                               pool, "xdp-mode", xdp_mode, "bind-mode",
+                               bind_mode, "busy-poll-usecs", (guint) busy_poll,
+                               "rules", rules, "uds-path", uds, NULL);
       if (port == NULL)
         {
           g_printerr ("cnet-echo: %s\n", error->message);
@@ -226,6 +231,8 @@ main (int argc, char **argv)
                            g_enum_get_value (xk,
                                              cnet_xdp_program_get_mode (prog))
                              ->value_nick);
+      else if (cnet_port_get_uds_path (port) != NULL)
+        how = g_strdup_printf ("XSKMAP from %s", cnet_port_get_uds_path (port));
       else
         how = g_strdup ("leased from cnetd");
       g_print ("cnet-echo: %s queue %u, %s, %s bind, %s%s%s; echoing until "

@@ -6,7 +6,7 @@ time: three calls into libcnet per burst, none per packet.
 
   echo.py -i IFACE [-q QUEUE] [-d SECONDS] [-b BURST] [--quiet]
 
-Needs root (or CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF). From the build
+Needs root (or CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON). From the build
 tree: GI_TYPELIB_PATH=build/libcnet LD_LIBRARY_PATH=build/libcnet.
 """
 import argparse

@@ -178,21 +178,31 @@ cnet_batch_check_sendable (CnetBatch *batch, CnetMempool *pool,
  * cnet_batch_new:
  * @capacity: the most packets the batch holds, 1 to
  *   %CNET_BATCH_MAX_CAPACITY
+ * @error: return location for a #GError
  *
  * Creates an empty batch. The batch is meant to be reused for every burst:
  * cnet_port_receive() empties it before filling it.
  *
- * Returns: (transfer full): a new batch
+ * Returns: (transfer full): a new batch, or %NULL with @error set
+ *   (%CNET_ERROR_OUT_OF_RANGE) when @capacity is 0 or more than
+ *   %CNET_BATCH_MAX_CAPACITY
  *
  * Since: 1.0
  */
 CnetBatch *
-cnet_batch_new (guint capacity)
+cnet_batch_new (guint capacity, GError **error)
 {
   CnetBatch *batch;
 
-  g_return_val_if_fail (capacity > 0 && capacity <= CNET_BATCH_MAX_CAPACITY,
-                        NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (capacity == 0 || capacity > CNET_BATCH_MAX_CAPACITY)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "a batch of %u packets is not possible: from 1 to %u",
+                   capacity, CNET_BATCH_MAX_CAPACITY);
+      return NULL;
+    }
 
   batch = g_malloc0 (sizeof (CnetBatch) + capacity * sizeof (CnetPacket *));
   batch->ref_count = 1;

@@ -62,7 +62,7 @@ typedef enum
 GType cnet_batch_get_type (void) G_GNUC_CONST;
 
 G_GNUC_WARN_UNUSED_RESULT
-CnetBatch *cnet_batch_new (guint capacity);
+CnetBatch *cnet_batch_new (guint capacity, GError **error);
 CnetBatch *cnet_batch_ref (CnetBatch *batch);
 void cnet_batch_unref (CnetBatch *batch);
 

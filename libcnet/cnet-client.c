@@ -4,6 +4,7 @@
 #include <gio/gunixfdlist.h>
 #include <unistd.h>
 
+#include "cnet-bus-generated.h"
 #include "cnet-client.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
@@ -14,15 +15,16 @@
  * A connection to cnetd, the service that leases AF_XDP queues to programs
  * that need no privileges of their own.
  *
- * cnet_client_open_port() asks cnetd for a queue, receives the AF_XDP
- * socket it created over D-Bus, registers the mempool's UMEM on it, makes
- * the rings and activates the lease, at which point cnetd binds the socket
- * and steers the queue's traffic (what the rules match) to it. What comes
- * back is an ordinary #CnetPort. Dropping the port ends the lease.
+ * cnet_client_open_port() asks cnetd for a queue, passing the mempool's
+ * memory (a sealed memfd); cnetd registers it as the UMEM of a new AF_XDP
+ * socket, binds the socket to exactly the leased queue and passes it back;
+ * the port maps the rings and activates the lease, at which point cnetd
+ * steers the queue's traffic (what the rules match) to it. What comes back
+ * is an ordinary #CnetPort. Dropping the port ends the lease.
  *
- * The caller needs no capability, but its UMEM counts against its
- * `RLIMIT_MEMLOCK` (8 MiB for unprivileged users on many systems): a
- * mempool of 2048 frames of 2048 bytes takes 4 MiB.
+ * The caller needs no capability, and its UMEM does not count against its
+ * `RLIMIT_MEMLOCK`: cnetd pins it, within its own per-user limit
+ * (`max-umem-bytes-per-user`).
  *
  * Since: 1.0
  */
@@ -31,7 +33,18 @@ struct _CnetClient
 {
   GObject parent_instance;
   GDBusConnection *connection;
+  guint added_id;
+  guint removed_id;
 };
+
+enum
+{
+  SIGNAL_INTERFACE_ADDED,
+  SIGNAL_INTERFACE_REMOVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CnetClient, cnet_client, G_TYPE_OBJECT)
 
@@ -40,6 +53,10 @@ cnet_client_finalize (GObject *object)
 {
   CnetClient *self = CNET_CLIENT (object);
 
+  if (self->added_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->added_id);
+  if (self->removed_id != 0)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->removed_id);
   g_clear_object (&self->connection);
   G_OBJECT_CLASS (cnet_client_parent_class)->finalize (object);
 }
@@ -50,6 +67,72 @@ cnet_client_class_init (CnetClientClass *klass)
   G_OBJECT_CLASS (klass)->finalize = cnet_client_finalize;
   /* Make GDBus map org.cnet.Cnet1.Error.* onto CNET_ERROR. */
   (void) cnet_error_quark ();
+
+  /**
+   * CnetClient::interface-added:
+   * @client: the client
+   * @object_path: the interface's object on the bus
+   * @name: the interface's name, such as "eth0"
+   *
+   * Emitted when cnetd starts to see a network interface (it appeared in
+   * cnetd's namespace), in the thread-default main context the client was
+   * made in.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_INTERFACE_ADDED] =
+    g_signal_new ("interface-added", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * CnetClient::interface-removed:
+   * @client: the client
+   * @object_path: the interface's object on the bus
+   *
+   * Emitted when a network interface cnetd saw goes (and with it every
+   * lease on it: those ports emit #CnetPort::lease-ended).
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_INTERFACE_REMOVED] =
+    g_signal_new ("interface-removed", G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  G_TYPE_STRING);
+}
+
+/* ObjectManager's InterfacesAdded and InterfacesRemoved, for interface
+ * objects only (leases come and go there too). */
+static void
+on_objects_changed (GDBusConnection *connection, const char *sender,
+                    const char *path, const char *iface, const char *member,
+                    GVariant *params, gpointer user_data)
+{
+  CnetClient *self = user_data;
+  const char *iface_name = cnet_bus_interface_interface_info ()->name;
+  const char *object;
+
+  if (g_str_equal (member, "InterfacesAdded") &&
+      g_variant_is_of_type (params, G_VARIANT_TYPE ("(oa{sa{sv}})")))
+    {
+      g_autoptr (GVariant) ifaces = NULL;
+      g_autoptr (GVariant) props = NULL;
+      const char *name = NULL;
+
+      g_variant_get (params, "(&o@a{sa{sv}})", &object, &ifaces);
+      props = g_variant_lookup_value (ifaces, iface_name, NULL);
+      if (props != NULL && g_variant_lookup (props, "Name", "&s", &name))
+        g_signal_emit (self, signals[SIGNAL_INTERFACE_ADDED], 0, object, name);
+    }
+  else if (g_str_equal (member, "InterfacesRemoved") &&
+           g_variant_is_of_type (params, G_VARIANT_TYPE ("(oas)")))
+    {
+      g_autofree const char **gone = NULL;
+
+      g_variant_get (params, "(&o^a&s)", &object, &gone);
+      if (g_strv_contains (gone, iface_name))
+        g_signal_emit (self, signals[SIGNAL_INTERFACE_REMOVED], 0, object);
+    }
 }
 
 static void
@@ -87,6 +170,74 @@ cnet_client_new (const char *address, GCancellable *cancellable, GError **error)
   return cnet_client_new_for_connection (connection);
 }
 
+static void
+on_connected (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GDBusConnection) connection = NULL;
+  GError *error = NULL;
+
+  if (g_task_get_task_data (task) != NULL)
+    connection = g_dbus_connection_new_for_address_finish (res, &error);
+  else
+    connection = g_bus_get_finish (res, &error);
+  if (connection == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, cnet_client_new_for_connection (connection),
+                           g_object_unref);
+}
+
+/**
+ * cnet_client_connect_async:
+ * @address: (nullable): a D-Bus address, or %NULL for the system bus
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when connected
+ * @user_data: data for @callback
+ *
+ * Connects to cnetd's bus without blocking, as cnet_client_new() does
+ * blocking; call cnet_client_connect_finish()
+ * from @callback.
+ *
+ * Since: 1.0
+ */
+void
+cnet_client_connect_async (const char *address, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, cnet_client_connect_async);
+  if (address == NULL)
+    {
+      g_bus_get (G_BUS_TYPE_SYSTEM, cancellable, on_connected, task);
+      return;
+    }
+  g_task_set_task_data (task, g_strdup (address), g_free);
+  g_dbus_connection_new_for_address (
+    address,
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+    NULL, cancellable, on_connected, task);
+}
+
+/**
+ * cnet_client_connect_finish:
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a client, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+CnetClient *
+cnet_client_connect_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /**
  * cnet_client_new_for_connection:
  * @connection: a message bus connection on which cnetd is
@@ -104,6 +255,18 @@ cnet_client_new_for_connection (GDBusConnection *connection)
 
   self = g_object_new (CNET_TYPE_CLIENT, NULL);
   self->connection = g_object_ref (connection);
+  self->added_id =
+    g_dbus_connection_signal_subscribe (connection, CNET_DBUS_NAME,
+                                        "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesAdded", CNET_DBUS_PATH, NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_objects_changed, self, NULL);
+  self->removed_id =
+    g_dbus_connection_signal_subscribe (connection, CNET_DBUS_NAME,
+                                        "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesRemoved", CNET_DBUS_PATH,
+                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                        on_objects_changed, self, NULL);
   return self;
 }
 
@@ -122,44 +285,56 @@ cnet_client_get_connection (CnetClient *client)
   return client->connection;
 }
 
-static GVariant *
-cnet_client_call (CnetClient *self, const char *path, const char *iface,
-                  const char *method, GVariant *args, const char *reply_type,
-                  GUnixFDList **out_fds, GError **error)
+/* Calls are typed by the D-Bus XML in introspection/, through the
+ * interface descriptions gdbus-codegen makes of it (cnet-bus-generated.h):
+ * a method's reply type is its out-arguments there. The generated proxy
+ * objects are not used: a GDBusProxy of a well-known name follows its owner
+ * only while the main context it was made in runs, which a program that
+ * uses the sync API (or cnet-echo) never does, and after a cnetd restart it
+ * would call a name that is gone. */
+static GVariantType *
+cnet_client_reply_type (const GDBusInterfaceInfo *iface, const char *method)
 {
-  g_autoptr (GError) local_error = NULL;
-  GVariant *reply;
+  const GDBusMethodInfo *info =
+    g_dbus_interface_info_lookup_method ((GDBusInterfaceInfo *) iface, method);
+  g_autoptr (GString) sig = g_string_new ("(");
 
-  reply =
-    g_dbus_connection_call_with_unix_fd_list_sync (self->connection,
-                                                   CNET_DBUS_NAME, path, iface,
-                                                   method, args,
-                                                   G_VARIANT_TYPE (reply_type),
-                                                   G_DBUS_CALL_FLAGS_NONE,
-                                                   10000, NULL, out_fds, NULL,
-                                                   &local_error);
-  if (reply == NULL)
-    {
-      /* The message says what cnetd said; the remote error name is not
-       * worth repeating in it. */
-      g_dbus_error_strip_remote_error (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-    }
-  return reply;
+  g_assert (info != NULL);
+  for (guint i = 0; info->out_args != NULL && info->out_args[i] != NULL; i++)
+    g_string_append (sig, info->out_args[i]->signature);
+  g_string_append_c (sig, ')');
+  return g_variant_type_new (sig->str);
+}
+
+static void
+cnet_client_strip_error (GError *error)
+{
+  /* The message says what cnetd said; the remote error name is not worth
+   * repeating in it. */
+  if (error != NULL)
+    g_dbus_error_strip_remote_error (error);
 }
 
 static GVariant *
-cnet_client_get_property (CnetClient *self, const char *path, const char *iface,
-                          const char *name, GError **error)
+cnet_client_call (CnetClient *self, const char *path,
+                  const GDBusInterfaceInfo *iface, const char *method,
+                  GVariant *args, GCancellable *cancellable, GError **error)
 {
-  g_autoptr (GVariant) reply =
-    cnet_client_call (self, path, "org.freedesktop.DBus.Properties", "Get",
-                      g_variant_new ("(ss)", iface, name), "(v)", NULL, error);
-  GVariant *value = NULL;
+  g_autoptr (GVariantType) reply_type = cnet_client_reply_type (iface, method);
+  g_autoptr (GError) local_error = NULL;
+  GVariant *reply;
 
-  if (reply != NULL)
-    g_variant_get (reply, "(v)", &value);
-  return value;
+  /* No timeout: a polkit agent may ask the user; cancel instead. */
+  reply = g_dbus_connection_call_sync (self->connection, CNET_DBUS_NAME, path,
+                                       iface->name, method, args, reply_type,
+                                       G_DBUS_CALL_FLAGS_NONE, G_MAXINT,
+                                       cancellable, &local_error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return reply;
 }
 
 /**
@@ -176,14 +351,34 @@ cnet_client_get_property (CnetClient *self, const char *path, const char *iface,
 char *
 cnet_client_get_version (CnetClient *client, GError **error)
 {
+  g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) value = NULL;
+  const GDBusInterfaceInfo *manager = cnet_bus_manager_interface_info ();
+  const GDBusPropertyInfo *prop =
+    g_dbus_interface_info_lookup_property ((GDBusInterfaceInfo *) manager,
+                                           "Version");
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
 
-  value =
-    cnet_client_get_property (client, CNET_DBUS_PATH,
-                              CNET_DBUS_INTERFACE_MANAGER, "Version", error);
-  return value ? g_variant_dup_string (value, NULL) : NULL;
+  reply =
+    g_dbus_connection_call_sync (client->connection, CNET_DBUS_NAME,
+                                 CNET_DBUS_PATH,
+                                 "org.freedesktop.DBus.Properties", "Get",
+                                 g_variant_new ("(ss)", manager->name,
+                                                prop->name),
+                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                 G_MAXINT, NULL, error);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(v)", &value);
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE (prop->signature)))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "cnetd's Version is of type %s, not %s",
+                   g_variant_get_type_string (value), prop->signature);
+      return NULL;
+    }
+  return g_variant_dup_string (value, NULL);
 }
 
 /**
@@ -204,8 +399,9 @@ cnet_client_list_interfaces (CnetClient *client, GError **error)
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
 
-  reply = cnet_client_call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
-                            "ListInterfaces", NULL, "(ao)", NULL, error);
+  reply = cnet_client_call (client, CNET_DBUS_PATH,
+                            cnet_bus_manager_interface_info (),
+                            "ListInterfaces", NULL, NULL, error);
   if (reply != NULL)
     g_variant_get (reply, "(^ao)", &paths);
   return paths;
@@ -222,7 +418,8 @@ cnet_client_list_interfaces (CnetClient *client, GError **error)
  * @error: return location for a #GError
  *
  * Leases a queue from cnetd and opens a port on it; see
- * cnet_client_open_port_full() for more settings.
+ * cnet_client_open_port_full() for more settings, and
+ * cnet_client_open_port_async() for a call that does not block.
  *
  * Returns: (transfer full): the port, or %NULL with @error set
  *
@@ -240,7 +437,8 @@ cnet_client_open_port (CnetClient *client, const char *interface, guint queue,
     g_variant_builder_add (&options, "{sv}", "rules",
                            g_variant_new_strv (rules, -1));
   return cnet_client_open_port_full (client, interface, queue, mempool,
-                                     g_variant_builder_end (&options), error);
+                                     g_variant_builder_end (&options), NULL,
+                                     error);
 }
 
 static CnetBindMode
@@ -253,6 +451,265 @@ bind_mode_from_string (const char *s)
   return CNET_BIND_MODE_AUTO;
 }
 
+/* The caller's options, plus what the mempool says (frame size, headroom)
+ * and the default ring sizes where the caller named none. */
+static GVariant *
+cnet_client_lease_options (GVariant *options, CnetMempool *mempool,
+                           guint ring_sizes[4])
+{
+  static const char *const ring_keys[4] = { "fill-size", "comp-size", "rx-size",
+                                            "tx-size" };
+  GVariantBuilder b;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < 4; i++)
+    ring_sizes[i] = CNET_PORT_DEFAULT_RING_SIZE;
+  if (options != NULL)
+    {
+      g_variant_iter_init (&iter, options);
+      while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+        {
+          for (guint i = 0; i < 4; i++)
+            if (g_str_equal (key, ring_keys[i]) &&
+                g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+              ring_sizes[i] = g_variant_get_uint32 (value);
+          if (!g_str_equal (key, "frame-size") &&
+              !g_str_equal (key, "headroom"))
+            g_variant_builder_add (&b, "{sv}", key, value);
+          g_variant_unref (value);
+        }
+    }
+  for (guint i = 0; i < 4; i++)
+    if (options == NULL || !g_variant_lookup (options, ring_keys[i], "u", NULL))
+      g_variant_builder_add (&b, "{sv}", ring_keys[i],
+                             g_variant_new_uint32 (ring_sizes[i]));
+  g_variant_builder_add (&b, "{sv}", "frame-size",
+                         g_variant_new_uint32 (mempool->frame_size));
+  g_variant_builder_add (&b, "{sv}", "headroom",
+                         g_variant_new_uint32 (mempool->umem_headroom));
+  return g_variant_builder_end (&b);
+}
+
+/* --- opening a leased port: AcquireQueue, map, Activate ----------------- */
+
+typedef struct
+{
+  char *interface;
+  CnetMempool *mempool;
+  guint ring_sizes[4];
+  CnetPort *port; /* once AcquireQueue answered */
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_free (data->interface);
+  g_clear_object (&data->mempool);
+  /* A port not handed out releases its lease as it goes. */
+  g_clear_object (&data->port);
+  g_free (data);
+}
+
+static void
+on_activated (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr (GVariant) reply = NULL;
+  GError *error = NULL;
+
+  reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (error);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&data->port), g_object_unref);
+}
+
+static void
+on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CnetClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) info = NULL;
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (GVariantType) activate_type = NULL;
+  g_autofree char *lease = NULL;
+  g_autofree const char **rules = NULL;
+  const char *bind_mode = "copy";
+  gboolean need_wakeup = TRUE;
+  guint ifindex = 0, queue = 0;
+  gint32 h_socket, h_guard;
+  GError *error = NULL;
+  int fd, guard;
+
+  reply =
+    g_dbus_connection_call_with_unix_fd_list_finish (G_DBUS_CONNECTION (source),
+                                                     &fds, res, &error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (error);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_variant_get (reply, "(ohh@a{sv})", &lease, &h_socket, &h_guard, &info);
+  fd = fds ? g_unix_fd_list_get (fds, h_socket, NULL) : -1;
+  guard = fds ? g_unix_fd_list_get (fds, h_guard, NULL) : -1;
+  if (fd < 0 || guard < 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      if (guard >= 0)
+        close (guard);
+      /* The guard went with the reply: cnetd ends the lease. */
+      g_task_return_new_error (task, CNET_ERROR, CNET_ERROR_FAILED,
+                               "%s: cnetd's reply carries no socket or guard",
+                               data->interface);
+      return;
+    }
+  g_variant_lookup (info, "queue", "u", &queue);
+  g_variant_lookup (info, "ifindex", "u", &ifindex);
+  g_variant_lookup (info, "need-wakeup", "b", &need_wakeup);
+  g_variant_lookup (info, "bind-mode", "&s", &bind_mode);
+  if (!g_variant_lookup (info, "rules", "^a&s", &rules))
+    rules = g_new0 (const char *, 1);
+
+  /* The port takes the socket and the guard; dropping it, or its guard,
+   * ends the lease: also when the caller cancels from here on. */
+  data->port =
+    cnet_port_new_leased (fd, guard, data->interface, ifindex, queue,
+                          data->mempool, need_wakeup, data->ring_sizes, &error);
+  if (data->port == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cnet_port_set_lease (data->port, self->connection, lease,
+                       bind_mode_from_string (bind_mode), rules);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  activate_type =
+    cnet_client_reply_type (cnet_bus_lease_interface_info (), "Activate");
+  g_dbus_connection_call (self->connection, CNET_DBUS_NAME, lease,
+                          cnet_bus_lease_interface_info ()->name, "Activate",
+                          NULL, activate_type, G_DBUS_CALL_FLAGS_NONE, G_MAXINT,
+                          g_task_get_cancellable (task), on_activated,
+                          g_object_ref (task));
+}
+
+/**
+ * cnet_client_open_port_async:
+ * @client: a #CnetClient
+ * @interface: the interface name
+ * @queue: the receive queue, or %CNET_DBUS_ANY_QUEUE for any free one
+ * @mempool: the mempool to receive into and send from
+ * @options: (nullable): lease options, as for cnet_client_open_port_full();
+ *   a floating reference is sunk
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the port is open or opening failed
+ * @user_data: data for @callback
+ *
+ * Leases a queue from cnetd and opens a port on it without blocking: the
+ * two calls to cnetd (AcquireQueue, then Activate) run in the thread-default
+ * main context, and the only other work, mapping the rings, takes
+ * microseconds. Cancelling at any point leaves no lease behind (a lease
+ * cnetd granted meanwhile ends with its guard). Call
+ * cnet_client_open_port_finish() from @callback.
+ *
+ * Since: 1.0
+ */
+void
+cnet_client_open_port_async (CnetClient *client, const char *interface,
+                             guint queue, CnetMempool *mempool,
+                             GVariant *options, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GVariant) opts = NULL;
+  g_autoptr (GUnixFDList) in_fds = NULL;
+  g_autoptr (GVariantType) reply_type = NULL;
+  g_autoptr (GError) error = NULL;
+  OpenData *data;
+
+  g_return_if_fail (CNET_IS_CLIENT (client));
+  g_return_if_fail (interface != NULL);
+  g_return_if_fail (CNET_IS_MEMPOOL (mempool));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (client, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cnet_client_open_port_async);
+  data = g_new0 (OpenData, 1);
+  data->interface = g_strdup (interface);
+  data->mempool = g_object_ref (mempool);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+
+  if (options != NULL)
+    g_variant_ref_sink (options);
+  opts = g_variant_ref_sink (
+    cnet_client_lease_options (options, mempool, data->ring_sizes));
+  if (options != NULL)
+    g_variant_unref (options);
+
+  in_fds = g_unix_fd_list_new ();
+  if (g_unix_fd_list_append (in_fds, mempool->memfd, &error) < 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reply_type =
+    cnet_client_reply_type (cnet_bus_manager_interface_info (), "AcquireQueue");
+  g_dbus_connection_call_with_unix_fd_list (client->connection, CNET_DBUS_NAME,
+                                            CNET_DBUS_PATH,
+                                            cnet_bus_manager_interface_info ()
+                                              ->name,
+                                            "AcquireQueue",
+                                            g_variant_new ("(su@a{sv}h)",
+                                                           interface, queue,
+                                                           opts, 0),
+                                            reply_type, G_DBUS_CALL_FLAGS_NONE,
+                                            G_MAXINT, in_fds, cancellable,
+                                            on_acquired,
+                                            g_steal_pointer (&task));
+}
+
+/**
+ * cnet_client_open_port_finish:
+ * @client: a #CnetClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the port, or %NULL with @error set (as
+ *   cnet_client_open_port_full() says; %G_IO_ERROR_CANCELLED when
+ *   cancelled)
+ *
+ * Since: 1.0
+ */
+CnetPort *
+cnet_client_open_port_finish (CnetClient *client, GAsyncResult *result,
+                              GError **error)
+{
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (res);
+  g_main_context_wakeup (g_main_context_get_thread_default ());
+}
+
 /**
  * cnet_client_open_port_full:
  * @client: a #CnetClient
@@ -262,14 +719,26 @@ bind_mode_from_string (const char *s)
  * @options: (nullable): an `a{sv}` of lease options, as
  *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
  *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
- *   "rules"; a floating reference is sunk
+ *   "rules", "rx-size", "tx-size", "fill-size", "comp-size" (the mempool
+ *   gives "frame-size" and "headroom"); a floating reference is sunk
+ * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Leases a queue from cnetd, registers @mempool's UMEM on the socket cnetd
- * passes back, makes the rings and activates the lease. cnetd's errors
- * arrive with their %CNET_ERROR codes: %CNET_ERROR_PERMISSION_DENIED,
- * %CNET_ERROR_BUSY, %CNET_ERROR_LIMIT_EXCEEDED and the others; a UMEM too
- * large for `RLIMIT_MEMLOCK` is %CNET_ERROR_NO_MEMORY.
+ * Leases a queue from cnetd in two round trips: AcquireQueue passes
+ * @mempool's memory (a sealed memfd) and gets back an AF_XDP socket that
+ * cnetd has already bound to exactly the leased queue, with the UMEM
+ * registered and the rings made; the port maps the rings, fills the fill
+ * ring, and Activate steers the queue's traffic to it. A second port on
+ * the same mempool shares its UMEM. cnetd's errors arrive with their
+ * %CNET_ERROR codes: %CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_BUSY,
+ * %CNET_ERROR_LIMIT_EXCEEDED and the others. There is no timeout (a polkit
+ * agent may ask the user); cancel @cancellable to give up.
+ *
+ * This blocks the calling thread; cnet_client_open_port_async() is the
+ * same without blocking, and this is that in a main context of its own.
+ *
+ * When the lease ends (cnetd ends it, or cnetd goes), the port emits
+ * #CnetPort::lease-ended and its calls fail with %CNET_ERROR_LEASE_ENDED.
  *
  * Returns: (transfer full): the port, or %NULL with @error set
  *
@@ -278,111 +747,20 @@ bind_mode_from_string (const char *s)
 CnetPort *
 cnet_client_open_port_full (CnetClient *client, const char *interface,
                             guint queue, CnetMempool *mempool,
-                            GVariant *options, GError **error)
+                            GVariant *options, GCancellable *cancellable,
+                            GError **error)
 {
-  g_autoptr (GVariant) opts = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) ifindex = NULL;
-  g_autoptr (GVariant) leased_queue = NULL;
-  g_autoptr (GVariant) bind_mode = NULL;
-  g_autoptr (GVariant) rules = NULL;
-  g_autoptr (GUnixFDList) fds = NULL;
-  g_autoptr (CnetPort) port = NULL;
-  g_autofree char *lease = NULL;
-  gboolean need_wakeup = TRUE;
-  gint32 handle;
-  int fd;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (interface != NULL, NULL);
-  g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  opts = options ? g_variant_ref_sink (options)
-                 : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-  g_variant_lookup (opts, "need-wakeup", "b", &need_wakeup);
-
-  reply =
-    cnet_client_call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
-                      "AcquireQueue",
-                      g_variant_new ("(su@a{sv})", interface, queue, opts),
-                      "(oh)", &fds, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(oh)", &lease, &handle);
-  fd = fds ? g_unix_fd_list_get (fds, handle, error) : -1;
-  if (fd < 0)
-    {
-      if (error && *error == NULL)
-        g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                     "%s: cnetd's reply carries no socket", interface);
-      return NULL;
-    }
-
-  /* What cnetd leased: the queue (for "any") and its view of the ifindex. */
-  leased_queue =
-    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE, "Queue",
-                              error);
-  if (leased_queue == NULL)
-    {
-      close (fd);
-      return NULL;
-    }
-  queue = g_variant_get_uint32 (leased_queue);
-  {
-    g_autoptr (GVariant) obj =
-      cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                                "InterfaceObject", error);
-    if (obj == NULL)
-      {
-        close (fd);
-        return NULL;
-      }
-    ifindex =
-      cnet_client_get_property (client, g_variant_get_string (obj, NULL),
-                                CNET_DBUS_INTERFACE_INTERFACE, "Ifindex",
-                                error);
-    if (ifindex == NULL)
-      {
-        close (fd);
-        return NULL;
-      }
-  }
-
-  port = cnet_port_new_leased (fd, interface, g_variant_get_uint32 (ifindex),
-                               queue, mempool, need_wakeup, error);
-  if (port == NULL)
-    {
-      /* The fd went with the failed port; tell cnetd the lease is over. */
-      g_autoptr (GVariant) released =
-        cnet_client_call (client, lease, CNET_DBUS_INTERFACE_LEASE, "Release",
-                          NULL, "()", NULL, NULL);
-      if (released == NULL)
-        g_debug ("%s: cannot release lease %s", interface, lease);
-      return NULL;
-    }
-
-  /* From here on, dropping the port releases the lease. */
-  cnet_port_set_lease (port, client->connection, lease, CNET_BIND_MODE_AUTO,
-                       NULL);
-  g_clear_pointer (&reply, g_variant_unref);
-  reply = cnet_client_call (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                            "Activate", NULL, "()", NULL, error);
-  if (reply == NULL)
-    return NULL;
-  bind_mode =
-    cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                              "BindMode", error);
-  rules = cnet_client_get_property (client, lease, CNET_DBUS_INTERFACE_LEASE,
-                                    "Rules", error);
-  if (bind_mode == NULL || rules == NULL)
-    return NULL;
-  {
-    g_autofree const char **strv = g_variant_get_strv (rules, NULL);
-    cnet_port_set_lease (port, client->connection, lease,
-                         bind_mode_from_string (
-                           g_variant_get_string (bind_mode, NULL)),
-                         strv);
-  }
-  return g_steal_pointer (&port);
+  g_main_context_push_thread_default (context);
+  cnet_client_open_port_async (client, interface, queue, mempool, options,
+                               cancellable, on_sync_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return cnet_client_open_port_finish (client, result, error);
 }

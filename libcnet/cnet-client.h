@@ -15,6 +15,11 @@ G_DECLARE_FINAL_TYPE (CnetClient, cnet_client, CNET, CLIENT, GObject)
 G_GNUC_WARN_UNUSED_RESULT
 CnetClient *cnet_client_new (const char *address, GCancellable *cancellable,
                              GError **error);
+void cnet_client_connect_async (const char *address, GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+G_GNUC_WARN_UNUSED_RESULT
+CnetClient *cnet_client_connect_finish (GAsyncResult *result, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
 CnetClient *cnet_client_new_for_connection (GDBusConnection *connection);
 
@@ -31,6 +36,16 @@ CnetPort *cnet_client_open_port (CnetClient *client, const char *interface,
 G_GNUC_WARN_UNUSED_RESULT
 CnetPort *cnet_client_open_port_full (CnetClient *client, const char *interface,
                                       guint queue, CnetMempool *mempool,
-                                      GVariant *options, GError **error);
+                                      GVariant *options,
+                                      GCancellable *cancellable,
+                                      GError **error);
+void cnet_client_open_port_async (CnetClient *client, const char *interface,
+                                  guint queue, CnetMempool *mempool,
+                                  GVariant *options, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+G_GNUC_WARN_UNUSED_RESULT
+CnetPort *cnet_client_open_port_finish (CnetClient *client,
+                                        GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -181,8 +181,26 @@ typedef struct
   guint line;
   guint col;
   GHashTable *positions;
+  GArray *trailing; /* CnetConfigComma: commas before a '}' or ']' */
+  const char *start;
   GError **error;
 } Scanner;
+
+/* A trailing comma was met: note where, and take it (see
+ * cnet_config_scan()). */
+static void
+scan_note_trailing_comma (Scanner *s, const char *path, const char *comma,
+                          guint line, guint col)
+{
+  CnetConfigComma c = {
+    .offset = (gsize) (comma - s->start),
+    .line = line,
+    .col = col,
+  };
+
+  g_strlcpy (c.path, path ? path : "", sizeof c.path);
+  g_array_append_val (s->trailing, c);
+}
 
 static gboolean scan_value (Scanner *s, const char *path, guint depth);
 
@@ -513,7 +531,17 @@ scan_object (Scanner *s, const char *path, guint depth)
       scan_skip_ws (s);
       if (s->p < s->end && *s->p == ',')
         {
+          const char *comma = s->p;
+          guint line = s->line, col = s->col;
+
           scan_advance (s);
+          scan_skip_ws (s);
+          if (s->p < s->end && *s->p == '}')
+            {
+              scan_note_trailing_comma (s, path, comma, line, col);
+              scan_advance (s);
+              return TRUE;
+            }
           continue;
         }
       if (s->p < s->end && *s->p == '}')
@@ -556,7 +584,17 @@ scan_array (Scanner *s, const char *path, guint depth)
       scan_skip_ws (s);
       if (s->p < s->end && *s->p == ',')
         {
+          const char *comma = s->p;
+          guint line = s->line, col = s->col;
+
           scan_advance (s);
+          scan_skip_ws (s);
+          if (s->p < s->end && *s->p == ']')
+            {
+              scan_note_trailing_comma (s, path, comma, line, col);
+              scan_advance (s);
+              return TRUE;
+            }
           continue;
         }
       if (s->p < s->end && *s->p == ']')
@@ -607,7 +645,7 @@ scan_value (Scanner *s, const char *path, guint depth)
 
 GHashTable *
 cnet_config_scan (const char *name, const char *text, gsize length,
-                  GError **error)
+                  GArray *trailing_commas, GError **error)
 {
   g_autoptr (GHashTable) positions =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -618,6 +656,8 @@ cnet_config_scan (const char *name, const char *text, gsize length,
     .line = 1,
     .col = 1,
     .positions = positions,
+    .trailing = trailing_commas,
+    .start = text,
     .error = error,
   };
   const char *bad;

@@ -33,11 +33,23 @@ char *cnet_config_strip_comments (const char *name, const char *text,
                                   gsize length, gsize *out_length,
                                   GError **error);
 
+/* A comma before a closing '}' or ']': JSON has none, CNDP's loader
+ * (json-c, not strict) takes them. */
+typedef struct
+{
+  gsize offset; /* in the text scanned */
+  guint line;
+  guint col;
+  char path[128]; /* of the object or array it closes */
+} CnetConfigComma;
+
 /* Checks the syntax of the comment-free @text strictly (RFC 8259, with
  * duplicate keys refused) and records the position of every member, keyed
- * by its path (see cnet_config_path_append_key()). */
+ * by its path (see cnet_config_path_append_key()). Trailing commas are
+ * taken, and each is appended to @trailing_commas (CnetConfigComma): the
+ * caller decides, by dialect, whether they are an error. */
 GHashTable *cnet_config_scan (const char *name, const char *text, gsize length,
-                              GError **error);
+                              GArray *trailing_commas, GError **error);
 
 /* Paths as error messages show them: `ports."eth0:0".mempool`,
  * `umems.umem0.regions[1]`. Keys that are identifiers (letters, digits,
@@ -83,7 +95,8 @@ struct _CnetPortSpec
   guint fill_size;
   guint comp_size;
   GStrv rules;
-  char *origin; /* the path of the port-groups entry it came from, or NULL */
+  char *uds_path; /* the device plugin's socket, or NULL */
+  char *origin;   /* the path of the port-groups entry it came from, or NULL */
 };
 
 struct _CnetThreadSpec

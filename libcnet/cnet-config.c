@@ -86,6 +86,7 @@ typedef struct
 {
   CnetConfig *self;
   GHashTable *pos;
+  GArray *trailing_commas; /* CnetConfigComma */
   GError **error;
 } Ctx;
 
@@ -458,6 +459,9 @@ warn_ignored_section (Ctx *c, const char *section, const char *why)
 
 /* --- libcnet's dialect ------------------------------------------------ */
 
+static gboolean get_uds_path (Ctx *c, const char *path, JsonNode *v,
+                              char **out);
+
 /* A key of `defaults` or of a port; returns -1 when @key is not one. */
 static int
 parse_port_setting (Ctx *c, const char *path, const char *key, JsonNode *v,
@@ -680,10 +684,10 @@ port_spec_apply_defaults (CnetPortSpec *spec, const Defaults *d)
 static gboolean
 parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = { "interface", "queue",
-                                       "mempool",   "description",
-                                       "rules",     PORT_SETTING_KEYS,
-                                       NULL };
+  static const char *const known[] = {
+    "interface", "queue",    "mempool",         "description", "rules",
+    "uds_path",  "uds-path", PORT_SETTING_KEYS, NULL
+  };
   g_autoptr (GList) ports = NULL;
   JsonObject *obj = NULL;
 
@@ -729,6 +733,10 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_string (c, path, v, TRUE, &spec->description);
               else if (g_str_equal (key, "rules"))
                 r = get_rules (c, path, v, &spec->rules);
+              /* CNDP's spelling, and libcnet's. */
+              else if (g_str_equal (key, "uds_path") ||
+                       g_str_equal (key, "uds-path"))
+                r = get_uds_path (c, path, v, &spec->uds_path);
             }
           if (r < 0)
             return fail_unknown_key (c, path, key, known);
@@ -743,9 +751,40 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                         "queue %u (from the name) is beyond the %u queues "
                         "libcnet's XDP program serves",
                         spec->queue, CNET_XDP_PROGRAM_MAX_QUEUES);
+      if (spec->uds_path != NULL && spec->rules != NULL && spec->rules[0])
+        {
+          g_autofree char *path =
+            cnet_config_path_append_key (port_path, "rules");
+          return fail_at (c, path, TRUE,
+                          "a port with a uds_path takes no rules: the "
+                          "device plugin's XDP program decides what the "
+                          "queue gets");
+        }
       port_spec_apply_defaults (spec, &d);
       g_ptr_array_add (c->self->ports, g_steal_pointer (&spec));
     }
+  return TRUE;
+}
+
+/* `uds_path`: the AF_XDP device plugin's socket, an absolute path that
+ * fits a Unix socket address. */
+static gboolean
+get_uds_path (Ctx *c, const char *path, JsonNode *v, char **out)
+{
+  g_autofree char *s = NULL;
+
+  if (!get_string (c, path, v, FALSE, &s))
+    return FALSE;
+  if (s[0] != '/')
+    return fail_at (c, path, FALSE,
+                    "\"%s\" is not an absolute path to a Unix socket", s);
+  if (strlen (s) >= 108)
+    return fail_at (c, path, FALSE,
+                    "\"%s\" is longer than a Unix socket path may be "
+                    "(107 bytes)",
+                    s);
+  g_free (*out);
+  *out = g_steal_pointer (&s);
   return TRUE;
 }
 
@@ -1313,7 +1352,10 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
             {
               if (!get_bool (c, path, v, &b))
                 return FALSE;
-              if (b)
+              /* CNDP's unprivileged mode with a uds_path is what libcnet
+               * does with the uds_path. */
+              if (b &&
+                  !(key[2] == 'p' && json_object_has_member (pobj, "uds_path")))
                 warn_at (c, path, "ignored: %s",
                          key[1] == 'n' && key[2] == 'a'
                            ? "libcnet uses aligned frames"
@@ -1321,15 +1363,19 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
                              "unprivileged programs get their queues from "
                              "cnetd");
             }
-          else if (g_str_equal (key, "xsk_pin_path") ||
-                   g_str_equal (key, "uds_path"))
+          else if (g_str_equal (key, "uds_path"))
+            {
+              if (!get_uds_path (c, path, v, &spec->uds_path))
+                return FALSE;
+            }
+          else if (g_str_equal (key, "xsk_pin_path"))
             {
               g_autofree char *s = NULL;
               if (!get_string (c, path, v, TRUE, &s))
                 return FALSE;
               warn_at (c, path,
-                       "ignored: libcnet loads its XDP program itself and "
-                       "takes no XSKMAP from a pinned map or a socket");
+                       "ignored: libcnet takes no XSKMAP from a pinned map; "
+                       "use uds_path (the device plugin's socket)");
             }
           else if (g_str_equal (key, "description") ||
                    g_str_equal (key, "desc"))
@@ -1544,6 +1590,18 @@ check_references (Ctx *c)
           if (owner == thread)
             return fail_at (c, epath, FALSE, "\"%s\" is listed twice",
                             thread->ports[j]);
+          if (owner != NULL && cndp)
+            {
+              /* CNDP lets one thread receive on an lport and another send
+               * on it (its distributor example): take the file, and say
+               * which thread libcnet means to receive. */
+              warn_at (c, epath,
+                       "\"%s\" is in thread \"%s\" too: receiving on a "
+                       "port is for one thread only, \"%s\"; this one may "
+                       "send on it",
+                       thread->ports[j], owner->name, owner->name);
+              continue;
+            }
           if (owner != NULL)
             return fail_at (c, epath, FALSE,
                             "\"%s\" already belongs to thread \"%s\": a port "
@@ -1635,6 +1693,21 @@ parse_root (Ctx *c, JsonNode *root_node)
   if (!detect_dialect (c, root))
     return FALSE;
   cndp = self->dialect == CNET_CONFIG_DIALECT_CNDP;
+  /* CNDP's loader (json-c, not strict) takes a comma before '}' or ']',
+   * and CNDP's own files have them; libcnet's dialect is JSON. */
+  if (!cndp && c->trailing_commas->len > 0)
+    {
+      CnetConfigComma *comma =
+        &g_array_index (c->trailing_commas, CnetConfigComma, 0);
+      g_autofree char *msg = cnet_config_format_message (
+        self->name, comma->line, comma->col, comma->path,
+        "syntax error: a comma before the closing bracket (JSON has none; "
+        "only CNDP files may)");
+
+      g_set_error_literal (c->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG,
+                           msg);
+      return FALSE;
+    }
   known = cndp ? cndp_sections : cnet_sections;
   /* CNDP wants bufcnt, in the umem or in the defaults. */
   if (cndp)
@@ -1719,17 +1792,24 @@ cnet_config_load (CnetConfig *self, const char *text, gsize length,
   g_autoptr (GHashTable) positions = NULL;
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local = NULL;
+  g_autoptr (GArray) trailing =
+    g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
   gsize stripped_len;
-  Ctx c = { .self = self, .error = error };
+  Ctx c = { .self = self, .error = error, .trailing_commas = trailing };
 
   stripped =
     cnet_config_strip_comments (self->name, text, length, &stripped_len, error);
   if (stripped == NULL)
     return FALSE;
-  positions = cnet_config_scan (self->name, stripped, stripped_len, error);
+  positions =
+    cnet_config_scan (self->name, stripped, stripped_len, trailing, error);
   if (positions == NULL)
     return FALSE;
   c.pos = positions;
+  /* json-glib is strict: blank the trailing commas out (the scanner took
+   * them; parse_root() refuses them in libcnet's dialect). */
+  for (guint i = 0; i < trailing->len; i++)
+    stripped[g_array_index (trailing, CnetConfigComma, i).offset] = ' ';
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, stripped, (gssize) stripped_len,

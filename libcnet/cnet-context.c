@@ -255,7 +255,7 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
                         spec->busy_poll_budget, "rx-size", spec->rx_size,
                         "tx-size", spec->tx_size, "fill-size", spec->fill_size,
                         "comp-size", spec->comp_size, "rules", spec->rules,
-                        NULL);
+                        "uds-path", spec->uds_path, NULL);
       if (port == NULL)
         return prefix_error (error, local, name, cndp ? "lport" : "port",
                              spec->name);
@@ -276,7 +276,8 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
  * cause (keeping the code of the underlying error, such as
  * %CNET_ERROR_NOT_FOUND for a missing interface).
  *
- * Opening ports needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or root).
+ * Opening ports needs CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON
+ * (or root).
  *
  * Returns: %TRUE, or %FALSE with @error set; %CNET_ERROR_INVALID_STATE
  *   when a configuration is loaded already

@@ -24,10 +24,11 @@ static const GDBusErrorEntry cnet_error_entries[] = {
   { CNET_ERROR_INTERFACE_GONE, CNET_DBUS_ERROR_PREFIX "InterfaceGone" },
   { CNET_ERROR_INVALID_CONFIG, CNET_DBUS_ERROR_PREFIX "InvalidConfig" },
   { CNET_ERROR_LIMIT_EXCEEDED, CNET_DBUS_ERROR_PREFIX "LimitExceeded" },
+  { CNET_ERROR_LEASE_ENDED, CNET_DBUS_ERROR_PREFIX "LeaseEnded" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (cnet_error_entries) ==
-                 CNET_ERROR_LIMIT_EXCEEDED + 1);
+                 CNET_ERROR_LEASE_ENDED + 1);
 
 /**
  * cnet_error_quark:

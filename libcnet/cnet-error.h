@@ -49,8 +49,11 @@ G_BEGIN_DECLS
  *   a syntax error, an unknown key, a value of the wrong type or out of
  *   range, or a reference to something it does not define. The message
  *   reads `file:line:column: key.path: reason`.
- * @CNET_ERROR_LIMIT_EXCEEDED: A per-client limit, such as cnetd's number of
- *   leases per client, was reached.
+ * @CNET_ERROR_LIMIT_EXCEEDED: A per-user limit, such as cnetd's number of
+ *   leases or bytes of UMEM per user, was reached.
+ * @CNET_ERROR_LEASE_ENDED: The cnetd lease a port was opened on has ended
+ *   (released, its interface gone, or cnetd stopped or restarted): the port
+ *   can no longer receive or send.
  *
  * Error codes in the %CNET_ERROR domain. Messages name the interface and
  * queue (or the object) and the cause, with the kernel's own error text
@@ -75,6 +78,7 @@ typedef enum
   CNET_ERROR_INTERFACE_GONE,
   CNET_ERROR_INVALID_CONFIG,
   CNET_ERROR_LIMIT_EXCEEDED,
+  CNET_ERROR_LEASE_ENDED,
 } CnetError;
 
 GQuark cnet_error_quark (void);

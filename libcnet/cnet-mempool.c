@@ -6,6 +6,7 @@
 #include <linux/if_xdp.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "cnet-mempool.h"
 #include "cnet-private.h"
@@ -91,8 +92,24 @@ cnet_mempool_initable_init (GInitable *initable, GCancellable *cancellable,
   self->cache_max = CLAMP (self->n_frames / 8, 1, CNET_CACHE_SIZE);
   self->umem_headroom = CNET_PACKET_HEADER_SIZE + self->headroom;
   self->area_size = (gsize) self->n_frames * self->frame_size;
+  /* A sealed memfd rather than anonymous memory: a lease passes it to
+   * cnetd, which maps and registers it (so its pinned pages are charged to
+   * cnetd's limits, not to this process's RLIMIT_MEMLOCK), and the seals
+   * let cnetd trust that its size never changes under the kernel. */
+  self->memfd = memfd_create ("cnet-mempool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (self->memfd < 0 || ftruncate (self->memfd, (off_t) self->area_size) < 0 ||
+      fcntl (self->memfd, F_ADD_SEALS,
+             F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NO_MEMORY,
+                   "mempool: cannot make a memfd of %" G_GSIZE_FORMAT
+                   " bytes for %u frames: %s",
+                   self->area_size, self->n_frames, g_strerror (errsv));
+      return FALSE;
+    }
   self->area = mmap (NULL, self->area_size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                     MAP_SHARED | MAP_POPULATE, self->memfd, 0);
   if (self->area == MAP_FAILED)
     {
       int errsv = errno;
@@ -137,6 +154,8 @@ cnet_mempool_finalize (GObject *object)
 
   if (self->area != NULL)
     munmap (self->area, self->area_size);
+  if (self->memfd >= 0)
+    close (self->memfd);
   g_free (self->stack);
   g_ptr_array_unref (self->caches);
   g_ptr_array_unref (self->sockets);
@@ -244,6 +263,7 @@ static void
 cnet_mempool_init (CnetMempool *self)
 {
   g_mutex_init (&self->lock);
+  self->memfd = -1;
   self->caches = g_ptr_array_new ();
   self->sockets = g_ptr_array_new ();
 }

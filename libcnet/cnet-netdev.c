@@ -85,6 +85,12 @@ cnet_netdev_exists (guint ifindex)
 #define CNET_NETDEV_CMD_DEV_GET 1
 #define CNET_NETDEV_A_DEV_IFINDEX 1
 #define CNET_NETDEV_A_DEV_XDP_FEATURES 3
+#define CNET_NETDEV_CMD_QUEUE_GET 10
+#define CNET_NETDEV_A_QUEUE_ID 1
+#define CNET_NETDEV_A_QUEUE_IFINDEX 2
+#define CNET_NETDEV_A_QUEUE_TYPE 3
+#define CNET_NETDEV_A_QUEUE_XSK 7
+#define CNET_NETDEV_QUEUE_TYPE_RX 0
 
 typedef struct
 {
@@ -108,7 +114,8 @@ genl_put_attr (CnetGenlRequest *req, guint16 type, const void *data,
 }
 
 /* Sends @req and finds attribute @want in the reply; returns its payload
- * length (copied to @out, at most @out_len bytes) or -1. */
+ * length (copied to @out, at most @out_len bytes), -2 when the reply does
+ * not have it, or -1 when there is no reply. */
 static int
 genl_query (int fd, CnetGenlRequest *req, guint16 want, void *out,
             gsize out_len)
@@ -142,7 +149,34 @@ genl_query (int fd, CnetGenlRequest *req, guint16 want, void *out,
         p += NLA_ALIGN (nla->nla_len);
       }
   }
-  return -1;
+  return -2;
+}
+
+/* Opens a generic netlink socket and resolves the netdev family; returns
+ * the socket, or -1. */
+static int
+netdev_genl_open (guint16 *family)
+{
+  CnetGenlRequest req = { 0 };
+  int fd;
+
+  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+  if (fd < 0)
+    return -1;
+  req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
+  req.nlh.nlmsg_type = GENL_ID_CTRL;
+  req.nlh.nlmsg_flags = NLM_F_REQUEST;
+  req.genl.cmd = CTRL_CMD_GETFAMILY;
+  req.genl.version = 1;
+  genl_put_attr (&req, CTRL_ATTR_FAMILY_NAME, CNET_NETDEV_FAMILY_NAME,
+                 sizeof CNET_NETDEV_FAMILY_NAME);
+  if (genl_query (fd, &req, CTRL_ATTR_FAMILY_ID, family, sizeof *family) !=
+      sizeof *family)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
 }
 
 /* The interface's XDP features (NETDEV_XDP_ACT_*), from the kernel's
@@ -156,19 +190,8 @@ cnet_netdev_xdp_features (guint ifindex, guint64 *features)
   int fd;
   gboolean ok = FALSE;
 
-  fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-  if (fd < 0)
-    return FALSE;
-
-  req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
-  req.nlh.nlmsg_type = GENL_ID_CTRL;
-  req.nlh.nlmsg_flags = NLM_F_REQUEST;
-  req.genl.cmd = CTRL_CMD_GETFAMILY;
-  req.genl.version = 1;
-  genl_put_attr (&req, CTRL_ATTR_FAMILY_NAME, CNET_NETDEV_FAMILY_NAME,
-                 sizeof CNET_NETDEV_FAMILY_NAME);
-  if (genl_query (fd, &req, CTRL_ATTR_FAMILY_ID, &family, sizeof family) ==
-      sizeof family)
+  fd = netdev_genl_open (&family);
+  if (fd >= 0)
     {
       memset (&req, 0, sizeof req);
       req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
@@ -180,7 +203,50 @@ cnet_netdev_xdp_features (guint ifindex, guint64 *features)
       *features = 0;
       ok = genl_query (fd, &req, CNET_NETDEV_A_DEV_XDP_FEATURES, features,
                        sizeof *features) == sizeof *features;
+      close (fd);
     }
-  close (fd);
   return ok;
+}
+
+/* Whether an AF_XDP socket (any process's, in copy or zero-copy mode) has
+ * its buffer pool registered on receive queue @queue: what makes a new
+ * bind() there fail with EBUSY. The kernel's netdev family says so with
+ * the queue's "xsk" attribute (Linux 6.13). The pool goes some time after
+ * the last fd and ring mapping of its socket are closed (the kernel frees
+ * it from a work queue). FALSE when the kernel cannot tell. */
+gboolean
+cnet_netdev_queue_has_xsk (guint ifindex, guint queue, gboolean *has_xsk)
+{
+  CnetGenlRequest req = { 0 };
+  guint16 family = 0;
+  guint32 idx = ifindex, type = CNET_NETDEV_QUEUE_TYPE_RX, id = queue;
+  guint32 got_id = 0;
+  char dummy[4];
+  int fd, r;
+
+  fd = netdev_genl_open (&family);
+  if (fd < 0)
+    return FALSE;
+  req.nlh.nlmsg_len = NLMSG_LENGTH (GENL_HDRLEN);
+  req.nlh.nlmsg_type = family;
+  req.nlh.nlmsg_flags = NLM_F_REQUEST;
+  req.genl.cmd = CNET_NETDEV_CMD_QUEUE_GET;
+  req.genl.version = 1;
+  genl_put_attr (&req, CNET_NETDEV_A_QUEUE_IFINDEX, &idx, sizeof idx);
+  genl_put_attr (&req, CNET_NETDEV_A_QUEUE_TYPE, &type, sizeof type);
+  genl_put_attr (&req, CNET_NETDEV_A_QUEUE_ID, &id, sizeof id);
+  /* First make sure the kernel knows queues at all (the reply carries the
+   * id); then look for the xsk attribute. */
+  if (genl_query (fd, &req, CNET_NETDEV_A_QUEUE_ID, &got_id, sizeof got_id) !=
+      sizeof got_id)
+    {
+      close (fd);
+      return FALSE;
+    }
+  r = genl_query (fd, &req, CNET_NETDEV_A_QUEUE_XSK, dummy, sizeof dummy);
+  close (fd);
+  if (r == -1)
+    return FALSE;
+  *has_xsk = r >= 0;
+  return TRUE;
 }

@@ -453,14 +453,16 @@ cnet_packet_check_span (CnetPacket *pkt, const char *what, guint offset,
 }
 
 /**
- * cnet_packet_read:
+ * cnet_packet_read: (skip)
  * @packet: a #CnetPacket
  * @offset: where to start, from the start of the data
  * @buffer: (out caller-allocates) (array length=length): where to copy to
  * @length: how many bytes to copy
  * @error: return location for a #GError
  *
- * Copies @length bytes of data, starting at @offset, into @buffer.
+ * Copies @length bytes of data, starting at @offset, into @buffer. For C;
+ * bindings use cnet_packet_read_bytes() (a caller-allocated buffer whose
+ * length is an argument does not map onto Python).
  *
  * Returns: %TRUE, or %FALSE with @error set when the span is not all inside
  *   the data or the packet is not owned

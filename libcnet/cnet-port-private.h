@@ -24,4 +24,12 @@ gboolean cnet_port_rx_ready (CnetPort *port);
  * several threads' main contexts, so this is atomic. */
 void cnet_port_count_source_event (CnetPort *port, CnetPortSourceEvent event);
 
+/* The guard of a port leased from cnetd (it hangs up when the lease ends),
+ * or -1. */
+int cnet_port_get_guard_fd (CnetPort *port);
+
+/* Whether the port's lease (if any) still lasts; when it ended, says so
+ * in @error and emits CnetPort::lease-ended (once). */
+gboolean cnet_port_check_lease (CnetPort *port, GError **error);
+
 G_END_DECLS

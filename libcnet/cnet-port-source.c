@@ -27,6 +27,7 @@ typedef struct
   CnetPort *port;
   GIOCondition condition;
   gpointer fd_tag;
+  gpointer guard_tag; /* a leased port's guard: hangs up when it ends */
   guint spin_usecs;
   gboolean active;    /* dispatched since it last let the loop sleep */
   gint64 last_active; /* g_source_get_time() of the last dispatch */
@@ -70,6 +71,10 @@ cnet_port_source_events (CnetPortSource *self)
   events &= self->condition | CNET_IO_FAILURE;
   if (cnet_port_source_rx_ready (self))
     events |= G_IO_IN;
+  /* The lease ended: dispatch, so the callback's next call says so. */
+  if (self->guard_tag != NULL &&
+      g_source_query_unix_fd (&self->source, self->guard_tag) != 0)
+    events |= G_IO_HUP;
   return events;
 }
 
@@ -100,6 +105,15 @@ cnet_port_source_dispatch (GSource *source, GSourceFunc callback,
   if (events == 0)
     events = self->condition & (G_IO_IN | G_IO_OUT);
 
+  if (self->guard_tag != NULL &&
+      g_source_query_unix_fd (source, self->guard_tag) != 0)
+    {
+      /* Once: a hung-up guard stays readable, and the callback has been
+       * told (its calls fail with CNET_ERROR_LEASE_ENDED from now on). */
+      g_source_remove_unix_fd (source, self->guard_tag);
+      self->guard_tag = NULL;
+      cnet_port_check_lease (self->port, NULL);
+    }
   cnet_port_count_source_event (self->port, CNET_PORT_SOURCE_DISPATCH);
   if (!self->active)
     cnet_port_count_source_event (self->port, CNET_PORT_SOURCE_WAKEUP);
@@ -205,6 +219,9 @@ cnet_port_create_source (CnetPort *port, GIOCondition condition,
   self->condition = condition & (G_IO_IN | G_IO_OUT);
   self->fd_tag =
     g_source_add_unix_fd (source, cnet_port_get_fd (port), self->condition);
+  if (cnet_port_get_guard_fd (port) >= 0)
+    self->guard_tag =
+      g_source_add_unix_fd (source, cnet_port_get_guard_fd (port), G_IO_HUP);
   name =
     g_strdup_printf ("CnetPort %s queue %u", cnet_port_get_interface (port),
                      cnet_port_get_queue (port));

@@ -34,6 +34,7 @@ enum
   PROP_FILL_SIZE,
   PROP_COMP_SIZE,
   PROP_RULES,
+  PROP_UDS_PATH,
   N_PROPS
 };
 
@@ -51,6 +52,7 @@ cnet_port_spec_finalize (GObject *object)
   g_free (self->interface);
   g_free (self->mempool);
   g_strfreev (self->rules);
+  g_free (self->uds_path);
   g_free (self->origin);
 
   G_OBJECT_CLASS (cnet_port_spec_parent_class)->finalize (object);
@@ -114,6 +116,9 @@ cnet_port_spec_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_RULES:
       g_value_set_boxed (value, self->rules);
+      break;
+    case PROP_UDS_PATH:
+      g_value_set_string (value, self->uds_path);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -321,6 +326,18 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
   props[PROP_RULES] =
     g_param_spec_boxed ("rules", NULL, NULL, G_TYPE_STRV,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPortSpec:uds-path:
+   *
+   * The AF_XDP device plugin's socket the port is opened through
+   * (#CnetPort:uds-path; `uds_path` in both dialects), or %NULL.
+   *
+   * Since: 1.0
+   */
+  props[PROP_UDS_PATH] =
+    g_param_spec_string ("uds-path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
@@ -628,4 +645,20 @@ cnet_port_spec_get_rules (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
   return (const char *const *) spec->rules;
+}
+
+/**
+ * cnet_port_spec_get_uds_path:
+ * @spec: a #CnetPortSpec
+ *
+ * Returns: (nullable): the device plugin socket the port is opened through
+ *   (#CnetPortSpec:uds-path), or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_spec_get_uds_path (CnetPortSpec *spec)
+{
+  g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), NULL);
+  return spec->uds_path;
 }

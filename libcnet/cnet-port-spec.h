@@ -31,5 +31,6 @@ guint cnet_port_spec_get_tx_size (CnetPortSpec *spec);
 guint cnet_port_spec_get_fill_size (CnetPortSpec *spec);
 guint cnet_port_spec_get_comp_size (CnetPortSpec *spec);
 const char *const *cnet_port_spec_get_rules (CnetPortSpec *spec);
+const char *cnet_port_spec_get_uds_path (CnetPortSpec *spec);
 
 G_END_DECLS

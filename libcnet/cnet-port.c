@@ -17,6 +17,7 @@
 #include "cnet-port-private.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
+#include "cnet-uds-private.h"
 #include "cnet-xdp-program.h"
 
 #ifndef SO_PREFER_BUSY_POLL
@@ -103,11 +104,19 @@ struct _CnetPort
   CnetUmemSocket umem_socket; /* registered with the mempool once bound */
   gboolean shares_umem;
 
-  /* A port on a socket leased from cnetd (see CnetClient): cnetd binds it
-   * and steers to it; the port only registers the UMEM and maps rings. */
+  /* A port on a socket leased from cnetd (see CnetClient): cnetd registered
+   * the UMEM, made the rings, bound it and steers to it; the port maps the
+   * rings. The guard hangs up when the lease ends. */
   int leased_fd;
+  int guard_fd;
+  int lease_ended; /* atomic */
   GDBusConnection *lease_connection;
   char *lease_path;
+
+  /* A port on the XSKMAP a device plugin's socket passed (cnet-uds.c):
+   * no program of libcnet's; the socket goes in that map. */
+  char *uds_path;
+  CnetUdsClient *uds;
 
   GMutex rules_lock;
   GStrv rules; /* canonical text of the steering rules */
@@ -160,10 +169,19 @@ enum
   PROP_RULES,
   PROP_IFINDEX,
   PROP_XDP_PROGRAM,
+  PROP_UDS_PATH,
   N_PROPS
 };
 
 static GParamSpec *props[N_PROPS];
+
+enum
+{
+  SIGNAL_LEASE_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void cnet_port_initable_iface_init (GInitableIface *iface);
 
@@ -350,13 +368,16 @@ cnet_port_set_tx_budget (CnetPort *self)
 }
 
 /* Registers the UMEM on the socket (unless it will share @shared_fd's),
- * creates the four rings and maps them. */
+ * creates the four rings and maps them. A leased socket comes with its
+ * UMEM and rings made by cnetd: then it only maps them. */
 static gboolean
 cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
 {
   struct xdp_mmap_offsets off;
   socklen_t optlen = sizeof off;
 
+  if (self->guard_fd >= 0)
+    goto map;
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
       !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
                                 "fill", error) ||
@@ -369,6 +390,7 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
 
   cnet_port_set_tx_budget (self);
 
+map:
   if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
     return cnet_port_fail (self, error, errno, "cannot read the ring offsets");
 
@@ -671,9 +693,10 @@ cnet_port_start (CnetPort *self)
   self->fill_ring_empty = 0;
 }
 
-/* A socket from cnetd: register the UMEM, make the rings, fill; cnetd
- * binds it when the client activates the lease. No XDP program here: the
- * interface may not even be visible in this process's namespace. */
+/* A socket from cnetd, bound, with its UMEM and rings: map the rings and
+ * fill; cnetd steers to it when the client activates the lease. No XDP
+ * program here: the interface may not even be visible in this process's
+ * namespace. */
 static gboolean
 cnet_port_init_leased (CnetPort *self, GError **error)
 {
@@ -720,13 +743,32 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
       return FALSE;
     }
 
-  self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
-                                        self->attach_flags, error);
-  if (self->prog == NULL)
-    return FALSE;
-  if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
-    return FALSE;
-  self->queue_claimed = TRUE;
+  if (self->uds_path != NULL)
+    {
+      if (n_rules > 0)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                       "%s queue %u: a port on a device plugin's socket "
+                       "(uds_path %s) takes no steering rules: the server's "
+                       "XDP program decides what the queue gets",
+                       self->interface, self->queue, self->uds_path);
+          return FALSE;
+        }
+      self->uds =
+        cnet_uds_client_connect (self->uds_path, self->interface, error);
+      if (self->uds == NULL)
+        return FALSE;
+    }
+  else
+    {
+      self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
+                                            self->attach_flags, error);
+      if (self->prog == NULL)
+        return FALSE;
+      if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
+        return FALSE;
+      self->queue_claimed = TRUE;
+    }
 
   shared_fd = cnet_mempool_dup_umem_socket (self->pool, &shared_flags);
   if (shared_fd >= 0)
@@ -750,10 +792,29 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
     (self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY);
   cnet_mempool_add_umem_socket (self->pool, &self->umem_socket);
 
-  if (!cnet_port_set_busy_poll (self, error))
+  if (self->uds != NULL && self->busy_poll_usecs != 0)
+    {
+      if (!cnet_uds_client_config_busy_poll (self->uds, self->fd,
+                                             self->busy_poll_usecs,
+                                             self->busy_poll_budget, error))
+        return FALSE;
+    }
+  else if (!cnet_port_set_busy_poll (self, error))
     return FALSE;
 
   cnet_port_start (self);
+
+  if (self->uds != NULL)
+    {
+      if (!cnet_uds_client_set_socket (self->uds, self->queue, self->fd, error))
+        return FALSE;
+      self->in_xskmap = TRUE;
+      g_debug ("%s queue %u: port up on uds_path %s, %s mode", self->interface,
+               self->queue, self->uds_path,
+               self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy"
+                                                          : "copy");
+      return TRUE;
+    }
 
   /* Rules first: the socket gets only what they steer to it. */
   if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules, n_rules,
@@ -782,7 +843,9 @@ cnet_port_dispose (GObject *object)
 
   /* Reverse order of construction: stop the redirect, close the socket (the
    * kernel lets go of every frame), then take the frames back. */
-  if (self->in_xskmap)
+  if (self->in_xskmap && self->uds != NULL)
+    cnet_uds_client_clear_socket (self->uds, self->queue);
+  else if (self->in_xskmap)
     cnet_xdp_program_clear_socket (self->prog, self->queue);
   self->in_xskmap = FALSE;
   if (self->lease_connection != NULL)
@@ -799,6 +862,9 @@ cnet_port_dispose (GObject *object)
   if (self->leased_fd >= 0)
     close (self->leased_fd);
   self->leased_fd = -1;
+  if (self->guard_fd >= 0)
+    close (self->guard_fd);
+  self->guard_fd = -1;
   if (self->umem_socket.fd >= 0)
     cnet_mempool_remove_umem_socket (self->pool, &self->umem_socket);
   self->umem_socket.fd = -1;
@@ -814,6 +880,7 @@ cnet_port_dispose (GObject *object)
     cnet_xdp_program_release_queue (self->prog, self->queue, self);
   self->queue_claimed = FALSE;
   g_clear_object (&self->prog);
+  g_clear_pointer (&self->uds, cnet_uds_client_free);
   g_clear_object (&self->pool);
 
   G_OBJECT_CLASS (cnet_port_parent_class)->dispose (object);
@@ -826,6 +893,7 @@ cnet_port_finalize (GObject *object)
 
   g_free (self->interface);
   g_free (self->lease_path);
+  g_free (self->uds_path);
   g_strfreev (self->rules);
   g_mutex_clear (&self->tx_lock);
   g_mutex_clear (&self->rules_lock);
@@ -891,6 +959,9 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_XDP_PROGRAM:
       g_value_set_object (value, self->prog);
       break;
+    case PROP_UDS_PATH:
+      g_value_set_string (value, self->uds_path);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -945,6 +1016,9 @@ cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     case PROP_RULES:
       self->rules = g_value_dup_boxed (value);
+      break;
+    case PROP_UDS_PATH:
+      self->uds_path = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1162,7 +1236,44 @@ cnet_port_class_init (CnetPortClass *klass)
     g_param_spec_object ("xdp-program", NULL, NULL, CNET_TYPE_XDP_PROGRAM,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * CnetPort:uds-path:
+   *
+   * When set, the path of an AF_XDP device plugin's Unix socket (CNDP's
+   * `uds_path`; served by the Kubernetes AF_XDP device plugin or by
+   * cnetd): the port takes the interface's XSKMAP from it instead of
+   * attaching an XDP program, binds its own socket and puts it in that
+   * map; busy polling is configured by the server. Needs only
+   * CAP_NET_RAW. Such a port takes no #CnetPort:rules. See
+   * `docs/kubernetes.md`.
+   *
+   * Since: 1.0
+   */
+  props[PROP_UDS_PATH] =
+    g_param_spec_string ("uds-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                           G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * CnetPort::lease-ended:
+   * @port: the port
+   * @error: why: %CNET_ERROR_LEASE_ENDED, with a message naming the port
+   *
+   * Emitted once, on a port opened through cnetd (cnet_client_open_port()),
+   * when the port finds that its lease has ended: it was released, its
+   * interface went, or cnetd stopped or restarted. From then on receiving,
+   * sending and waiting fail with %CNET_ERROR_LEASE_ENDED. It is emitted
+   * in the thread that found out: the one calling cnet_port_wait(),
+   * cnet_port_receive(), cnet_port_send() or cnet_port_get_stats(), or the
+   * main context of the port's #GSource.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_LEASE_ENDED] =
+    g_signal_new ("lease-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void
@@ -1170,6 +1281,7 @@ cnet_port_init (CnetPort *self)
 {
   self->fd = -1;
   self->leased_fd = -1;
+  self->guard_fd = -1;
   self->umem_socket.fd = -1;
   self->need_wakeup = TRUE;
   g_mutex_init (&self->rules_lock);
@@ -1191,7 +1303,8 @@ cnet_port_init (CnetPort *self)
  * descriptors. For other settings construct a port with g_initable_new()
  * and the #CnetPort properties.
  *
- * Needs CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or root).
+ * Needs CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and CAP_PERFMON (or root);
+ * a port leased from cnetd (cnet_client_open_port()) needs none.
  *
  * Returns: (transfer full): the port, or %NULL with @error set
  *
@@ -1206,6 +1319,23 @@ cnet_port_new (const char *interface, guint queue, CnetMempool *mempool,
 
   return g_initable_new (CNET_TYPE_PORT, NULL, error, "interface", interface,
                          "queue", queue, "mempool", mempool, NULL);
+}
+
+/**
+ * cnet_port_get_uds_path:
+ * @port: a #CnetPort
+ *
+ * Returns: (nullable): the device plugin socket the port was opened
+ *   through (#CnetPort:uds-path), or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+cnet_port_get_uds_path (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), NULL);
+
+  return port->uds_path;
 }
 
 /**
@@ -1372,7 +1502,8 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
       return 0;
     }
   __atomic_store_n (&port->rx_busy, 1, __ATOMIC_RELAXED);
-  if (G_UNLIKELY (port->fd < 0))
+  if (G_UNLIKELY (port->fd < 0 ||
+                  __atomic_load_n (&port->lease_ended, __ATOMIC_RELAXED)))
     {
       __atomic_store_n (&port->rx_busy, 0, __ATOMIC_RELAXED);
       return 0;
@@ -1530,7 +1661,8 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   g_return_val_if_fail (packets != NULL || n_packets == 0, 0);
 
   g_mutex_lock (&port->tx_lock);
-  if (G_UNLIKELY (port->fd < 0))
+  if (G_UNLIKELY (port->fd < 0 ||
+                  __atomic_load_n (&port->lease_ended, __ATOMIC_RELAXED)))
     {
       g_mutex_unlock (&port->tx_lock);
       return 0;
@@ -1621,6 +1753,53 @@ cnet_port_tx_flush (CnetPort *port)
   return outstanding;
 }
 
+static void
+cnet_port_set_lease_ended_error (CnetPort *port, GError **error)
+{
+  g_set_error (error, CNET_ERROR, CNET_ERROR_LEASE_ENDED,
+               "%s queue %u: the lease from cnetd has ended (released, the "
+               "interface went, or cnetd stopped); the port can no longer "
+               "receive or send",
+               port->interface, port->queue);
+}
+
+/* The lease ended: say so once, to every listener. */
+static void
+cnet_port_lease_ended (CnetPort *port)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (__atomic_exchange_n (&port->lease_ended, 1, __ATOMIC_ACQ_REL))
+    return;
+  g_debug ("%s queue %u: the lease has ended", port->interface, port->queue);
+  cnet_port_set_lease_ended_error (port, &error);
+  g_signal_emit (port, signals[SIGNAL_LEASE_ENDED], 0, error);
+}
+
+gboolean
+cnet_port_check_lease (CnetPort *port, GError **error)
+{
+  struct pollfd pfd = { .fd = port->guard_fd, .events = 0 };
+
+  if (port->guard_fd < 0)
+    return TRUE;
+  if (!__atomic_load_n (&port->lease_ended, __ATOMIC_ACQUIRE) &&
+      poll (&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+    cnet_port_lease_ended (port);
+  if (__atomic_load_n (&port->lease_ended, __ATOMIC_ACQUIRE))
+    {
+      cnet_port_set_lease_ended_error (port, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+cnet_port_get_guard_fd (CnetPort *port)
+{
+  return port->guard_fd;
+}
+
 /* Whether the port's interface is still there. When a device goes, the
  * kernel unbinds its AF_XDP sockets and sets ENETDOWN as their error, but
  * poll() then reports nothing at all on them (it returns early for an
@@ -1665,14 +1844,21 @@ cnet_port_check_gone (CnetPort *port, GError **error)
 gboolean
 cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
 {
-  struct pollfd pfd;
+  /* A leased port waits on its guard too, which hangs up when the lease
+   * ends: no time passes before the port says so. */
+  struct pollfd pfds[2] = {
+    { .fd = port->fd, .events = POLLIN },
+    { .fd = port->guard_fd, .events = 0 },
+  };
+  struct pollfd *pfd = &pfds[0];
+  nfds_t n_fds = port->guard_fd >= 0 ? 2 : 1;
   gint64 deadline;
   int r;
 
   g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
 
-  pfd.fd = port->fd;
-  pfd.events = POLLIN;
+  if (!cnet_port_check_lease (port, error))
+    return FALSE;
   deadline =
     timeout_ms < 0 ? -1 : g_get_monotonic_time () + timeout_ms * 1000LL;
   /* In slices of at most a second: a socket whose interface went is never
@@ -1685,18 +1871,22 @@ cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
         slice = (int) CLAMP ((deadline - g_get_monotonic_time () + 999) / 1000,
                              0, 1000);
       do
-        r = poll (&pfd, 1, slice);
+        r = poll (pfds, n_fds, slice);
       while (r < 0 && errno == EINTR);
       if (r < 0)
         return cnet_port_fail (port, error, errno, "cannot poll the socket");
+      if (n_fds == 2 && pfds[1].revents != 0 &&
+          !cnet_port_check_lease (port, error))
+        return FALSE;
+      r = pfd->revents != 0 ? 1 : 0;
       /* Nothing came, or an error: the interface may have gone. */
-      if ((r == 0 || (pfd.revents & POLLERR)) &&
+      if ((r == 0 || (pfd->revents & POLLERR)) &&
           !cnet_port_check_gone (port, error))
         return FALSE;
       if (r > 0 || (deadline >= 0 && g_get_monotonic_time () >= deadline))
         break;
     }
-  if (r > 0 && (pfd.revents & (POLLERR | POLLNVAL)))
+  if (r > 0 && (pfd->revents & (POLLERR | POLLNVAL)))
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
                    "%s queue %u: the socket reports an error; the interface "
@@ -1777,7 +1967,8 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
   g_return_val_if_fail (stats != NULL, FALSE);
 
   memset (stats, 0, sizeof *stats);
-  if (!cnet_port_check_gone (port, error))
+  if (!cnet_port_check_lease (port, error) ||
+      !cnet_port_check_gone (port, error))
     return FALSE;
   stats->rx_packets = port->rx_packets;
   stats->rx_bytes = port->rx_bytes;
@@ -1832,6 +2023,47 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
                                          error);
 }
 
+/* A leased port's rules live in cnetd's program: ask cnetd to change
+ * them (Lease.SetRules, which only the lease's owner may call). */
+static gboolean
+cnet_port_set_lease_rules (CnetPort *port, const char *const *canonical,
+                           GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!cnet_port_check_lease (port, error))
+    return FALSE;
+  if (port->lease_connection == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                   "%s queue %u: the port has no XDP program of its own and "
+                   "no lease whose rules could be changed",
+                   port->interface, port->queue);
+      return FALSE;
+    }
+  reply =
+    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                 port->lease_path, CNET_DBUS_INTERFACE_LEASE,
+                                 "SetRules",
+                                 g_variant_new ("(^as)", (char **) canonical),
+                                 G_VARIANT_TYPE ("()"),
+                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                 &local_error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_mutex_lock (&port->rules_lock);
+  g_strfreev (port->rules);
+  port->rules = g_strdupv ((GStrv) canonical);
+  g_mutex_unlock (&port->rules_lock);
+  g_object_notify_by_pspec (G_OBJECT (port), props[PROP_RULES]);
+  return TRUE;
+}
+
 /**
  * cnet_port_set_rules:
  * @port: a #CnetPort
@@ -1841,11 +2073,14 @@ cnet_port_get_stats (CnetPort *port, CnetPortStats *stats, GError **error)
  *
  * Replaces the port's steering rules (see #CnetMatch and #CnetPort:rules)
  * and zeroes their hit counters. With no rules the whole queue goes to the
- * port. On error the old rules stay.
+ * port. On error the old rules stay. On a port leased from cnetd the rules
+ * live in cnetd's program: this asks cnetd (org.cnet.Cnet1.Lease.SetRules)
+ * and waits for its answer.
  *
  * Returns: %TRUE, or %FALSE with @error set when a rule does not parse
- *   (%CNET_ERROR_INVALID_ARGUMENT) or there are more than
- *   %CNET_MATCH_MAX_RULES (%CNET_ERROR_OUT_OF_RANGE)
+ *   (%CNET_ERROR_INVALID_ARGUMENT), there are more than
+ *   %CNET_MATCH_MAX_RULES (%CNET_ERROR_OUT_OF_RANGE), or a leased port's
+ *   lease has ended (%CNET_ERROR_LEASE_ENDED)
  *
  * Since: 1.0
  */
@@ -1862,6 +2097,9 @@ cnet_port_set_rules (CnetPort *port, const char *const *rules, GError **error)
   if (!cnet_port_parse_rules (port, rules, xdp_rules, &n_rules, &canonical,
                               error))
     return FALSE;
+  if (port->prog == NULL)
+    return cnet_port_set_lease_rules (port, (const char *const *) canonical,
+                                      error);
   g_mutex_lock (&port->rules_lock);
   if (!cnet_xdp_program_set_rules (port->prog, port->queue, xdp_rules, n_rules,
                                    error))
@@ -2017,17 +2255,24 @@ cnet_port_forward_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   return done;
 }
 
-/* For CnetClient: a port on a socket cnetd leased, not yet bound. */
+/* For CnetClient: a port on a socket cnetd leased and bound, with the
+ * ring sizes cnetd made its rings with (fill, completion, RX, TX). Takes
+ * @fd and @guard_fd, also on failure. */
 CnetPort *
-cnet_port_new_leased (int fd, const char *interface, guint ifindex, guint queue,
-                      CnetMempool *mempool, gboolean need_wakeup,
+cnet_port_new_leased (int fd, int guard_fd, const char *interface,
+                      guint ifindex, guint queue, CnetMempool *mempool,
+                      gboolean need_wakeup, const guint ring_sizes[4],
                       GError **error)
 {
   g_autoptr (CnetPort) port = NULL;
 
-  port = g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
-                       "mempool", mempool, "need-wakeup", need_wakeup, NULL);
+  port =
+    g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
+                  "mempool", mempool, "need-wakeup", need_wakeup, "fill-size",
+                  ring_sizes[0], "comp-size", ring_sizes[1], "rx-size",
+                  ring_sizes[2], "tx-size", ring_sizes[3], NULL);
   port->leased_fd = fd;
+  port->guard_fd = guard_fd;
   port->ifindex = ifindex;
   if (!g_initable_init (G_INITABLE (port), NULL, error))
     return NULL;
@@ -2080,6 +2325,8 @@ cnet_port_receive (CnetPort *port, CnetBatch *batch, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   cnet_batch_reset (batch, port->pool);
+  if (G_UNLIKELY (port->guard_fd >= 0) && !cnet_port_check_lease (port, error))
+    return 0;
   /* cnet_port_rx_burst() refuses a second receiving thread with a
    * critical warning; a binding gets an error instead (a race between the
    * two checks still ends in the critical warning, never in corruption). */
@@ -2128,6 +2375,8 @@ cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error)
   g_return_val_if_fail (batch != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
+  if (G_UNLIKELY (port->guard_fd >= 0) && !cnet_port_check_lease (port, error))
+    return 0;
   if (!cnet_batch_check_sendable (batch, port->pool, port->interface,
                                   port->queue, error))
     return 0;

@@ -48,7 +48,12 @@ G_GNUC_WARN_UNUSED_RESULT
 CnetPort *cnet_port_new (const char *interface, guint queue,
                          CnetMempool *mempool, GError **error);
 
+G_GNUC_WARN_UNUSED_RESULT
+CnetPort *cnet_port_new_uds (const char *uds_path, const char *interface,
+                             guint queue, CnetMempool *mempool, GError **error);
+
 const char *cnet_port_get_interface (CnetPort *port);
+const char *cnet_port_get_uds_path (CnetPort *port);
 guint cnet_port_get_ifindex (CnetPort *port);
 guint cnet_port_get_queue (CnetPort *port);
 CnetMempool *cnet_port_get_mempool (CnetPort *port);

@@ -85,6 +85,8 @@ struct _CnetMempool
   guint umem_headroom; /* headroom given to the kernel: header + headroom */
   guint8 *area;
   gsize area_size;
+  int memfd; /* the area's memory: a memfd sealed against shrinking and
+              * growing, which cnetd registers for a leased port */
 
   guint cache_max; /* frames a port's cache may hold: less for small pools */
   GMutex lock;     /* protects stack, n_stack and caches */
@@ -180,6 +182,8 @@ gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
                              GError **error);
 gboolean cnet_netdev_exists (guint ifindex);
 gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
+gboolean cnet_netdev_queue_has_xsk (guint ifindex, guint queue,
+                                    gboolean *has_xsk);
 
 /* NETDEV_XDP_ACT_* of linux/netdev.h (kernel 6.3) */
 #define CNET_NETDEV_XDP_ACT_BASIC (1u << 0)
@@ -196,18 +200,19 @@ void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
 gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
                                       GError **error);
 void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
+int cnet_xdp_program_get_xsks_fd (CnetXdpProgram *prog);
 gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
                                      const struct cnet_xdp_rule *rules,
                                      guint n_rules, GError **error);
-gboolean cnet_xdp_program_remove_stale (guint ifindex, const char *ifname);
 gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
                                          guint64 *hits, guint n_hits,
                                          GError **error);
 
 /* cnet-port.c: ports on sockets leased from cnetd */
-CnetPort *cnet_port_new_leased (int fd, const char *interface, guint ifindex,
-                                guint queue, CnetMempool *mempool,
-                                gboolean need_wakeup, GError **error);
+CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
+                                guint ifindex, guint queue,
+                                CnetMempool *mempool, gboolean need_wakeup,
+                                const guint ring_sizes[4], GError **error);
 void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
                           const char *lease_path, CnetBindMode bind_mode,
                           const char *const *rules);

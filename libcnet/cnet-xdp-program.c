@@ -45,7 +45,8 @@ struct _CnetXdpProgram
   CnetXdpAttachFlags flags;
 
   struct bpf_object *obj;
-  struct xdp_program *xdp;
+  int prog_fd;
+  int link_fd; /* the bpf_link that keeps the program attached */
   guint prog_id;
   int xsks_fd;
   int counters_fd;
@@ -87,8 +88,8 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (
  * (G_MESSAGES_DEBUG=libcnet shows them). This is process-wide: an
  * application that sets its own print functions afterwards keeps them. */
 G_GNUC_PRINTF (2, 0)
-static int cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
-                              va_list args)
+static int
+cnet_libbpf_print (enum libbpf_print_level level, const char *fmt, va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -98,8 +99,8 @@ static int cnet_libbpf_print (enum libbpf_print_level level, const char *fmt,
 }
 
 G_GNUC_PRINTF (2, 0)
-static int cnet_libxdp_print (enum libxdp_print_level level, const char *fmt,
-                              va_list args)
+static int
+cnet_libxdp_print (enum libxdp_print_level level, const char *fmt, va_list args)
 {
   g_autofree char *msg = g_strdup_vprintf (fmt, args);
 
@@ -205,7 +206,7 @@ cnet_xdp_program_handle_existing (CnetXdpProgram *self, GError **error)
                    "(CNET_XDP_ATTACH_REPLACE)",
                    self->interface, where, id, name,
                    g_str_equal (name, CNET_XDP_PROG_NAME)
-                     ? ", left by another or a crashed libcnet process"
+                     ? ", held by another libcnet process or cnetd"
                      : "");
       return FALSE;
     }
@@ -221,6 +222,43 @@ cnet_xdp_program_handle_existing (CnetXdpProgram *self, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Which of the capabilities a port needs this process lacks, from its
+ * effective set, as " (this process lacks CAP_X, CAP_Y)", or "" when it
+ * has them all (or cannot tell). */
+static char *
+cnet_missing_caps (void)
+{
+  static const struct
+  {
+    guint bit;
+    const char *name;
+  } needed[] = {
+    { 12, "CAP_NET_ADMIN" }, /* XDP programs, attaching them */
+    { 13, "CAP_NET_RAW" },   /* AF_XDP sockets */
+    { 38, "CAP_PERFMON" },   /* the verifier, for the rule matching */
+    { 39, "CAP_BPF" },       /* maps and programs */
+  };
+  g_autofree char *status = NULL;
+  g_autoptr (GString) missing = g_string_new (NULL);
+  const char *line;
+  guint64 eff;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "\nCapEff:")) == NULL)
+    return g_strdup ("");
+  eff = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    if (!(eff & (G_GUINT64_CONSTANT (1) << needed[i].bit)))
+      g_string_append_printf (missing, "%s%s", missing->len ? ", " : "",
+                              needed[i].name);
+  if (missing->len == 0)
+    return g_strdup ("");
+  return g_strdup_printf (" (this process lacks %s; a port needs "
+                          "CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF and "
+                          "CAP_PERFMON, or root)",
+                          missing->str);
 }
 
 static gboolean
@@ -252,26 +290,52 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
       return FALSE;
     }
 
-  self->xdp = xdp_program__from_bpf_obj (self->obj, "xdp");
-  err = libxdp_get_error (self->xdp);
+  err = bpf_object__load (self->obj);
   if (err)
     {
-      self->xdp = NULL;
+      g_autofree char *caps = cnet_missing_caps ();
+
+      /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
+       * without CAP_PERFMON, refuses the rule matching. */
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
+                   "%s: cannot load the embedded XDP program: %s%s",
+                   self->interface, g_strerror ((int) -err), caps);
+      return FALSE;
+    }
+  {
+    struct bpf_program *prog =
+      bpf_object__find_program_by_name (self->obj, "cnet_xdp");
+
+    if (prog == NULL)
+      prog = bpf_object__next_program (self->obj, NULL);
+    self->prog_fd = prog ? bpf_program__fd (prog) : -1;
+  }
+  if (self->prog_fd < 0)
+    {
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                   "%s: libxdp cannot use the embedded XDP program: %s",
-                   self->interface, g_strerror ((int) -err));
+                   "%s: the embedded object has no XDP program",
+                   self->interface);
       return FALSE;
     }
   return TRUE;
 }
 
+/* Attaches through a bpf_link, not netlink: the kernel detaches the
+ * program when the link's last fd closes, so a process that dies (even by
+ * SIGKILL) leaves nothing on the interface, and nobody ever has to guess
+ * whether a program they find is stale. Returns 0 or -errno. */
 static int
 cnet_xdp_program_attach_mode (CnetXdpProgram *self, CnetXdpMode mode)
 {
-  return xdp_program__attach (self->xdp, (int) self->ifindex,
-                              mode == CNET_XDP_MODE_NATIVE ? XDP_MODE_NATIVE
-                                                           : XDP_MODE_SKB,
-                              0);
+  LIBBPF_OPTS (bpf_link_create_opts, opts,
+               .flags = mode == CNET_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
+                                                     : XDP_FLAGS_SKB_MODE);
+  int fd = bpf_link_create (self->prog_fd, (int) self->ifindex, BPF_XDP, &opts);
+
+  if (fd < 0)
+    return -errno;
+  self->link_fd = fd;
+  return 0;
 }
 
 static gboolean
@@ -326,12 +390,18 @@ cnet_xdp_program_initable_init (GInitable *initable, GCancellable *cancellable,
                    "%s): %s%s",
                    self->interface, cnet_xdp_mode_name (mode), netdev.driver,
                    g_strerror (-err),
-                   -err == EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)" : "");
+                   -err == EPERM ? " (needs CAP_NET_ADMIN)" : "");
       return FALSE;
     }
   self->attached = TRUE;
   self->mode = mode;
-  self->prog_id = xdp_program__id (self->xdp);
+  {
+    struct bpf_prog_info info = { 0 };
+    __u32 len = sizeof info;
+
+    if (bpf_obj_get_info_by_fd (self->prog_fd, &info, &len) == 0)
+      self->prog_id = info.id;
+  }
   self->xsks_fd = bpf_object__find_map_fd_by_name (self->obj, "cnet_xsks");
   self->counters_fd =
     bpf_object__find_map_fd_by_name (self->obj, "cnet_counters");
@@ -360,44 +430,22 @@ cnet_xdp_program_initable_iface_init (GInitableIface *iface)
   iface->init = cnet_xdp_program_initable_init;
 }
 
-/* Detaches the program, unless the interface is gone (which took the
- * program with it) or somebody replaced it (then it is theirs now).
- *
- * This uses libbpf, not xdp_program__detach(): libxdp 1.3.1 leaks a
- * program fd per detach when it runs without its dispatcher (as here, see
- * DESIGN.md), and XDP_FLAGS_REPLACE with our fd as the old program makes
- * the kernel detach only if the attached program is still ours, with no
- * window between the check and the detach. */
+/* Detaches the program by closing its bpf_link: the kernel detaches it
+ * unless the interface already went (and took it along). */
 static void
 cnet_xdp_program_detach (CnetXdpProgram *self)
 {
-  LIBBPF_OPTS (bpf_xdp_attach_opts, opts,
-               .old_prog_fd = xdp_program__fd (self->xdp));
-  guint32 flags = XDP_FLAGS_REPLACE |
-                  (self->mode == CNET_XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
-                                                      : XDP_FLAGS_SKB_MODE);
-  int err;
-
   if (!self->attached)
     return;
   self->attached = FALSE;
 
   g_mutex_lock (&registry_lock);
   g_hash_table_remove (registry, GUINT_TO_POINTER (self->ifindex));
-  err = bpf_xdp_detach ((int) self->ifindex, flags, &opts);
+  if (self->link_fd >= 0)
+    close (self->link_fd);
+  self->link_fd = -1;
   g_mutex_unlock (&registry_lock);
-
-  if (err == 0)
-    g_debug ("%s: XDP program %u detached", self->interface, self->prog_id);
-  else if (err == -ENODEV)
-    g_debug ("%s: gone, and its XDP program with it", self->interface);
-  else if (err == -EEXIST)
-    g_warning ("%s: XDP program %u was replaced by another; leaving that "
-               "one alone",
-               self->interface, self->prog_id);
-  else
-    g_warning ("%s: cannot detach XDP program %u: %s", self->interface,
-               self->prog_id, g_strerror (-err));
+  g_debug ("%s: XDP program %u detached", self->interface, self->prog_id);
 }
 
 static void
@@ -406,9 +454,8 @@ cnet_xdp_program_finalize (GObject *object)
   CnetXdpProgram *self = CNET_XDP_PROGRAM (object);
 
   cnet_xdp_program_detach (self);
-  if (self->xdp != NULL)
-    xdp_program__close (self->xdp);
-  /* xdp_program__from_bpf_obj() leaves the object to its caller. */
+  if (self->link_fd >= 0)
+    close (self->link_fd);
   if (self->obj != NULL)
     bpf_object__close (self->obj);
   g_free (self->interface);
@@ -545,6 +592,8 @@ static void
 cnet_xdp_program_init (CnetXdpProgram *self)
 {
   g_mutex_init (&self->lock);
+  self->prog_fd = -1;
+  self->link_fd = -1;
   self->xsks_fd = -1;
   self->counters_fd = -1;
   self->rules_fd = -1;
@@ -566,7 +615,8 @@ cnet_xdp_program_init (CnetXdpProgram *self)
  * Returns: (transfer full): the program, or %NULL with @error set:
  *   %CNET_ERROR_NOT_FOUND for an unknown interface,
  *   %CNET_ERROR_FOREIGN_PROGRAM when another program is attached,
- *   %CNET_ERROR_PERMISSION_DENIED without CAP_NET_ADMIN and CAP_BPF
+ *   %CNET_ERROR_PERMISSION_DENIED without CAP_NET_ADMIN, CAP_BPF and
+ *   CAP_PERFMON
  *
  * Since: 1.0
  */
@@ -672,6 +722,14 @@ cnet_xdp_program_get_id (CnetXdpProgram *program)
 {
   g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), 0);
   return program->prog_id;
+}
+
+/* For cnetd's device-plugin socket (service/cnetd-uds.c): the XSKMAP, to
+ * pass to a client. Owned by @program. */
+int
+cnet_xdp_program_get_xsks_fd (CnetXdpProgram *program)
+{
+  return program->xsks_fd;
 }
 
 /**
@@ -867,46 +925,4 @@ cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue)
   if (bpf_map_delete_elem (prog->xsks_fd, &key) < 0 && errno != ENOENT)
     g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s", prog->interface,
              queue, g_strerror (errno));
-}
-
-/* Detaches a libcnet XDP program that no process of ours holds: what a
- * crashed cnetd left behind. Programs of other names are not touched.
- * Returns TRUE when it removed one. */
-gboolean
-cnet_xdp_program_remove_stale (guint ifindex, const char *ifname)
-{
-  LIBBPF_OPTS (bpf_xdp_query_opts, query);
-  g_autofree char *name = NULL;
-  guint32 flags;
-  guint id;
-
-  g_mutex_lock (&registry_lock);
-  if (registry != NULL &&
-      g_hash_table_contains (registry, GUINT_TO_POINTER (ifindex)))
-    {
-      g_mutex_unlock (&registry_lock);
-      return FALSE; /* ours, alive */
-    }
-  g_mutex_unlock (&registry_lock);
-
-  if (bpf_xdp_query ((int) ifindex, 0, &query) < 0)
-    return FALSE;
-  if (query.drv_prog_id != 0)
-    id = query.drv_prog_id, flags = XDP_FLAGS_DRV_MODE;
-  else if (query.skb_prog_id != 0)
-    id = query.skb_prog_id, flags = XDP_FLAGS_SKB_MODE;
-  else
-    return FALSE;
-  name = cnet_xdp_prog_name_by_id (id);
-  if (!g_str_equal (name, CNET_XDP_PROG_NAME))
-    return FALSE;
-  if (bpf_xdp_detach ((int) ifindex, flags, NULL) < 0)
-    {
-      g_warning ("%s: cannot remove the stale XDP program %u: %s", ifname, id,
-                 g_strerror (errno));
-      return FALSE;
-    }
-  g_message ("%s: removed XDP program %u that a previous cnetd left behind",
-             ifname, id);
-  return TRUE;
 }

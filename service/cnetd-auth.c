@@ -9,6 +9,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <string.h>
 
 #include "cnet-private.h"
 #include "cnetd-auth.h"
@@ -33,6 +34,19 @@ got_credentials (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   creds = g_variant_get_child_value (reply, 0);
+  {
+    g_autoptr (GVariant) gids =
+      g_variant_lookup_value (creds, "UnixGroupIDs", G_VARIANT_TYPE ("au"));
+
+    if (gids != NULL)
+      {
+        gsize n = 0;
+        const guint32 *v = g_variant_get_fixed_array (gids, &n, sizeof *v);
+
+        caller->n_gids = (guint) MIN (n, G_N_ELEMENTS (caller->gids));
+        memcpy (caller->gids, v, caller->n_gids * sizeof *v);
+      }
+  }
   if (!g_variant_lookup (creds, "UnixUserID", "u", &caller->uid) ||
       !g_variant_lookup (creds, "ProcessID", "u", &caller->pid))
     {
@@ -71,15 +85,15 @@ cnetd_auth_get_caller_finish (GAsyncResult *result, CnetdCaller *caller,
   return TRUE;
 }
 
+/* Whether the caller's process is in @group: from the groups the bus saw
+ * on its connection (SO_PEERGROUPS), never from /etc/group, so a process
+ * that dropped a group does not keep its rights. */
 gboolean
-cnetd_auth_uid_in_group (guint uid, const char *group, GError **error)
+cnetd_auth_caller_in_group (const CnetdCaller *caller, const char *group,
+                            GError **error)
 {
-  struct passwd pw, *pwp = NULL;
   struct group gr, *grp = NULL;
-  char buf[4096];
   char gbuf[4096];
-  gid_t groups[256];
-  int n = G_N_ELEMENTS (groups);
 
   if (getgrnam_r (group, &gr, gbuf, sizeof gbuf, &grp) != 0 || grp == NULL)
     {
@@ -88,20 +102,30 @@ cnetd_auth_uid_in_group (guint uid, const char *group, GError **error)
                    group);
       return FALSE;
     }
-  if (getpwuid_r (uid, &pw, buf, sizeof buf, &pwp) != 0 || pwp == NULL)
+  if (caller->n_gids == 0)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_PERMISSION_DENIED,
-                   "uid %u has no user entry, so no groups", uid);
+                   "the bus does not tell the groups of uid %u (pid %u), so "
+                   "membership of \"%s\" cannot be checked",
+                   caller->uid, caller->pid, group);
       return FALSE;
     }
-  if (getgrouplist (pw.pw_name, pw.pw_gid, groups, &n) < 0)
-    n = G_N_ELEMENTS (groups);
-  for (int i = 0; i < n; i++)
-    if (groups[i] == gr.gr_gid)
+  for (guint i = 0; i < caller->n_gids; i++)
+    if (caller->gids[i] == gr.gr_gid)
       return TRUE;
-  g_set_error (error, CNET_ERROR, CNET_ERROR_PERMISSION_DENIED,
-               "user %s (uid %u) is not in group \"%s\"", pw.pw_name, uid,
-               group);
+  {
+    struct passwd pw, *pwp = NULL;
+    char buf[4096];
+
+    g_set_error (error, CNET_ERROR, CNET_ERROR_PERMISSION_DENIED,
+                 "user %s (uid %u, pid %u) is not in group \"%s\" (the "
+                 "process's groups, as the bus saw them)",
+                 getpwuid_r (caller->uid, &pw, buf, sizeof buf, &pwp) == 0 &&
+                     pwp != NULL
+                   ? pw.pw_name
+                   : "?",
+                 caller->uid, caller->pid, group);
+  }
   return FALSE;
 }
 
@@ -157,7 +181,7 @@ cnetd_auth_check_async (GDBusConnection *connection, const CnetdConfig *config,
     }
   if (config->auth_mode == CNETD_AUTH_GROUP)
     {
-      if (cnetd_auth_uid_in_group (caller->uid, config->group, &error))
+      if (cnetd_auth_caller_in_group (caller, config->group, &error))
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, error);
@@ -165,17 +189,30 @@ cnetd_auth_check_async (GDBusConnection *connection, const CnetdConfig *config,
       return;
     }
 
+  /* A bus caller by its name; a client of the device plugin's socket
+   * (sender NULL) by the process SO_PEERCRED named. */
   g_variant_builder_init (&subject, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&subject, "{sv}", "name",
-                         g_variant_new_string (sender));
+  if (sender != NULL)
+    g_variant_builder_add (&subject, "{sv}", "name",
+                           g_variant_new_string (sender));
+  else
+    {
+      g_variant_builder_add (&subject, "{sv}", "pid",
+                             g_variant_new_uint32 (caller->pid));
+      g_variant_builder_add (&subject, "{sv}", "start-time",
+                             g_variant_new_uint64 (0));
+      g_variant_builder_add (&subject, "{sv}", "uid",
+                             g_variant_new_int32 ((gint32) caller->uid));
+    }
   g_dbus_connection_call (connection, "org.freedesktop.PolicyKit1",
                           "/org/freedesktop/PolicyKit1/Authority",
                           "org.freedesktop.PolicyKit1.Authority",
                           "CheckAuthorization",
                           g_variant_new ("((sa{sv})sa{ss}us)",
-                                         "system-bus-name", &subject, action,
-                                         NULL, 1 /* AllowUserInteraction */,
-                                         ""),
+                                         sender != NULL ? "system-bus-name"
+                                                        : "unix-process",
+                                         &subject, action, NULL,
+                                         1 /* AllowUserInteraction */, ""),
                           G_VARIANT_TYPE ("((bba{ss}))"),
                           G_DBUS_CALL_FLAGS_NONE,
                           G_MAXINT /* an agent may ask the user */, NULL,

@@ -9,10 +9,16 @@ G_BEGIN_DECLS
 
 #define CNETD_ACTION_ACQUIRE_QUEUE "org.cnet.Cnet1.acquire-queue"
 
+#define CNETD_CALLER_MAX_GROUPS 64
+
+/* Who called, from the bus's GetConnectionCredentials: the process's uid,
+ * pid and groups at the time it connected. */
 typedef struct
 {
   guint uid;
   guint pid;
+  guint n_gids; /* 0 when the bus did not say */
+  guint gids[CNETD_CALLER_MAX_GROUPS];
 } CnetdCaller;
 
 void cnetd_auth_get_caller_async (GDBusConnection *connection,
@@ -28,6 +34,7 @@ void cnetd_auth_check_async (GDBusConnection *connection,
                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean cnetd_auth_check_finish (GAsyncResult *result, GError **error);
 
-gboolean cnetd_auth_uid_in_group (guint uid, const char *group, GError **error);
+gboolean cnetd_auth_caller_in_group (const CnetdCaller *caller,
+                                     const char *group, GError **error);
 
 G_END_DECLS

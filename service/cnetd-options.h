@@ -14,6 +14,11 @@ typedef struct
   CnetXdpMode xdp_mode;
   CnetBindMode bind_mode;
   gboolean need_wakeup;
+  guint busy_poll_usecs; /* 0: no busy polling */
+  guint busy_poll_budget;
+  guint frame_size; /* the UMEM's chunk size */
+  guint headroom;   /* the UMEM's headroom */
+  guint rx_size, tx_size, fill_size, comp_size;
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
   GStrv rules_text; /* the rules, normalised; NULL when none was given */
@@ -23,5 +28,8 @@ void cnetd_acquire_options_init (CnetdAcquireOptions *opts);
 gboolean cnetd_acquire_options_parse (CnetdAcquireOptions *opts,
                                       GVariant *options, GError **error);
 void cnetd_acquire_options_clear (CnetdAcquireOptions *opts);
+
+gboolean cnetd_rules_parse (GVariant *strv, struct cnet_xdp_rule *rules,
+                            guint *n_rules, GStrv *text, GError **error);
 
 G_END_DECLS

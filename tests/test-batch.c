@@ -65,7 +65,7 @@ static void
 test_fill (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (CnetBatch) batch = cnet_batch_new (8);
+  g_autoptr (CnetBatch) batch = cnet_batch_new (8, NULL);
   g_autoptr (GPtrArray) copies = NULL;
   g_autoptr (GBytes) joined = NULL;
   g_autofree guint *lengths = NULL;
@@ -148,8 +148,8 @@ test_fill (Fixture *f, gconstpointer data)
 static void
 test_errors (Fixture *f, gconstpointer data)
 {
-  g_autoptr (CnetBatch) batch = cnet_batch_new (4);
-  g_autoptr (CnetBatch) big = cnet_batch_new (128);
+  g_autoptr (CnetBatch) batch = cnet_batch_new (4, NULL);
+  g_autoptr (CnetBatch) big = cnet_batch_new (128, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetPacket) pkt = NULL;
   g_autofree guint8 *huge = g_malloc0 (4096);
@@ -269,7 +269,7 @@ build_match_frame (guint8 *f, guint kind)
 static CnetBatch *
 match_batch (Fixture *f)
 {
-  CnetBatch *batch = cnet_batch_new (N_MATCH_KINDS);
+  CnetBatch *batch = cnet_batch_new (N_MATCH_KINDS, NULL);
   guint8 frame[128];
 
   g_assert_cmpuint (cnet_batch_alloc (batch, f->pool, N_MATCH_KINDS, NULL), ==,
@@ -346,7 +346,7 @@ test_lifetime (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   CnetMempool *pool2 = cnet_mempool_new (8, 2048, 0, &error);
-  CnetBatch *batch = cnet_batch_new (16);
+  CnetBatch *batch = cnet_batch_new (16, NULL);
   CnetPacket *pkt;
 
   g_assert_no_error (error);
@@ -422,7 +422,7 @@ test_echo (Fixture *f, gconstpointer data)
   const guint n = 400;
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetPort) port = NULL;
-  g_autoptr (CnetBatch) batch = cnet_batch_new (32);
+  g_autoptr (CnetBatch) batch = cnet_batch_new (32, NULL);
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   guint echoed = 0;
   int fd;
@@ -470,8 +470,8 @@ test_misuse (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetPort) port = NULL;
   g_autoptr (CnetMempool) other = NULL;
-  g_autoptr (CnetBatch) batch = cnet_batch_new (8);
-  g_autoptr (CnetBatch) batch2 = cnet_batch_new (8);
+  g_autoptr (CnetBatch) batch = cnet_batch_new (8, NULL);
+  g_autoptr (CnetBatch) batch2 = cnet_batch_new (8, NULL);
   g_autoptr (CnetPacket) pkt = NULL;
   guint8 frame[64];
   gsize len;
@@ -577,7 +577,7 @@ test_source (Fixture *f, gconstpointer data)
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GSource) source = NULL;
   g_autoptr (GSource) timeout = g_timeout_source_new_seconds (10);
-  g_autoptr (CnetBatch) batch = cnet_batch_new (64);
+  g_autoptr (CnetBatch) batch = cnet_batch_new (64, NULL);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   SourceData d = { f, batch, cancellable, 0, 0, FALSE };
   CnetPortStats stats;

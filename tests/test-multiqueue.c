@@ -117,8 +117,8 @@ teardown (Fixture *f, gconstpointer data)
 {
   if (f->ns == NULL)
     return;
-  g_ptr_array_unref (f->a);
-  g_ptr_array_unref (f->b);
+  g_clear_pointer (&f->a, g_ptr_array_unref);
+  g_clear_pointer (&f->b, g_ptr_array_unref);
   /* Every frame came back to its mempool when the ports went. */
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool_a), ==, 0);
   g_assert_cmpuint (cnet_mempool_get_n_in_use (f->pool_b), ==, 0);
@@ -234,7 +234,8 @@ test_forward_zero_copy (Fixture *f, gconstpointer data)
   const guint n = 2000;
   g_autofree CnetPacket **pkts = g_new0 (CnetPacket *, n);
   g_autofree CnetPacket **back = g_new0 (CnetPacket *, n + 1);
-  guint got, forwarded = 0, allocs;
+  g_autofree CnetPacket **held = NULL;
+  guint got, forwarded = 0, allocs, n_held;
 
   if (f->ns == NULL)
     return;
@@ -242,14 +243,28 @@ test_forward_zero_copy (Fixture *f, gconstpointer data)
   got = receive (PORT (f->a, 0), pkts, n);
   g_assert_cmpuint (got, ==, n);
 
+  /* Take every free frame of the mempool first: a forward that copied
+   * would find none to copy into and stall. */
+  held = g_new0 (CnetPacket *, 16384);
+  n_held = cnet_mempool_alloc_bulk (f->pool_a, held, 16384);
+  g_assert_cmpuint (n_held, >, 0);
+  {
+    CnetPacket *one;
+    /* What is left sits in the ports' caches, out of an allocation's
+     * reach, as a copy's would be. */
+    g_assert_cmpuint (cnet_mempool_alloc_bulk (f->pool_a, &one, 1), ==, 0);
+  }
+
   atomic_store (&n_allocs, 0);
-  while (forwarded < n)
+  for (guint tries = 0; forwarded < n && tries < 100000; tries++)
     forwarded += cnet_port_forward_burst (PORT (f->a, 1), pkts + forwarded,
                                           MIN (64, n - forwarded));
+  g_assert_cmpuint (forwarded, ==, n);
   while (cnet_port_tx_flush (PORT (f->a, 1)) > 0)
     ;
   allocs = atomic_load (&n_allocs);
   g_assert_cmpuint (allocs, ==, 0);
+  cnet_packet_free_bulk (held, n_held);
 
   /* The very frames were sent: they are no longer the application's. */
   for (guint i = 0; i < n; i++)
@@ -306,7 +321,7 @@ test_group_errors (Fixture *f, gconstpointer data)
   if (f->ns == NULL)
     return;
   pool = cnet_mempool_new (1024, 2048, 0, &error);
-  /* Queues 2..5 of a 4-queue interface: all or nothing. */
+  /* Queues 2..5 while 0..3 are open: the first is busy already. */
   ports = cnet_port_open_queues (f->ns->veth_a, 2, 4, pool, &error);
   g_assert_null (ports);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_BUSY);
@@ -314,7 +329,24 @@ test_group_errors (Fixture *f, gconstpointer data)
   ports = cnet_port_open_queues (f->ns->veth_a, 0, 0, pool, &error);
   g_assert_null (ports);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* With veth_a's ports gone, queues 2 and 3 open and 4 is out of range:
+   * all or nothing, so the two go again, and with them the program. */
+  g_clear_pointer (&f->a, g_ptr_array_unref);
+  g_assert_cmpuint (cnet_test_xdp_prog_id (f->ns->veth_a), ==, 0);
+  ports = cnet_port_open_queues (f->ns->veth_a, 2, 4, pool, &error);
+  g_assert_null (ports);
+  g_assert_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE);
+  g_assert_nonnull (strstr (error->message, "queue 4"));
+  g_clear_error (&error);
   g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
+  g_assert_cmpuint (cnet_test_xdp_prog_id (f->ns->veth_a), ==, 0);
+  /* ... and nothing is left holding them: the same queues open again. */
+  ports = cnet_port_open_queues (f->ns->veth_a, 2, 2, pool, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ports->len, ==, 2);
+  g_ptr_array_set_free_func (ports, g_object_unref);
 }
 
 int

@@ -5,6 +5,7 @@
  * UDP ports), and bad rules are refused.
  */
 #include <arpa/inet.h>
+#include <poll.h>
 #include <cnet/cnet.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -178,7 +179,7 @@ test_two_rules (Fixture *f, gconstpointer data)
   g_autoptr (CnetPort) port = NULL;
   g_autoptr (GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
   CnetPortStats stats;
-  int tx;
+  int tx, kernel_rx;
 
   if (f->ns == NULL)
     return;
@@ -188,12 +189,45 @@ test_two_rules (Fixture *f, gconstpointer data)
   g_assert_true (cnet_port_set_rules (port, rules, &error));
   g_assert_no_error (error);
 
+  /* A second address on veth_a, outside the second rule's prefix, that
+   * the peer reaches through the link. */
+  {
+    g_autofree char *cmd =
+      g_strdup_printf ("ip addr add 198.51.100.1/24 dev %s", f->ns->veth_a);
+    g_assert_true (cnet_test_run (cmd));
+    g_assert_true (
+      cnet_test_netns_run_in_peer (f->ns, "ip route add 198.51.100.0/24 "
+                                          "via " CNET_TEST_ADDR_A));
+  }
+
+  /* The kernel's socket there gets what the port must not. */
+  {
+    struct sockaddr_in sin = { .sin_family = AF_INET,
+                               .sin_port = htons (7000) };
+
+    kernel_rx = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint (inet_pton (AF_INET, "198.51.100.1", &sin.sin_addr), ==, 1);
+    g_assert_no_errno (bind (kernel_rx, (struct sockaddr *) &sin, sizeof sin));
+  }
+
   tx = cnet_test_netns_peer_socket (f->ns, AF_INET, SOCK_DGRAM);
   send_udp (tx, CNET_TEST_ADDR_A, 6000, "a");
   send_udp (tx, CNET_TEST_ADDR_A, 6009, "b");
   send_udp (tx, CNET_TEST_ADDR_A, 6010, "not-me");
+  send_udp (tx, "198.51.100.1", 7000, "not-me-either");
+  {
+    struct pollfd pfd = { .fd = kernel_rx, .events = POLLIN };
+    char buf[64] = { 0 };
+
+    g_assert_cmpint (poll (&pfd, 1, 5000), ==, 1);
+    g_assert_cmpint (recv (kernel_rx, buf, sizeof buf - 1, 0), ==, 13);
+    g_assert_cmpstr (buf, ==, "not-me-either");
+    close (kernel_rx);
+  }
   send_udp (tx, CNET_TEST_ADDR_A, 7000, "c");
-  g_assert_cmpuint (receive_all (port, payloads, 4, 1000), ==, 3);
+  g_assert_cmpuint (receive_all (port, payloads, 5, 1000), ==, 3);
+  for (guint i = 0; i < payloads->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (payloads, i), "not-me"));
   g_assert_true (cnet_port_get_stats (port, &stats, &error));
   g_assert_cmpuint (stats.n_rules, ==, 2);
   g_assert_cmpuint (stats.rule_hits[0], ==, 2);

@@ -38,8 +38,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_assert (*config->interfaces[i] != '\0' &&
               strlen (config->interfaces[i]) <= 15);
   g_assert (config->auth_mode != CNETD_AUTH_GROUP || config->group != NULL);
-  g_assert (config->max_leases_per_client >= 1 &&
-            config->max_leases_per_client <= 1024);
+  g_assert (config->max_leases_per_user >= 1 &&
+            config->max_leases_per_user <= 1024);
   (void) cnetd_config_manages (config, "eth0");
   (void) cnetd_config_manages (config, text);
   return 0;

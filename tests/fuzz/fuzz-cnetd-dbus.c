@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -123,7 +124,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
       run ("ip link set cfz0 up");
       run ("ip link set cfz1 up");
       text = "{ \"interfaces\": [\"cfz*\"], \"authorization\": \"group\", "
-             "\"group\": \"root\", \"max-leases-per-client\": 3 }";
+             "\"group\": \"root\", \"max-leases-per-user\": 3 }";
     }
   else
     text = "{ \"interfaces\": [\"cfz-none*\"], \"authorization\": \"polkit\" }";
@@ -352,6 +353,53 @@ take_fds (Input *in)
   return list;
 }
 
+/* A UMEM for AcquireQueue: a memfd of a fuzzed number of frames, sealed as
+ * cnetd wants unless the input says otherwise, as the list's first fd. */
+static GUnixFDList *
+take_umem (Input *in)
+{
+  GUnixFDList *list = g_unix_fd_list_new ();
+  guint8 how = take_u8 (in);
+  gsize frames = 1 + take_u8 (in) % 64;
+  int fd = memfd_create ("fuzz-umem", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+  if (fd < 0)
+    g_error ("fuzz-cnetd-dbus: memfd_create: %s", g_strerror (errno));
+  if (ftruncate (fd, (off_t) (frames * 2048 + (how & 1 ? 100 : 0))) < 0)
+    g_error ("fuzz-cnetd-dbus: ftruncate: %s", g_strerror (errno));
+  if (!(how & 2))
+    fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+  g_unix_fd_list_append (list, fd, NULL);
+  close (fd);
+  return list;
+}
+
+static void
+add_fds (GUnixFDList *to, GUnixFDList *from)
+{
+  for (int i = 0; i < g_unix_fd_list_get_length (from); i++)
+    {
+      int fd = g_unix_fd_list_get (from, i, NULL);
+      if (fd >= 0)
+        {
+          g_unix_fd_list_append (to, fd, NULL);
+          close (fd);
+        }
+    }
+}
+
+/* Records the lease of a successful AcquireQueue reply. */
+static void
+note_lease (GVariant *reply, GPtrArray *paths)
+{
+  const char *lease;
+
+  if (reply == NULL)
+    return;
+  g_variant_get (reply, "(&ohh@a{sv})", &lease, NULL, NULL, NULL);
+  g_ptr_array_add (paths, g_strdup (lease));
+}
+
 static const char *const interfaces[] = { "cfz0", "cfz1", "lo", "nosuch0", "" };
 static const char *const dbus_ifaces[] = {
   "org.cnet.Cnet1.Manager",
@@ -364,17 +412,9 @@ static const char *const dbus_ifaces[] = {
   "org.cnet.Bogus",
 };
 static const char *const methods[] = {
-  "AcquireQueue",
-  "ListInterfaces",
-  "ListLeases",
-  "Activate",
-  "Release",
-  "Get",
-  "GetAll",
-  "Set",
-  "GetManagedObjects",
-  "Introspect",
-  "Ping",
+  "AcquireQueue", "ListInterfaces",    "ListLeases", "Activate",
+  "Release",      "SetRules",          "Get",        "GetAll",
+  "Set",          "GetManagedObjects", "Introspect", "Ping",
   "Bogus",
 };
 
@@ -408,19 +448,22 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
             else
               name = take_string (in);
             queue = take_u8 (in) < 0xc0 ? take_u8 (in) % 3 : take_u32 (in);
+            gint32 handle;
+
             options = take_value (in, "a{sv}");
+            fds = take_umem (in);
             if (op % 8 == 5)
-              fds = take_fds (in);
+              {
+                g_autoptr (GUnixFDList) more = take_fds (in);
+                add_fds (fds, more);
+              }
+            handle = take_u8 (in) < 0xe0 ? 0 : (gint32) take_u32 (in);
             reply =
               call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
                     "AcquireQueue",
-                    g_variant_new ("(su@a{sv})", name, queue, options), fds);
-            if (reply != NULL)
-              {
-                const char *lease;
-                g_variant_get (reply, "(&oh)", &lease, NULL);
-                g_ptr_array_add (paths, g_strdup (lease));
-              }
+                    g_variant_new ("(su@a{sv}h)", name, queue, options, handle),
+                    fds);
+            note_lease (reply, paths);
             break;
           }
         case 1: /* anything to anything */
@@ -478,17 +521,13 @@ run_script (GDBusConnection *client, Input *in, GPtrArray *paths)
                                    g_variant_new_strv ((const char *const *)
                                                          rules->pdata,
                                                        -1));
+            fds = take_umem (in);
             reply = call (client, CNET_DBUS_PATH, CNET_DBUS_INTERFACE_MANAGER,
                           "AcquireQueue",
-                          g_variant_new ("(sua{sv})", "cfz0", 0, &b), NULL);
+                          g_variant_new ("(sua{sv}h)", "cfz0", 0, &b, 0), fds);
             if (reply != NULL && count > CNET_MATCH_MAX_RULES)
               g_error ("fuzz-cnetd-dbus: %u rules were accepted", count);
-            if (reply != NULL)
-              {
-                const char *lease;
-                g_variant_get (reply, "(&oh)", &lease, NULL);
-                g_ptr_array_add (paths, g_strdup (lease));
-              }
+            note_lease (reply, paths);
             break;
           }
         }

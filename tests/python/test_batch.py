@@ -135,3 +135,27 @@ def test_packet_outlives_batch_and_pool(cnet):
     del pkt
     gc.collect()
     assert other.get_packet(0).get_data() == b"Hello, world"
+
+
+def test_bad_capacity(cnet):
+    """A batch of no packets, or of more than the most, is a GLib.Error,
+    not a critical and a TypeError."""
+    for capacity in (0, cnet.BATCH_MAX_CAPACITY + 1):
+        with pytest.raises(GLib.Error) as excinfo:
+            cnet.Batch.new(capacity)
+        assert_cnet_error(excinfo, cnet, cnet.Error.OUT_OF_RANGE)
+        assert f"a batch of {capacity} packets is not possible" in \
+            excinfo.value.message
+    assert cnet.Batch.new(cnet.BATCH_MAX_CAPACITY).get_capacity() == \
+        cnet.BATCH_MAX_CAPACITY
+
+
+def test_packet_read_is_read_bytes(cnet, pool):
+    """Python reads a packet with read_bytes; the C read(), whose
+    caller-allocated buffer does not map onto Python, is not offered."""
+    batch = cnet.Batch.new(1)
+    batch.alloc(pool, 1)
+    batch.set_data(b"Hello, packet")
+    pkt = batch.get_packet(0)
+    assert not hasattr(pkt, "read")
+    assert pkt.read_bytes(7, 6).get_data() == b"packet"

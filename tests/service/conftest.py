@@ -15,6 +15,7 @@ Everything is removed afterwards, processes by their PID, namespaces by
 name; a test that finds an XDP program left behind fails. Root only: the
 tests skip (with a reason) otherwise, and as root any skip fails the run.
 """
+import fcntl
 import json
 import os
 import re
@@ -34,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CNETD = os.environ.get("CNETD", "cnetd")
 CLIENT = os.environ.get("CNET_TEST_CLIENT", "cnet-test-client")
 PY_CLIENT = os.path.join(HERE, "py-client.py")
+LESSEE = os.path.join(HERE, "lessee.py")
 BUS_CONF = os.path.join(HERE, "system-bus.conf")
 NOT_ROOT = "needs root: network namespaces, XDP programs, a system-type bus"
 ADDR_A = "192.0.2.1"
@@ -220,6 +222,48 @@ class Env:
     def leases(self):
         return self.manager("ListLeases")[0]
 
+    @staticmethod
+    def memfd(size=64 * 2048, seals=None):
+        """A memfd for a UMEM, sealed as cnetd wants unless SEALS says
+        otherwise."""
+        fd = os.memfd_create("test-umem", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        os.ftruncate(fd, size)
+        if seals is None:
+            seals = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
+        if seals:
+            fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        return fd
+
+    def acquire(self, queue=0, options=None, umem=None, conn=None,
+                iface=None):
+        """AcquireQueue as a client would call it (protocol v2), with a
+        small sealed memfd unless UMEM (an fd) is given. Returns (lease,
+        socket fd, guard fd, info); raises GLib.Error."""
+        own = umem is None
+        if own:
+            umem = self.memfd()
+        try:
+            fds = Gio.UnixFDList.new_from_array([os.dup(umem)])
+            reply, out = (conn or self.conn).call_with_unix_fd_list_sync(
+                "org.cnet.Cnet1", "/org/cnet/Cnet1", "org.cnet.Cnet1.Manager",
+                "AcquireQueue",
+                GLib.Variant("(sua{sv}h)", (iface or self.veth_a, queue,
+                                            options or {}, 0)),
+                None, Gio.DBusCallFlags.NONE, 10000, fds, None)
+        finally:
+            if own:
+                os.close(umem)
+        lease, h_sock, h_guard, info = reply.unpack()
+        got = out.steal_fds()
+        return lease, got[h_sock], got[h_guard], info
+
+    def iface_path(self, name=None):
+        for p in self.manager("ListInterfaces")[0]:
+            if self.get(p, "org.cnet.Cnet1.Interface", "Name") == \
+                    (name or self.veth_a):
+                return p
+        raise AssertionError(f"no interface object for {name}")
+
     def busctl(self, *args, check=True):
         return run(["busctl", "--address=" + self.address] + list(args),
                    check=check)
@@ -245,6 +289,18 @@ class Env:
         line = p.stdout.readline()
         return p, line
 
+    def lessee(self, user=None, env=None):
+        """Starts tests/service/lessee.py unprivileged (NOBODY, or USER:
+        setpriv options) in namespace A; returns a Lessee."""
+        p = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns_a] + (user or NOBODY) +
+            ["/usr/bin/python3", LESSEE, self.address],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, **(env or {})))
+        self.procs.append(p)
+        return Lessee(p)
+
     def close(self):
         for p in self.procs:
             if p.poll() is None:
@@ -259,6 +315,23 @@ class Env:
         run(["ip", "netns", "del", self.ns_b], check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
         return code, leftover
+
+
+class Lessee:
+    """A running lessee.py: one command, one JSON answer."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        first = proc.stdout.readline()
+        assert first.startswith("{"), first + proc.stdout.read()
+        self.uid = json.loads(first)["uid"]
+
+    def __call__(self, *words):
+        self.proc.stdin.write(" ".join(str(w) for w in words) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line.startswith("{"), line + self.proc.stdout.read()
+        return json.loads(line)
 
 
 @pytest.fixture
