@@ -124,7 +124,13 @@ bench_xdp_detach (guint ifindex)
 guint64
 bench_bpf_count (struct bpf_object *obj)
 {
-  struct bpf_map *map = bpf_object__find_map_by_name (obj, "cnet_bench_count");
+  return bench_bpf_count_map (obj, "cnet_bench_count");
+}
+
+guint64
+bench_bpf_count_map (struct bpf_object *obj, const char *name)
+{
+  struct bpf_map *map = bpf_object__find_map_by_name (obj, name);
   int n_cpus = libbpf_num_possible_cpus ();
   g_autofree guint64 *values = g_new0 (guint64, MAX (n_cpus, 1));
   guint32 key = 0;

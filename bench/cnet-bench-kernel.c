@@ -4,12 +4,19 @@
  *
  * - xdp-drop: an XDP program that counts and drops (cnet_bench_drop), the
  *   ceiling: nothing reaches user space.
+ * - xdp-tx (echo): an XDP program that swaps the MACs and returns XDP_TX
+ *   (cnet_bench_xdp_tx): the echo the kernel alone can do on this path.
+ * - kernel-tx (tx-only): the in-kernel generator run on the consumer's CPU,
+ *   sending out of the consumer's veth (BPF_PROG_RUN live frames with
+ *   XDP_REDIRECT): what the kernel alone can send from that core, with no
+ *   socket buffer and no copy.
  * - afpacket: AF_PACKET with a TPACKET_V3 receive ring (rx-drop), and a
  *   plain recv()/send() echo server (pong). The interface gets
  *   cnet_bench_pass, a counting XDP_PASS program, because frames redirected
  *   into a veth need an XDP program on its peer.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -91,6 +98,61 @@ xdp_drop_loop (Bench *b)
   while (!bench_stop)
     {
       g_usleep (1000);
+      bench_check_mark (b);
+    }
+}
+
+/* --- xdp-tx: the echo's ceiling ---------------------------------------- */
+
+static gboolean
+xdp_tx_setup (Bench *b, GError **error)
+{
+  return kernel_attach (b, "cnet_bench_xdp_tx", error);
+}
+
+/* --- kernel-tx: the tx-only ceiling -------------------------------------- */
+
+static gboolean
+kernel_tx_setup (Bench *b, GError **error)
+{
+  static const guint8 dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+  static const guint8 src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+  KernelState *st = g_new0 (KernelState, 1);
+
+  b->priv = st;
+  st->fd = -1;
+  bench_build_frame (b->frame, b->size, dst, src, 0x010200c0, 0x020200c0, 0);
+  /* The generator's program, redirecting into our own veth: the frames
+   * leave through it and arrive at the peer's sink. */
+  st->obj = bench_bpf_open (b->ifindex, error);
+  return st->obj != NULL;
+}
+
+static void
+kernel_tx_read (Bench *b, BenchCounters *c)
+{
+  KernelState *st = b->priv;
+
+  memset (c, 0, sizeof *c);
+  c->tx = bench_bpf_count_map (st->obj, "cnet_bench_gen_count");
+}
+
+/* One long BPF_PROG_RUN (each call costs a page-pool set-up), cut short by
+ * the window's signals; the program counts the frames it ran on. */
+static void
+kernel_tx_loop (Bench *b)
+{
+  KernelState *st = b->priv;
+  int prog_fd = bpf_program__fd (
+    bpf_object__find_program_by_name (st->obj, "cnet_bench_gen"));
+
+  while (!bench_stop)
+    {
+      LIBBPF_OPTS (bpf_test_run_opts, opts, .data_in = b->frame,
+                   .data_size_in = b->size, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+                   .batch_size = 64, .repeat = G_MAXINT);
+
+      bpf_prog_test_run_opts (prog_fd, &opts);
       bench_check_mark (b);
     }
 }
@@ -269,6 +331,10 @@ afpacket_pong_loop (Bench *b)
 
 const BenchImpl bench_kernel_impls[] = {
   { "rx-drop", "xdp-drop", xdp_drop_setup, xdp_drop_loop, xdp_drop_read,
+    kernel_teardown },
+  { "echo", "xdp-tx", xdp_tx_setup, xdp_drop_loop, xdp_drop_read,
+    kernel_teardown },
+  { "tx-only", "kernel-tx", kernel_tx_setup, kernel_tx_loop, kernel_tx_read,
     kernel_teardown },
   { "rx-drop", "afpacket", afpacket_rx_setup, afpacket_rx_drop_loop,
     afpacket_read, kernel_teardown },

@@ -378,6 +378,9 @@ raw_echo_loop (Bench *b)
           b->rx += n;
           b->tx += room;
         }
+      else
+        b->empty_polls++;
+      b->polls++;
       raw_kick (b, st);
       raw_complete (st, TRUE);
       if (needs_wakeup (&st->fq))

@@ -12,6 +12,8 @@
  *   redirected into a veth need an XDP program on its peer).
  * - cnet_bench_xsk: the raw AF_XDP loop's program, the least a program can
  *   do to steer a queue to a socket.
+ * - cnet_bench_xdp_tx: the echo done by the kernel alone (the echo case's
+ *   ceiling): swaps the MACs, counts, and sends the frame back with XDP_TX.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -26,6 +28,26 @@ struct
   __type (key, __u32);
   __type (value, __u64);
 } cnet_bench_count SEC (".maps");
+
+/* Frames cnet_bench_gen ran on: the generator's own count, exact even when
+ * a long BPF_PROG_RUN is cut short by a signal. */
+struct
+{
+  __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint (max_entries, 1);
+  __type (key, __u32);
+  __type (value, __u64);
+} cnet_bench_gen_count SEC (".maps");
+
+/* Iterations of busy work per generated frame (cnet-bench gen --spin):
+ * slows the generator down evenly, where pacing by system calls cannot. */
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, 1);
+  __type (key, __u32);
+  __type (value, __u32);
+} cnet_bench_gen_spin SEC (".maps");
 
 struct
 {
@@ -45,10 +67,24 @@ count_one (void)
     *n += 1;
 }
 
+static long
+spin_one (__u64 index, void *ctx)
+{
+  return 0;
+}
+
 SEC ("xdp")
 int
 cnet_bench_gen (struct xdp_md *ctx)
 {
+  __u32 key = 0;
+  __u64 *n = bpf_map_lookup_elem (&cnet_bench_gen_count, &key);
+  __u32 *spin = bpf_map_lookup_elem (&cnet_bench_gen_spin, &key);
+
+  if (n)
+    *n += 1;
+  if (spin && *spin > 0)
+    bpf_loop (*spin, spin_one, NULL, 0);
   return bpf_redirect (cnet_bench_target_ifindex, 0);
 }
 
@@ -74,6 +110,23 @@ cnet_bench_pass (struct xdp_md *ctx)
 {
   count_one ();
   return XDP_PASS;
+}
+
+SEC ("xdp")
+int
+cnet_bench_xdp_tx (struct xdp_md *ctx)
+{
+  unsigned char *data = (unsigned char *) (long) ctx->data;
+  unsigned char *end = (unsigned char *) (long) ctx->data_end;
+  unsigned char tmp[6];
+
+  if (data + 12 > end)
+    return XDP_DROP;
+  __builtin_memcpy (tmp, data, 6);
+  __builtin_memcpy (data, data + 6, 6);
+  __builtin_memcpy (data + 6, tmp, 6);
+  count_one ();
+  return XDP_TX;
 }
 
 SEC ("xdp")

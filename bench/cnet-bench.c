@@ -12,11 +12,15 @@
  * Implementations are rows of BenchImpl tables (cnet-bench-libcnet.c,
  * cnet-bench-raw.c, cnet-bench-kernel.c).
  */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
 #include <locale.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cnet-bench.h"
 
@@ -52,6 +56,8 @@ bench_mark (Bench *b)
   b->impl->read (b, &b->start);
   cpu_times (&b->start_cpu_user, &b->start_cpu_sys);
   b->start_allocs = bench_malloc_count ();
+  b->start_polls = b->polls;
+  b->start_empty_polls = b->empty_polls;
   b->start_time = g_get_monotonic_time ();
   b->marked = TRUE;
 }
@@ -199,14 +205,75 @@ bench_run_main (int argc, char **argv)
            "\"rx_ring_full\": %" G_GUINT64_FORMAT ", "
            "\"fill_empty\": %" G_GUINT64_FORMAT ", "
            "\"drops\": %" G_GUINT64_FORMAT ", \"allocs\": %" G_GINT64_FORMAT
-           ", \"setup_ms\": %.3f}\n",
+           ", \"setup_ms\": %.3f, \"polls\": %" G_GUINT64_FORMAT
+           ", \"empty_polls\": %" G_GUINT64_FORMAT "}\n",
            mode, impl, (end_time - b.start_time) / 1e6, end.rx - b.start.rx,
            end.tx - b.start.tx, user + sys - b.start_cpu_user - b.start_cpu_sys,
            user - b.start_cpu_user, sys - b.start_cpu_sys,
            end.rx_ring_full - b.start.rx_ring_full,
            end.fill_empty - b.start.fill_empty, end.drops - b.start.drops,
-           allocs < 0 ? -1 : allocs - b.start_allocs, b.setup_ms);
+           allocs < 0 ? -1 : allocs - b.start_allocs, b.setup_ms,
+           b.polls - b.start_polls, b.empty_polls - b.start_empty_polls);
   return 0;
+}
+
+/* cnet-bench count -i IFACE: the count of the cnet-bench XDP program
+ * attached to IFACE (the sink's returned frames), read from outside the
+ * process that loaded it: bench/run --callgrind reads it at both ends of
+ * a window. */
+static int
+bench_count_main (int argc, char **argv)
+{
+  struct bpf_prog_info info = { 0 };
+  guint32 info_len = sizeof info, map_ids[16], prog_id = 0;
+  guint ifindex =
+    argc == 3 && g_str_equal (argv[1], "-i") ? if_nametoindex (argv[2]) : 0;
+  int prog_fd;
+
+  if (ifindex == 0)
+    {
+      g_printerr ("cnet-bench count: give an existing interface with -i\n");
+      return 2;
+    }
+  if (bpf_xdp_query_id ((int) ifindex, 0, &prog_id) != 0 || prog_id == 0 ||
+      (prog_fd = bpf_prog_get_fd_by_id (prog_id)) < 0)
+    {
+      g_printerr ("cnet-bench count: no XDP program on %s\n", argv[2]);
+      return 1;
+    }
+  info.nr_map_ids = G_N_ELEMENTS (map_ids);
+  info.map_ids = (guint64) (guintptr) map_ids;
+  if (bpf_obj_get_info_by_fd (prog_fd, &info, &info_len) != 0)
+    {
+      g_printerr ("cnet-bench count: %s\n", g_strerror (errno));
+      return 1;
+    }
+  close (prog_fd);
+  for (guint i = 0; i < MIN (info.nr_map_ids, G_N_ELEMENTS (map_ids)); i++)
+    {
+      struct bpf_map_info minfo = { 0 };
+      guint32 mlen = sizeof minfo, key = 0;
+      int fd = bpf_map_get_fd_by_id (map_ids[i]);
+      int n_cpus = libbpf_num_possible_cpus ();
+      g_autofree guint64 *values = g_new0 (guint64, MAX (n_cpus, 1));
+      guint64 sum = 0;
+
+      if (fd < 0)
+        continue;
+      if (bpf_obj_get_info_by_fd (fd, &minfo, &mlen) == 0 &&
+          g_str_equal (minfo.name, "cnet_bench_coun") &&
+          bpf_map_lookup_elem (fd, &key, values) == 0)
+        {
+          for (int c = 0; c < n_cpus; c++)
+            sum += values[c];
+          g_print ("%" G_GUINT64_FORMAT "\n", sum);
+          close (fd);
+          return 0;
+        }
+      close (fd);
+    }
+  g_printerr ("cnet-bench count: the program on %s has no count\n", argv[2]);
+  return 1;
 }
 
 int
@@ -219,6 +286,9 @@ main (int argc, char **argv)
     return bench_run_main (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "ping"))
     return bench_ping_main (argc - 1, argv + 1);
-  g_printerr ("usage: cnet-bench gen|run|ping [OPTION…] (--help for each)\n");
+  if (argc >= 2 && g_str_equal (argv[1], "count"))
+    return bench_count_main (argc - 1, argv + 1);
+  g_printerr (
+    "usage: cnet-bench gen|run|ping|count [OPTION…] (--help for each)\n");
   return 2;
 }

@@ -63,6 +63,8 @@ struct _Bench
   guint64 rx;
   guint64 tx;
   guint64 drops;
+  guint64 polls;       /* loop iterations (echo) */
+  guint64 empty_polls; /* of which found nothing to receive */
 
   /* Window snapshots. */
   gboolean marked;
@@ -70,6 +72,7 @@ struct _Bench
   double start_cpu_user, start_cpu_sys;
   gint64 start_time;
   gint64 start_allocs;
+  guint64 start_polls, start_empty_polls;
 
   gpointer priv; /* the implementation's state */
 };
@@ -93,6 +96,7 @@ gboolean bench_xdp_attach (struct bpf_object *obj, const char *prog_name,
                            guint ifindex, GError **error);
 void bench_xdp_detach (guint ifindex);
 guint64 bench_bpf_count (struct bpf_object *obj);
+guint64 bench_bpf_count_map (struct bpf_object *obj, const char *name);
 gboolean bench_read_mac (const char *ifname, guint8 *mac);
 gboolean bench_parse_mac (const char *s, guint8 *mac);
 gsize bench_build_frame (guint8 *buf, gsize len, const guint8 *dst,

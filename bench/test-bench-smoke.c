@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-smoke: runs the in-kernel generator and the rx-drop case (libcnet
- * and the raw loop) for about a second on a veth pair in a private network
- * namespace, and checks that frames were generated and counted. No rate is
- * asserted: the machine is shared and the numbers belong to bench/run.
+ * and the raw loop), and the echo case (libcnet and its ceiling, the
+ * xdp-tx program) with the sink, for about a second each on a veth pair in
+ * a private network namespace, and checks that frames were generated and
+ * counted (received, or echoed back to the sink). No rate is asserted: the
+ * machine is shared and the numbers belong to bench/run.
  *
  * The tools run as plain child processes (g_spawn, waitpid) rather than
  * GSubprocess, whose worker-thread fds would upset the namespace helper's
@@ -65,10 +67,18 @@ child_finish (Child *c)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
-static void
-test_rx_drop (gconstpointer data)
+typedef struct
 {
-  const char *impl = data;
+  const char *mode; /* rx-drop or echo */
+  const char *impl;
+} SmokeCase;
+
+static void
+test_case (gconstpointer data)
+{
+  const SmokeCase *sc = data;
+  const char *impl = sc->impl;
+  gboolean echo = g_str_equal (sc->mode, "echo");
   const char *bench = g_getenv ("CNET_BENCH");
   g_autoptr (JsonObject) cres = NULL;
   g_autoptr (JsonObject) gres = NULL;
@@ -82,10 +92,13 @@ test_rx_drop (gconstpointer data)
   ns = cnet_test_netns_new (1);
 
   {
-    const char *cargv[] = { bench,     "run", "-i", ns->veth_a, "-c",
-                            "rx-drop", "-m",  impl, NULL };
-    const char *gargv[] = { bench,        "gen", "-i",        ns->veth_b,
-                            "--duration", "1",   "--wait-go", NULL };
+    const char *cargv[] = { bench,    "run", "-i", ns->veth_a, "-c",
+                            sc->mode, "-m",  impl, NULL };
+    const char *gargv[] = { bench,        "gen",
+                            "-i",         ns->veth_b,
+                            "--duration", "1",
+                            "--wait-go",  echo ? "--sink" : NULL,
+                            NULL };
 
     child_start (&consumer, FALSE, cargv);
     child_start (&gen, TRUE, gargv);
@@ -100,7 +113,9 @@ test_rx_drop (gconstpointer data)
   cres = child_finish (&consumer);
 
   generated = json_object_get_int_member (gres, "generated");
-  received = json_object_get_int_member (cres, "rx");
+  /* Echoed frames are counted where they arrive, by the sink. */
+  received = echo ? json_object_get_int_member (gres, "returned")
+                  : json_object_get_int_member (cres, "rx");
   g_assert_cmpint (generated, >, 0);
   g_assert_cmpint (received, >, 0);
   g_assert_cmpint (received, <=, generated);
@@ -110,8 +125,20 @@ test_rx_drop (gconstpointer data)
 int
 main (int argc, char **argv)
 {
+  static const SmokeCase cases[] = {
+    { "rx-drop", "libcnet" },
+    { "rx-drop", "raw" },
+    { "echo", "libcnet" },
+    { "echo", "xdp-tx" },
+  };
+
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/cnet/bench/rx-drop/libcnet", "libcnet", test_rx_drop);
-  g_test_add_data_func ("/cnet/bench/rx-drop/raw", "raw", test_rx_drop);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path =
+        g_strdup_printf ("/cnet/bench/%s/%s", cases[i].mode, cases[i].impl);
+
+      g_test_add_data_func (path, &cases[i], test_case);
+    }
   return g_test_run ();
 }

@@ -551,14 +551,24 @@ cnet_packet_write (CnetPacket *packet, guint offset, const guint8 *data,
 void
 cnet_packet_swap_macs (CnetPacket *packet)
 {
-  guint8 tmp[6];
   guint8 *d;
 
   g_return_if_fail (cnet_packet_is_valid (packet));
   if (packet->state != CNET_PACKET_STATE_OWNED || packet->len < 12)
     return;
   d = cnet_packet_data_ptr (packet);
-  memcpy (tmp, d, 6);
-  memcpy (d, d + 6, 6);
-  memcpy (d + 6, tmp, 6);
+  /* Two 6-byte fields as 4 + 2 bytes each: four loads, four stores. */
+  {
+    guint32 dst4, src4;
+    guint16 dst2, src2;
+
+    memcpy (&dst4, d, 4);
+    memcpy (&dst2, d + 4, 2);
+    memcpy (&src4, d + 6, 4);
+    memcpy (&src2, d + 10, 2);
+    memcpy (d, &src4, 4);
+    memcpy (d + 4, &src2, 2);
+    memcpy (d + 6, &dst4, 4);
+    memcpy (d + 10, &dst2, 2);
+  }
 }

@@ -533,16 +533,24 @@ cnet_port_refill (CnetPort *self)
   if (got == 0 && free_entries >= self->fill.size / 2)
     self->alloc_failures++;
   self->fill_short = got < room;
-  for (guint i = 0; i < got; i++)
-    {
-      CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addrs[i]);
+  {
+    /* Locals: the header stores below may alias the port's fields as far
+     * as the compiler knows, which would reload them per frame. */
+    guint8 *area = self->pool->area;
+    guint64 frame_mask = ~(guint64) (self->pool->frame_size - 1);
+    guint64 *descs = self->fill.descs;
+    guint32 prod = self->fill.cached_prod, mask = self->fill.mask;
+    guint32 tag = self->tag;
 
-      pkt->state = CNET_PACKET_STATE_KERNEL;
-      pkt->port_tag = self->tag;
-      ((guint64 *)
-         self->fill.descs)[(self->fill.cached_prod + i) & self->fill.mask] =
-        addrs[i];
-    }
+    for (guint i = 0; i < got; i++)
+      {
+        CnetPacket *pkt = (CnetPacket *) (area + (addrs[i] & frame_mask));
+
+        pkt->state = CNET_PACKET_STATE_KERNEL;
+        pkt->port_tag = tag;
+        descs[(prod + i) & mask] = addrs[i];
+      }
+  }
   cnet_ring_submit (&self->fill, got);
 }
 
@@ -1503,18 +1511,24 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 
   pool = port->pool;
   n = cnet_ring_peek (&port->rx, n_packets);
-  for (guint32 i = 0; i < n; i++)
-    {
-      const struct xdp_desc *desc =
-        &((struct xdp_desc *)
-            port->rx.descs)[(port->rx.cached_cons + i) & port->rx.mask];
-      CnetPacket *pkt = cnet_mempool_packet_at (pool, desc->addr);
+  {
+    const struct xdp_desc *descs = port->rx.descs;
+    guint32 cons = port->rx.cached_cons, mask = port->rx.mask;
+    guint8 *area = pool->area;
+    guint64 frame_mask = ~(guint64) (pool->frame_size - 1);
 
-      cnet_packet_init_owned (pkt, (guint16) (desc->addr - pkt->addr),
-                              (guint16) desc->len);
-      bytes += desc->len;
-      packets[i] = pkt;
-    }
+    for (guint32 i = 0; i < n; i++)
+      {
+        const struct xdp_desc *desc = &descs[(cons + i) & mask];
+        guint64 frame = desc->addr & frame_mask;
+        CnetPacket *pkt = (CnetPacket *) (area + frame);
+
+        cnet_packet_init_owned (pkt, (guint16) (desc->addr - frame),
+                                (guint16) desc->len);
+        bytes += desc->len;
+        packets[i] = pkt;
+      }
+  }
   if (n > 0)
     cnet_ring_release (&port->rx, n);
   port->rx_packets += n;
@@ -1550,19 +1564,21 @@ cnet_port_complete_locked (CnetPort *self)
   guint64 addrs[CNET_BURST_MAX];
   guint32 n = cnet_ring_peek (&self->comp, self->comp.size);
   guint n_free = 0;
+  const guint64 *descs = self->comp.descs;
+  guint32 cons = self->comp.cached_cons, mask = self->comp.mask;
+  guint8 *area = self->pool->area;
+  guint64 frame_mask = ~(guint64) (self->pool->frame_size - 1);
 
   for (guint32 i = 0; i < n; i++)
     {
-      guint64 addr =
-        ((guint64 *)
-           self->comp.descs)[(self->comp.cached_cons + i) & self->comp.mask];
-      CnetPacket *pkt = cnet_mempool_packet_at (self->pool, addr);
+      guint64 frame = descs[(cons + i) & mask] & frame_mask;
+      CnetPacket *pkt = (CnetPacket *) (area + frame);
       gboolean pinned = pkt->pool_ref;
 
       if (!cnet_packet_drop_ref (pkt, CNET_PACKET_STATE_SENT))
         continue; /* a binding still holds it; its last unref frees it */
       /* The frames go back in bulk: one cache update per chunk. */
-      addrs[n_free++] = pkt->addr;
+      addrs[n_free++] = frame;
       if (n_free == G_N_ELEMENTS (addrs))
         {
           cnet_mempool_cache_put_bulk (self->pool, &self->tx_cache, addrs,
@@ -1653,30 +1669,34 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     }
   cnet_port_complete_locked (port);
   room = cnet_ring_free (&port->tx, n_packets);
-  for (; n < room; n++)
-    {
-      CnetPacket *pkt = packets[n];
-      struct xdp_desc *desc =
-        &((struct xdp_desc *)
-            port->tx.descs)[(port->tx.cached_prod + n) & port->tx.mask];
+  {
+    struct xdp_desc *descs = port->tx.descs;
+    guint32 prod = port->tx.cached_prod, mask = port->tx.mask;
+    CnetMempool *pool = port->pool;
+    guint32 tag = port->tag;
 
-      if (G_UNLIKELY (pkt->pool != port->pool ||
-                      pkt->state != CNET_PACKET_STATE_OWNED))
-        {
-          g_critical ("%s queue %u: cnet_port_tx_burst(): packet %u %s",
-                      port->interface, port->queue, n,
-                      pkt->pool != port->pool
-                        ? "belongs to another mempool"
-                        : "is not owned by the application");
-          break;
-        }
-      desc->addr = pkt->addr + pkt->data_off;
-      desc->len = pkt->len;
-      desc->options = 0;
-      bytes += pkt->len;
-      pkt->state = CNET_PACKET_STATE_IN_FLIGHT;
-      pkt->port_tag = port->tag;
-    }
+    for (; n < room; n++)
+      {
+        CnetPacket *pkt = packets[n];
+        struct xdp_desc *desc = &descs[(prod + n) & mask];
+
+        if (G_UNLIKELY (pkt->pool != pool ||
+                        pkt->state != CNET_PACKET_STATE_OWNED))
+          {
+            g_critical ("%s queue %u: cnet_port_tx_burst(): packet %u %s",
+                        port->interface, port->queue, n,
+                        pkt->pool != pool ? "belongs to another mempool"
+                                          : "is not owned by the application");
+            break;
+          }
+        desc->addr = pkt->addr + pkt->data_off;
+        desc->len = pkt->len;
+        desc->options = 0;
+        bytes += pkt->len;
+        pkt->state = CNET_PACKET_STATE_IN_FLIGHT;
+        pkt->port_tag = tag;
+      }
+  }
   if (n > 0)
     {
       cnet_ring_submit (&port->tx, n);
