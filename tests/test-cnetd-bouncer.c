@@ -51,6 +51,7 @@ setup (Fixture *f, gconstpointer data)
                                  NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                  &error);
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
   f->client = g_dbus_connection_new_for_address_sync (
     g_test_dbus_get_bus_address (f->bus),
     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
