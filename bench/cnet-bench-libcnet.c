@@ -209,6 +209,30 @@ libcnet_pong_loop (Bench *b)
     }
 }
 
+/* One TX burst of the bench frame: frames from the mempool, filled,
+ * sent; what the ring did not take goes back. */
+static void
+send_frames (Bench *b, LibcnetState *st, CnetPacket **pkts)
+{
+  guint n = cnet_mempool_alloc_bulk (st->pool, pkts, b->burst);
+  guint sent;
+
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len;
+      guint8 *data;
+
+      if (!cnet_packet_set_length (pkts[i], b->size, NULL))
+        g_assert_not_reached ();
+      data = cnet_packet_get_data (pkts[i], &len);
+      memcpy (data, b->frame, b->size);
+    }
+  sent = cnet_port_tx_burst (st->port, pkts, n);
+  if (sent < n)
+    cnet_packet_free_bulk (pkts + sent, n - sent);
+  b->tx += sent;
+}
+
 static void
 libcnet_tx_only_loop (Bench *b)
 {
@@ -217,23 +241,7 @@ libcnet_tx_only_loop (Bench *b)
 
   while (!bench_stop)
     {
-      guint n = cnet_mempool_alloc_bulk (st->pool, pkts, b->burst);
-      guint sent;
-
-      for (guint i = 0; i < n; i++)
-        {
-          gsize len;
-          guint8 *data;
-
-          if (!cnet_packet_set_length (pkts[i], b->size, NULL))
-            g_assert_not_reached ();
-          data = cnet_packet_get_data (pkts[i], &len);
-          memcpy (data, b->frame, b->size);
-        }
-      sent = cnet_port_tx_burst (st->port, pkts, n);
-      if (sent < n)
-        cnet_packet_free_bulk (pkts + sent, n - sent);
-      b->tx += sent;
+      send_frames (b, st, pkts);
       bench_check_mark (b);
     }
   while (cnet_port_tx_flush (st->port) > 0 && !bench_stop)
@@ -252,26 +260,11 @@ libcnet_tx_rx_loop (Bench *b)
   while (!bench_stop)
     {
       guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
-      guint sent;
 
       if (n > 0)
         cnet_packet_free_bulk (pkts, n);
       b->rx += n;
-      n = cnet_mempool_alloc_bulk (st->pool, pkts, b->burst);
-      for (guint i = 0; i < n; i++)
-        {
-          gsize len;
-          guint8 *data;
-
-          if (!cnet_packet_set_length (pkts[i], b->size, NULL))
-            g_assert_not_reached ();
-          data = cnet_packet_get_data (pkts[i], &len);
-          memcpy (data, b->frame, b->size);
-        }
-      sent = cnet_port_tx_burst (st->port, pkts, n);
-      if (sent < n)
-        cnet_packet_free_bulk (pkts + sent, n - sent);
-      b->tx += sent;
+      send_frames (b, st, pkts);
       bench_check_mark (b);
     }
 }
