@@ -96,16 +96,8 @@ typedef struct
   guint n_frames;
   guint frame_size;
   guint headroom;
-  CnetXdpMode xdp_mode;
-  CnetBindMode bind_mode;
+  CnetPortSettings port;
   CnetXdpAttachFlags attach_flags;
-  gboolean need_wakeup;
-  guint busy_poll_usecs;
-  guint busy_poll_budget;
-  guint rx_size;
-  guint tx_size;
-  guint fill_size;
-  guint comp_size;
 } Defaults;
 
 /* Where @path is. A path the scanner did not record (it always does) points
@@ -462,57 +454,69 @@ warn_ignored_section (Ctx *c, const char *section, const char *why)
 static gboolean get_uds_path (Ctx *c, const char *path, JsonNode *v,
                               char **out);
 
-/* A key of `defaults` or of a port; returns -1 when @key is not one. */
+/* A key of `defaults` or of a port: a port setting (cnet-port-settings.c)
+ * or `replace-foreign-program`; returns -1 when @key is not one. */
 static int
 parse_port_setting (Ctx *c, const char *path, const char *key, JsonNode *v,
                     Defaults *d)
 {
+  const CnetPortSettingInfo *info = cnet_port_setting_lookup (key);
+  gboolean b;
+  guint u;
   int e;
 
-  if (g_str_equal (key, "xdp-mode"))
+  if (g_str_equal (key, "replace-foreign-program"))
     {
-      if (!get_enum (c, path, v, CNET_TYPE_XDP_MODE, &e))
-        return FALSE;
-      d->xdp_mode = e;
-    }
-  else if (g_str_equal (key, "bind-mode"))
-    {
-      if (!get_enum (c, path, v, CNET_TYPE_BIND_MODE, &e))
-        return FALSE;
-      d->bind_mode = e;
-    }
-  else if (g_str_equal (key, "need-wakeup"))
-    return get_bool (c, path, v, &d->need_wakeup);
-  else if (g_str_equal (key, "replace-foreign-program"))
-    {
-      gboolean b;
       if (!get_bool (c, path, v, &b))
         return FALSE;
       d->attach_flags = b ? CNET_XDP_ATTACH_REPLACE : CNET_XDP_ATTACH_NONE;
+      return TRUE;
     }
-  else if (g_str_equal (key, "busy-poll-usecs"))
-    return get_uint (c, path, v, 0, MAX_BUSY_POLL_USECS, "microseconds",
-                     &d->busy_poll_usecs);
-  else if (g_str_equal (key, "busy-poll-budget"))
-    return get_uint (c, path, v, 1, G_MAXUINT16, "frames",
-                     &d->busy_poll_budget);
-  else if (g_str_equal (key, "rx-size"))
-    return get_ring_size (c, path, v, 1, FALSE, &d->rx_size);
-  else if (g_str_equal (key, "tx-size"))
-    return get_ring_size (c, path, v, 1, FALSE, &d->tx_size);
-  else if (g_str_equal (key, "fill-size"))
-    return get_ring_size (c, path, v, 1, FALSE, &d->fill_size);
-  else if (g_str_equal (key, "comp-size"))
-    return get_ring_size (c, path, v, 1, FALSE, &d->comp_size);
-  else
+  if (info == NULL)
     return -1;
+  switch (info->kind)
+    {
+    case CNET_PORT_SETTING_ENUM:
+      if (!get_enum (c, path, v, info->enum_type (), &e))
+        return FALSE;
+      u = (guint) e;
+      break;
+    case CNET_PORT_SETTING_BOOLEAN:
+      if (!get_bool (c, path, v, &b))
+        return FALSE;
+      u = b;
+      break;
+    case CNET_PORT_SETTING_UINT:
+    default:
+      if (info->flags & CNET_PORT_SETTING_POWER_OF_TWO)
+        {
+          if (!get_ring_size (c, path, v, 1, FALSE, &u))
+            return FALSE;
+        }
+      else if (!get_uint (c, path, v, info->min, info->max, info->unit, &u))
+        return FALSE;
+      break;
+    }
+  cnet_port_settings_set (&d->port, info, u);
   return TRUE;
 }
 
-#define PORT_SETTING_KEYS                                                      \
-  "xdp-mode", "bind-mode", "need-wakeup", "replace-foreign-program",           \
-    "busy-poll-usecs", "busy-poll-budget", "rx-size", "tx-size", "fill-size",  \
-    "comp-size"
+/* Fails for an unknown key of `defaults` or of a port: @known, and the
+ * port settings. */
+static gboolean
+fail_unknown_port_key (Ctx *c, const char *path, const char *key,
+                       const char *const *known)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) all = NULL;
+
+  g_strv_builder_addv (b, (const char **) known);
+  for (guint i = 0; i < CNET_PORT_N_SETTINGS; i++)
+    g_strv_builder_add (b, cnet_port_setting_infos[i].name);
+  g_strv_builder_add (b, "replace-foreign-program");
+  all = g_strv_builder_end (b);
+  return fail_unknown_key (c, path, key, (const char *const *) all);
+}
 
 /* `frames`, `frame-size`, `headroom`: -1 when @key is not one. */
 static int
@@ -539,7 +543,7 @@ static gboolean
 parse_cnet_defaults (Ctx *c, JsonNode *node, Defaults *d)
 {
   static const char *const known[] = { "frames", "frame-size", "headroom",
-                                       PORT_SETTING_KEYS, NULL };
+                                       NULL };
   g_autoptr (GList) members = NULL;
   JsonObject *obj = NULL;
   g_autofree char *headroom_path = NULL;
@@ -558,7 +562,7 @@ parse_cnet_defaults (Ctx *c, JsonNode *node, Defaults *d)
       if (r < 0)
         r = parse_port_setting (c, path, key, v, d);
       if (r < 0)
-        return fail_unknown_key (c, path, key, known);
+        return fail_unknown_port_key (c, path, key, known);
       if (!r)
         return FALSE;
       if (g_str_equal (key, "headroom"))
@@ -669,25 +673,16 @@ get_rules (Ctx *c, const char *path, JsonNode *v, GStrv *out)
 static void
 port_spec_apply_defaults (CnetPortSpec *spec, const Defaults *d)
 {
-  spec->xdp_mode = d->xdp_mode;
-  spec->bind_mode = d->bind_mode;
+  spec->settings = d->port;
   spec->attach_flags = d->attach_flags;
-  spec->need_wakeup = d->need_wakeup;
-  spec->busy_poll_usecs = d->busy_poll_usecs;
-  spec->busy_poll_budget = d->busy_poll_budget;
-  spec->rx_size = d->rx_size;
-  spec->tx_size = d->tx_size;
-  spec->fill_size = d->fill_size;
-  spec->comp_size = d->comp_size;
 }
 
 static gboolean
 parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = {
-    "interface", "queue",    "mempool",         "description", "rules",
-    "uds_path",  "uds-path", PORT_SETTING_KEYS, NULL
-  };
+  static const char *const known[] = { "interface",   "queue", "mempool",
+                                       "description", "rules", "uds_path",
+                                       "uds-path",    NULL };
   g_autoptr (GList) ports = NULL;
   JsonObject *obj = NULL;
 
@@ -739,7 +734,7 @@ parse_cnet_ports (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_uds_path (c, path, v, &spec->uds_path);
             }
           if (r < 0)
-            return fail_unknown_key (c, path, key, known);
+            return fail_unknown_port_key (c, path, key, known);
           if (!r)
             return FALSE;
         }
@@ -894,10 +889,9 @@ thread_add_port (Ctx *c, const char *name, const char *port)
 static gboolean
 parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
 {
-  static const char *const known[] = {
-    "interface", "first-queue", "queues",          "mempool", "threads",
-    "rules",     "description", PORT_SETTING_KEYS, NULL
-  };
+  static const char *const known[] = { "interface",   "first-queue", "queues",
+                                       "mempool",     "threads",     "rules",
+                                       "description", NULL };
   g_autoptr (GList) groups = NULL;
   JsonObject *obj = NULL;
 
@@ -952,7 +946,7 @@ parse_cnet_port_groups (Ctx *c, JsonNode *node, const Defaults *defaults)
                 r = get_string (c, path, v, TRUE, &description);
             }
           if (r < 0)
-            return fail_unknown_key (c, path, key, known);
+            return fail_unknown_port_key (c, path, key, known);
           if (!r)
             return FALSE;
         }
@@ -1038,15 +1032,15 @@ parse_cndp_defaults (Ctx *c, JsonNode *node, Defaults *d)
         }
       else if (g_str_equal (key, "rxdesc"))
         {
-          if (!get_ring_size (c, path, v, 1024, TRUE, &d->rx_size))
+          if (!get_ring_size (c, path, v, 1024, TRUE, &d->port.rx_size))
             return FALSE;
-          d->fill_size = d->rx_size;
+          d->port.fill_size = d->port.rx_size;
         }
       else if (g_str_equal (key, "txdesc"))
         {
-          if (!get_ring_size (c, path, v, 1024, TRUE, &d->tx_size))
+          if (!get_ring_size (c, path, v, 1024, TRUE, &d->port.tx_size))
             return FALSE;
-          d->comp_size = d->tx_size;
+          d->port.comp_size = d->port.tx_size;
         }
       else if (g_str_equal (key, "cache"))
         {
@@ -1327,15 +1321,23 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
             }
           else if (g_str_equal (key, "busy_budget"))
             {
+              const CnetPortSettingInfo *info =
+                cnet_port_setting_lookup ("busy-poll-budget");
+              g_autoptr (GError) local = NULL;
+
               if (!get_uint (c, path, v, 0, G_MAXUINT16, "frames",
                              &busy_budget))
                 return FALSE;
+              /* 0 and 0xffff are CNDP's "the kernel's default". */
+              if (busy_budget != 0 && busy_budget != 0xffff &&
+                  !cnet_port_setting_check (info, busy_budget, &local))
+                return fail_at (c, path, FALSE, "%s", local->message);
             }
           else if (g_str_equal (key, "force_wakeup"))
             {
               if (!get_bool (c, path, v, &b))
                 return FALSE;
-              spec->need_wakeup = !b;
+              spec->settings.need_wakeup = !b;
             }
           else if (g_str_equal (key, "skb_mode"))
             {
@@ -1343,8 +1345,8 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
                 return FALSE;
               if (b)
                 {
-                  spec->xdp_mode = CNET_XDP_MODE_GENERIC;
-                  spec->bind_mode = CNET_BIND_MODE_COPY;
+                  spec->settings.xdp_mode = CNET_XDP_MODE_GENERIC;
+                  spec->settings.bind_mode = CNET_BIND_MODE_COPY;
                 }
             }
           else if (g_str_equal (key, "unaligned_buffers") ||
@@ -1404,10 +1406,10 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
        * 0 means its default. A budget of 0 is the default, 0xffff none. */
       if (busy_poll)
         {
-          spec->busy_poll_usecs =
+          spec->settings.busy_poll_usecs =
             busy_timeout ? busy_timeout : DEFAULT_BUSY_POLL_USECS_CNDP;
           if (busy_budget != 0 && busy_budget != 0xffff)
-            spec->busy_poll_budget = busy_budget;
+            spec->settings.busy_poll_budget = busy_budget;
         }
       else if (json_object_has_member (pobj, "busy_timeout") ||
                json_object_has_member (pobj, "busy_budget"))
@@ -1422,9 +1424,9 @@ parse_cndp_lports (Ctx *c, JsonNode *node, const Defaults *defaults,
         }
       rings = g_hash_table_lookup (umem_rings, spec->mempool);
       if (rings != NULL && rings->rx_size != 0)
-        spec->rx_size = spec->fill_size = rings->rx_size;
+        spec->settings.rx_size = spec->settings.fill_size = rings->rx_size;
       if (rings != NULL && rings->tx_size != 0)
-        spec->tx_size = spec->comp_size = rings->tx_size;
+        spec->settings.tx_size = spec->settings.comp_size = rings->tx_size;
       g_ptr_array_add (c->self->ports, g_steal_pointer (&spec));
     }
   return TRUE;
@@ -1678,17 +1680,10 @@ parse_root (Ctx *c, JsonNode *root_node)
     .n_frames = DEFAULT_N_FRAMES,
     .frame_size = CNET_MEMPOOL_DEFAULT_FRAME_SIZE,
     .headroom = 0,
-    .xdp_mode = CNET_XDP_MODE_AUTO,
-    .bind_mode = CNET_BIND_MODE_AUTO,
     .attach_flags = CNET_XDP_ATTACH_NONE,
-    .need_wakeup = TRUE,
-    .busy_poll_usecs = 0,
-    .busy_poll_budget = 64,
-    .rx_size = CNET_PORT_DEFAULT_RING_SIZE,
-    .tx_size = CNET_PORT_DEFAULT_RING_SIZE,
-    .fill_size = CNET_PORT_DEFAULT_RING_SIZE,
-    .comp_size = CNET_PORT_DEFAULT_RING_SIZE,
   };
+
+  cnet_port_settings_init (&d.port);
 
   if (!detect_dialect (c, root))
     return FALSE;
@@ -2300,15 +2295,6 @@ cnet_config_get_warnings (CnetConfig *config)
   return (const char *const *) config->warnings->pdata;
 }
 
-static const char *
-enum_nick (GType type, int value)
-{
-  g_autoptr (GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *v = g_enum_get_value (klass, value);
-
-  return v ? v->value_nick : "?";
-}
-
 /**
  * cnet_config_to_json:
  * @config: a #CnetConfig
@@ -2332,8 +2318,8 @@ cnet_config_to_json (CnetConfig *config)
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "dialect");
-  json_builder_add_string_value (b, enum_nick (CNET_TYPE_CONFIG_DIALECT,
-                                               config->dialect));
+  json_builder_add_string_value (b, cnet_enum_to_nick (CNET_TYPE_CONFIG_DIALECT,
+                                                       config->dialect));
   json_builder_set_member_name (b, "application");
   json_builder_begin_object (b);
   if (config->app_name != NULL)
@@ -2396,29 +2382,10 @@ cnet_config_to_json (CnetConfig *config)
       json_builder_add_string_value (b, p->mempool);
       json_builder_set_member_name (b, "region");
       json_builder_add_int_value (b, p->region);
-      json_builder_set_member_name (b, "xdp-mode");
-      json_builder_add_string_value (b, enum_nick (CNET_TYPE_XDP_MODE,
-                                                   p->xdp_mode));
-      json_builder_set_member_name (b, "bind-mode");
-      json_builder_add_string_value (b, enum_nick (CNET_TYPE_BIND_MODE,
-                                                   p->bind_mode));
+      cnet_port_settings_to_json (&p->settings, b);
       json_builder_set_member_name (b, "replace-foreign-program");
       json_builder_add_boolean_value (b, (p->attach_flags &
                                           CNET_XDP_ATTACH_REPLACE) != 0);
-      json_builder_set_member_name (b, "need-wakeup");
-      json_builder_add_boolean_value (b, p->need_wakeup);
-      json_builder_set_member_name (b, "busy-poll-usecs");
-      json_builder_add_int_value (b, p->busy_poll_usecs);
-      json_builder_set_member_name (b, "busy-poll-budget");
-      json_builder_add_int_value (b, p->busy_poll_budget);
-      json_builder_set_member_name (b, "rx-size");
-      json_builder_add_int_value (b, p->rx_size);
-      json_builder_set_member_name (b, "tx-size");
-      json_builder_add_int_value (b, p->tx_size);
-      json_builder_set_member_name (b, "fill-size");
-      json_builder_add_int_value (b, p->fill_size);
-      json_builder_set_member_name (b, "comp-size");
-      json_builder_add_int_value (b, p->comp_size);
       if (p->rules != NULL)
         {
           json_builder_set_member_name (b, "rules");
