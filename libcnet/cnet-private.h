@@ -219,5 +219,9 @@ void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
 
 /* cnet-match.c */
 void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);
+gboolean cnet_match_compile_rules (const char *const *rules,
+                                   struct cnet_xdp_rule *xdp, guint *n_rules,
+                                   GStrv *canonical, guint *bad_index,
+                                   GError **error);
 
 G_END_DECLS
