@@ -290,25 +290,20 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
                          guint16 flags, GError **error)
 {
   g_autoptr (GError) zc_error = NULL;
-  guint64 features;
+  CnetBindMode mode =
+    cnet_bind_mode_choose (self->settings.bind_mode, self->ifindex, TRUE);
 
-  switch (self->settings.bind_mode)
+  if (mode == CNET_BIND_MODE_COPY ||
+      self->settings.bind_mode != CNET_BIND_MODE_AUTO)
     {
-    case CNET_BIND_MODE_ZEROCOPY:
-      return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
-    case CNET_BIND_MODE_COPY:
-      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
-    case CNET_BIND_MODE_AUTO:
-    default:
-      break;
-    }
-
-  /* When the kernel says the driver has no zero-copy, do not try. */
-  if (cnet_netdev_xdp_features (self->ifindex, &features) &&
-      !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
-    {
-      self->settings.bind_mode = CNET_BIND_MODE_COPY;
-      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
+      if (!cnet_port_open_socket (self,
+                                  flags | (mode == CNET_BIND_MODE_ZEROCOPY
+                                             ? XDP_ZEROCOPY
+                                             : XDP_COPY),
+                                  -1, error))
+        return FALSE;
+      self->settings.bind_mode = mode;
+      return TRUE;
     }
 
   /* A socket whose bind failed cannot be bound again: start over. */

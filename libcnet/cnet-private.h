@@ -182,6 +182,8 @@ gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
                              GError **error);
 gboolean cnet_netdev_exists (guint ifindex);
 gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
+CnetBindMode cnet_bind_mode_choose (CnetBindMode asked, guint ifindex,
+                                    gboolean can_retry);
 gboolean cnet_netdev_queue_has_xsk (guint ifindex, guint queue,
                                     gboolean *has_xsk);
 
