@@ -203,13 +203,15 @@ cnet_packet_get_mempool (CnetPacket *packet)
 }
 
 /**
- * cnet_packet_get_data:
+ * cnet_packet_get_data: (skip)
  * @packet: a #CnetPacket
  * @length: (out): the number of data bytes
  *
  * Gets the packet's data in place. In C the pointer may be written through,
  * up to @length bytes; it stays valid while the application owns the
- * packet.
+ * packet. This is the data path's accessor: it does not report why it
+ * returns %NULL; cnet_packet_get_data_checked() does (and is what bindings
+ * call `get_data`).
  *
  * Returns: (array length=length) (transfer none) (nullable): the data, or
  *   %NULL when the packet is not owned by the application
@@ -227,6 +229,36 @@ cnet_packet_get_data (CnetPacket *packet, gsize *length)
       *length = 0;
       return NULL;
     }
+  *length = packet->len;
+  return cnet_packet_data_ptr (packet);
+}
+
+/**
+ * cnet_packet_get_data_checked: (rename-to cnet_packet_get_data)
+ * @packet: a #CnetPacket
+ * @length: (out): the number of data bytes
+ * @error: return location for a #GError
+ *
+ * Gets the packet's data, as cnet_packet_get_data() does, but says why
+ * when it cannot: a packet that was sent or freed is no longer the
+ * application's (%CNET_ERROR_INVALID_STATE), like every other accessor
+ * that can fail. Bindings know this as `get_data`.
+ *
+ * Returns: (array length=length) (transfer none): the data, or %NULL with
+ *   @error set
+ *
+ * Since: 1.0
+ */
+guint8 *
+cnet_packet_get_data_checked (CnetPacket *packet, gsize *length,
+                              GError **error)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), NULL);
+  g_return_val_if_fail (length != NULL, NULL);
+
+  *length = 0;
+  if (!cnet_packet_check_owned (packet, error))
+    return NULL;
   *length = packet->len;
   return cnet_packet_data_ptr (packet);
 }

@@ -21,6 +21,8 @@ void cnet_packet_free_bulk (CnetPacket **packets, guint n_packets);
 
 CnetMempool *cnet_packet_get_mempool (CnetPacket *packet);
 guint8 *cnet_packet_get_data (CnetPacket *packet, gsize *length);
+guint8 *cnet_packet_get_data_checked (CnetPacket *packet, gsize *length,
+                                      GError **error);
 guint cnet_packet_get_length (CnetPacket *packet);
 guint cnet_packet_get_headroom (CnetPacket *packet);
 guint cnet_packet_get_tailroom (CnetPacket *packet);

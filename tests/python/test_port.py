@@ -103,7 +103,10 @@ def test_errors(cnet, netns):
     with pytest.raises(GLib.Error) as excinfo:
         pkt.read_bytes(0, 1)
     assert_cnet_error(excinfo, cnet, cnet.Error.INVALID_STATE)
-    assert pkt.get_data() is None or len(pkt.get_data()) == 0
+    with pytest.raises(GLib.Error) as excinfo:
+        pkt.get_data()
+    assert_cnet_error(excinfo, cnet, cnet.Error.INVALID_STATE)
+    assert "is sent" in excinfo.value.message
     resend = cnet.Batch.new(1)
     with pytest.raises(GLib.Error) as excinfo:
         resend.add(pkt)
