@@ -102,6 +102,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
     ap.add_argument("--leases", type=int, default=20)
+    ap.add_argument("--strace", metavar="DIR",
+                    help="run cnetd under strace -f -tt -T, one file per "
+                    "scenario in DIR (slower: for the breakdown only)")
+    ap.add_argument("--json", metavar="FILE", help="write every lease's times")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("cnet-lease-latency: needs root (namespaces, cnetd)")
@@ -134,21 +138,51 @@ def main():
         procs.append(bus)
         while not os.path.exists(f"{d}/bus"):
             time.sleep(0.01)
-        with open(f"{d}/cnetd.jsonc", "w", encoding="utf-8") as f:
-            f.write('{ "interfaces": ["cl*"], "authorization": "group", '
-                    '"group": "nogroup" }')
-        cnetd = subprocess.Popen(
-            ["ip", "netns", "exec", ns_a,
-             os.path.join(args.build, "service", "cnetd"), "--address",
-             address, "--config", f"{d}/cnetd.jsonc"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(cnetd)
-        deadline = time.monotonic() + 10
-        while subprocess.run(["busctl", "--address=" + address, "status",
-                              "org.cnet.Cnet1"], capture_output=True).returncode:
-            if time.monotonic() > deadline:
-                sys.exit("cnetd did not start")
-            time.sleep(0.02)
+        def start_cnetd(keep, trace=None):
+            with open(f"{d}/cnetd.jsonc", "w", encoding="utf-8") as f:
+                f.write('{ "interfaces": ["cl*"], "authorization": "group", '
+                        '"group": "nogroup", "keep-xdp-attached": %s }'
+                        % ("true" if keep else "false"))
+            argv = [os.path.join(args.build, "service", "cnetd"), "--address",
+                    address, "--config", f"{d}/cnetd.jsonc"]
+            if trace:
+                argv = ["strace", "-f", "-tt", "-T", "-o", trace] + argv
+            p = subprocess.Popen(["ip", "netns", "exec", ns_a] + argv,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            procs.append(p)
+            deadline = time.monotonic() + 10
+            while subprocess.run(["busctl", "--address=" + address, "status",
+                                  "org.cnet.Cnet1"],
+                                 capture_output=True).returncode:
+                if time.monotonic() > deadline:
+                    sys.exit("cnetd did not start")
+                time.sleep(0.02)
+            if keep:
+                await_xdp(True)
+            return p
+
+        def stop_cnetd(p):
+            p.terminate()
+            p.wait(timeout=30)
+            procs.remove(p)
+            await_xdp(False)
+            while subprocess.run(["busctl", "--address=" + address, "status",
+                                  "org.cnet.Cnet1"],
+                                 capture_output=True).returncode == 0:
+                time.sleep(0.02)
+
+        def await_xdp(want, timeout=30):
+            end = time.monotonic() + timeout
+            while True:
+                r = run(["ip", "-n", ns_a, "-d", "link", "show", "dev", va])
+                if ("prog/xdp" in r.stdout) == want:
+                    return
+                if time.monotonic() > end:
+                    sys.exit(f"{va}: XDP program "
+                             f"{'never attached' if want else 'left attached'}")
+                time.sleep(0.01)
+
         sender = subprocess.Popen(["ip", "netns", "exec", ns_b,
                                    "/usr/bin/python3", "-c", SENDER, "600"])
         procs.append(sender)
@@ -161,9 +195,18 @@ def main():
                 text=True, env=env)
 
         results = {}
-        for label in ("idle interface", "program already attached"):
+        scenarios = [("idle interface", False, False),
+                     ("program already attached", False, True),
+                     ("keep-xdp-attached", True, False)]
+        for label, keep, other in scenarios:
+            trace = None
+            if args.strace:
+                os.makedirs(args.strace, exist_ok=True)
+                trace = os.path.join(args.strace,
+                                     label.replace(" ", "-") + ".strace")
+            cnetd = start_cnetd(keep, trace)
             holder = None
-            if label != "idle interface":
+            if other:
                 holder = client(1, 0, stdin=subprocess.PIPE)
                 procs.append(holder)
                 assert holder.stdout.readline().strip() == "ready"
@@ -173,6 +216,14 @@ def main():
             if holder is not None:
                 holder.stdin.close()
                 holder.wait()
+                procs.remove(holder)
+            stop_cnetd(cnetd)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC",
+                                                 time.gmtime()),
+                           "load": os.getloadavg(), "leases": results}, f,
+                          indent=2)
         print(f"cnet-lease-latency: {args.leases} leases each, as nobody, "
               f"{time.strftime('%Y-%m-%d %H:%M')}, load "
               f"{os.getloadavg()[0]:.2f}")
@@ -183,7 +234,8 @@ def main():
                   f"{statistics.median(first):6.2f} ms, p99 "
                   f"{pct(first, 99):6.2f} ms; open_port alone: median "
                   f"{statistics.median(opened):6.2f} ms, p99 "
-                  f"{pct(opened, 99):6.2f} ms")
+                  f"{pct(opened, 99):6.2f} ms; the first lease "
+                  f"{first[0]:6.2f} ms")
     finally:
         for p in reversed(procs):
             if p.poll() is None:
