@@ -106,6 +106,8 @@ def main():
                     help="run cnetd under strace -f -tt -T, one file per "
                     "scenario in DIR (slower: for the breakdown only)")
     ap.add_argument("--json", metavar="FILE", help="write every lease's times")
+    ap.add_argument("--scenarios", default="idle,program,keep-xdp-attached",
+                    help="which of idle, program, keep-xdp-attached to run")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("cnet-lease-latency: needs root (namespaces, cnetd)")
@@ -121,9 +123,13 @@ def main():
     try:
         run(["ip", "netns", "add", ns_a])
         run(["ip", "netns", "add", ns_b])
+        # The sender's end has one TX queue, so every datagram arrives on
+        # A's queue 0, the one leased (veth picks the receive queue by the
+        # sender's TX queue, which would otherwise follow the socket's
+        # random flow hash); queue 1 is for the other lease.
         run(["ip", "-n", ns_a, "link", "add", va, "numrxqueues", "2",
              "numtxqueues", "2", "type", "veth", "peer", "name", vb,
-             "numrxqueues", "2", "numtxqueues", "2", "netns", ns_b])
+             "numrxqueues", "2", "numtxqueues", "1", "netns", ns_b])
         run(["ip", "-n", ns_a, "addr", "add", "192.0.2.1/24", "dev", va])
         run(["ip", "-n", ns_b, "addr", "add", "192.0.2.2/24", "dev", vb])
         run(["ip", "-n", ns_a, "link", "set", va, "up"])
@@ -145,12 +151,12 @@ def main():
                         % ("true" if keep else "false"))
             argv = [os.path.join(args.build, "service", "cnetd"), "--address",
                     address, "--config", f"{d}/cnetd.jsonc"]
-            if trace:
-                argv = ["strace", "-f", "-tt", "-T", "-o", trace] + argv
+            # ip netns exec execs cnetd: p.pid is cnetd's.
             p = subprocess.Popen(["ip", "netns", "exec", ns_a] + argv,
                                  stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
             procs.append(p)
+            p.tracer = None
             deadline = time.monotonic() + 10
             while subprocess.run(["busctl", "--address=" + address, "status",
                                   "org.cnet.Cnet1"],
@@ -160,16 +166,27 @@ def main():
                 time.sleep(0.02)
             if keep:
                 await_xdp(True)
+            if trace:
+                p.tracer = subprocess.Popen(
+                    ["strace", "-f", "-tt", "-T", "-o", trace, "-p",
+                     str(p.pid)], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+                time.sleep(0.5)  # attached to every thread
             return p
 
         def stop_cnetd(p):
             p.terminate()
             p.wait(timeout=30)
             procs.remove(p)
+            if p.tracer is not None:
+                p.tracer.wait(timeout=30)
             await_xdp(False)
+            deadline = time.monotonic() + 10
             while subprocess.run(["busctl", "--address=" + address, "status",
                                   "org.cnet.Cnet1"],
                                  capture_output=True).returncode == 0:
+                if time.monotonic() > deadline:
+                    sys.exit("cnetd's name is still on the bus")
                 time.sleep(0.02)
 
         def await_xdp(want, timeout=30):
@@ -198,7 +215,10 @@ def main():
         scenarios = [("idle interface", False, False),
                      ("program already attached", False, True),
                      ("keep-xdp-attached", True, False)]
+        wanted = args.scenarios.split(",")
         for label, keep, other in scenarios:
+            if label.split()[0] not in wanted:
+                continue
             trace = None
             if args.strace:
                 os.makedirs(args.strace, exist_ok=True)
