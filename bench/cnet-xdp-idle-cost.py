@@ -196,7 +196,14 @@ class Setup:
         return {"mpps": got / g["elapsed_s"] / 1e6,
                 "sent_mpps": g["gen_mpps"]}
 
+    def rx_counters(self):
+        r = run(["ip", "-n", self.ns_a, "-s", "-j", "link", "show", "dev",
+                 self.va])
+        st = json.loads(r.stdout)[0]["stats64"]["rx"]
+        return st["packets"], st["bytes"]
+
     def tcp(self):
+        p0, b0 = self.rx_counters()
         server = subprocess.Popen(
             ["ip", "netns", "exec", self.ns_a, "taskset", "-c", "1", "iperf3",
              "-s", "-1", "-B", "192.0.2.2"], stdout=subprocess.DEVNULL,
@@ -214,7 +221,10 @@ class Setup:
                      "iperf3", "-c", "192.0.2.2", "-t",
                      str(max(1, int(self.args.duration + 0.5))), "-J"])
             out = json.loads(r.stdout)
-            return {"gbps": out["end"]["sum_received"]["bits_per_second"] / 1e9}
+            p1, b1 = self.rx_counters()
+            # Bytes per packet veth handed A: a GSO super-packet counts once.
+            return {"gbps": out["end"]["sum_received"]["bits_per_second"] / 1e9,
+                    "bytes_per_rx_packet": (b1 - b0) / max(1, p1 - p0)}
         finally:
             server.wait(timeout=30)
             self.procs.remove(server)
@@ -244,10 +254,13 @@ def main():
                     s.stop_holder()
                 row[variant] = {"udp_mpps": u["mpps"],
                                 "udp_sent_mpps": u["sent_mpps"],
-                                "tcp_gbps": t["gbps"]}
+                                "tcp_gbps": t["gbps"],
+                                "tcp_bytes_per_rx_packet":
+                                    t["bytes_per_rx_packet"]}
                 print(f"round {rnd + 1}/{args.rounds} {variant:8} udp-rx "
                       f"{u['mpps']:.3f} Mpps (sent {u['sent_mpps']:.3f}), "
-                      f"tcp {t['gbps']:.2f} Gbit/s", flush=True)
+                      f"tcp {t['gbps']:.2f} Gbit/s ({t['bytes_per_rx_packet']:.0f} "
+                      f"bytes per packet A received)", flush=True)
             rounds.append(row)
     load1 = os.getloadavg()
     out = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
