@@ -25,7 +25,10 @@ typedef struct
   guint n_rx_queues;
   CnetdDBusObjectSkeleton *object;
   CnetdDBusInterface *skeleton;
-  GPtrArray *draining; /* CnetdDrain *, owned */
+  GPtrArray *draining;  /* CnetdDrain *, owned */
+  CnetXdpProgram *kept; /* "keep-xdp-attached": held while cnetd runs */
+  gboolean keep_failed; /* said once why it could not be kept */
+  guint keep_retry;     /* tries again every second while it fails */
 } CnetdIface;
 
 /* A queue whose lease ended while its socket may still be open somewhere:
