@@ -150,6 +150,7 @@ void cnetd_manager_guard_skeleton (CnetdManager *m, gpointer skeleton);
 void cnetd_iface_refresh_stats (CnetdIface *iface);
 void cnetd_lease_refresh_stats (CnetdLease *lease);
 void cnetd_manager_watch_draining (CnetdManager *m);
+void cnetd_manager_preload_program (CnetdManager *m);
 
 /* cnetd-iface.c */
 CnetdDrain *cnetd_iface_find_drain (CnetdIface *iface, guint queue);
