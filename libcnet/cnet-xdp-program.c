@@ -317,8 +317,8 @@ static struct bpf_object *spare_obj;
  * the next attach in this process pays only for the kernel's attach, not
  * for the verifier (about half of what opening a lease on an idle
  * interface takes; docs/benchmarks.md, "Opening a lease"). cnetd calls it
- * at start and after each lease opens, in a thread. Does nothing when one
- * is ready. Thread-safe. */
+ * when it starts and when a lease ends. Does nothing when one is ready.
+ * Thread-safe. */
 gboolean
 cnet_xdp_program_preload (GError **error)
 {

@@ -261,8 +261,6 @@ finish_acquire (AcquireRequest *req)
       cnetd_return_error (invocation, error);
       return FALSE;
     }
-  /* The attach may have taken the preloaded program: load the next. */
-  cnetd_manager_preload_program (m);
   if (sharing != NULL)
     req->opts.port.need_wakeup = sharing->need_wakeup;
   fd = cnetd_xsk_open (req->ifname, iface->ifindex, queue, &req->opts,

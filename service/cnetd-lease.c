@@ -88,6 +88,8 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
       if (iface->draining->len > 0)
         cnetd_manager_watch_draining (m);
     }
+  /* The lease may have taken the program loaded ahead: load the next. */
+  cnetd_manager_preload_program (m);
 }
 
 gboolean

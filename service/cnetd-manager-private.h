@@ -94,6 +94,7 @@ struct _CnetdManager
   GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
   CnetdUdsServer *uds;
   const CnetdMethodRule *rules; /* cnetd-bouncer.c's table */
+  gboolean stopping;            /* no program is loaded ahead any more */
 };
 
 /* What a client of the device plugin's socket holds (cnetd-uds.c): an

@@ -466,32 +466,19 @@ cnetd_manager_watch_draining (CnetdManager *m)
 
 /* Loading libcnet's program makes the kernel verify it: about half of what
  * a lease on an idle interface takes (docs/benchmarks.md, "Opening a
- * lease"). So one is loaded ahead, in a thread, when cnetd starts and
- * after each lease opens; the next attach takes it and pays only for the
- * kernel's attach. It is attached nowhere and costs no traffic. */
-static gint preloading;
-
-static void
-preload_thread (GTask *task, gpointer source, gpointer data,
-                GCancellable *cancellable)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!cnet_xdp_program_preload (&error))
-    g_message ("cannot load libcnet's XDP program ahead: %s", error->message);
-  g_atomic_int_set (&preloading, 0);
-}
-
+ * lease"). So one is loaded ahead when cnetd starts and again when a lease
+ * ends (when nothing waits on cnetd, and the count of its fds stays what
+ * it was before the lease); the next attach takes it and pays only for
+ * the kernel's attach. It is attached nowhere and costs no traffic. */
 void
 cnetd_manager_preload_program (CnetdManager *m)
 {
-  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
 
-  if (m->config->interfaces[0] == NULL ||
-      !g_atomic_int_compare_and_exchange (&preloading, 0, 1))
+  if (m->stopping || m->config->interfaces[0] == NULL)
     return;
-  task = g_task_new (NULL, NULL, NULL, NULL);
-  g_task_run_in_thread (task, preload_thread);
+  if (!cnet_xdp_program_preload (&error))
+    g_message ("cannot load libcnet's XDP program ahead: %s", error->message);
 }
 
 /* --- the manager --------------------------------------------------------- */
@@ -563,6 +550,7 @@ cnetd_manager_free (CnetdManager *m)
 {
   if (m == NULL)
     return;
+  m->stopping = TRUE;
   /* Its clients' leases are the manager's: end them first. */
   g_clear_pointer (&m->uds, cnetd_uds_server_free);
   g_clear_pointer (&m->uds_leases, g_hash_table_unref);
