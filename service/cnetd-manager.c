@@ -473,12 +473,18 @@ cnetd_manager_watch_draining (CnetdManager *m)
 void
 cnetd_manager_preload_program (CnetdManager *m)
 {
+  static gboolean said;
   g_autoptr (GError) error = NULL;
 
   if (m->stopping || m->config->interfaces[0] == NULL)
     return;
-  if (!cnet_xdp_program_preload (&error))
-    g_message ("cannot load libcnet's XDP program ahead: %s", error->message);
+  if (!cnet_xdp_program_preload (&error) && !said)
+    {
+      /* Leases still load it themselves, and say why if they cannot. */
+      g_message ("cannot load libcnet's XDP program ahead: %s",
+                 error->message);
+      said = TRUE;
+    }
 }
 
 /* --- the manager --------------------------------------------------------- */
