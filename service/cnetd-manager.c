@@ -481,8 +481,7 @@ cnetd_manager_preload_program (CnetdManager *m)
   if (!cnet_xdp_program_preload (&error) && !said)
     {
       /* Leases still load it themselves, and say why if they cannot. */
-      g_message ("cannot load libcnet's XDP program ahead: %s",
-                 error->message);
+      g_message ("cannot load libcnet's XDP program ahead: %s", error->message);
       said = TRUE;
     }
 }
