@@ -13,15 +13,25 @@
  * counts and drops whatever comes back through it (echoed or sent frames),
  * so the return rate is measured where the packets arrive.
  *
+ * With --afpacket the frames go through the kernel's ordinary transmit
+ * path instead: an AF_PACKET socket on -i (PACKET_QDISC_BYPASS), sendmmsg()
+ * in batches, so the peer receives socket buffers that its stack takes
+ * (veth_xmit, then netif_rx or, with an XDP program on the peer, its NAPI)
+ * on the sender's CPU: kernel-bound traffic, for what a program attached to
+ * the peer costs the kernel's own traffic (bench/cnet-xdp-idle-cost.py).
+ *
  * Prints one JSON line: generated, elapsed_s, gen_mpps, returned.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -83,6 +93,61 @@ peer_name (const char *ifname, char *peer)
   return index != 0 && if_indextoname ((unsigned) index, peer) != NULL;
 }
 
+/* --afpacket: batches of the frame through an AF_PACKET socket until the
+ * deadline, a count or a signal; returns the frames the kernel took. */
+static gint64
+send_afpacket (guint ifindex, const guint8 *frame, gsize frame_len, int batch,
+               gint64 deadline, gint64 count, GError **error)
+{
+  struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+                             .sll_protocol = htons (ETH_P_ALL),
+                             .sll_ifindex = (int) ifindex };
+  struct mmsghdr msgs[256];
+  struct iovec iov = { .iov_base = (void *) frame, .iov_len = frame_len };
+  gint64 sent = 0;
+  int one = 1;
+  int fd = socket (AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+  if (fd < 0 || bind (fd, (struct sockaddr *) &sll, sizeof sll) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "AF_PACKET socket on ifindex %u: %s", ifindex,
+                   g_strerror (errsv));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  /* Straight to the driver: the qdisc is not what is measured. */
+  setsockopt (fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+  memset (msgs, 0, sizeof msgs);
+  for (int i = 0; i < batch; i++)
+    {
+      msgs[i].msg_hdr.msg_iov = &iov;
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  while (!gen_stop && g_get_monotonic_time () < deadline &&
+         (count == 0 || sent < count))
+    {
+      int n =
+        sendmmsg (fd, msgs,
+                  (unsigned) (count ? MIN (batch, count - sent) : batch), 0);
+
+      if (n > 0)
+        sent += n;
+      else if (n < 0 && errno != EINTR && errno != ENOBUFS && errno != EAGAIN)
+        {
+          int errsv = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "sendmmsg: %s", g_strerror (errsv));
+          close (fd);
+          return -1;
+        }
+    }
+  close (fd);
+  return sent;
+}
+
 static gboolean
 parse_ip (const char *s, guint32 *addr)
 {
@@ -105,7 +170,7 @@ bench_gen_main (int argc, char **argv)
   double duration = 1.0, rate = 0;
   gint64 count = 0;
   int size = 64, cpu = -1, batch = 64, spin = 0;
-  gboolean sink = FALSE, no_gen = FALSE, wait_go = FALSE;
+  gboolean sink = FALSE, no_gen = FALSE, wait_go = FALSE, afpacket = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
       "The veth to send into (its peer receives)", "IFACE" },
@@ -135,6 +200,10 @@ bench_gen_main (int argc, char **argv)
       "Count and drop frames coming back on the veth", NULL },
     { "no-gen", 0, 0, G_OPTION_ARG_NONE, &no_gen,
       "Only count returning frames (tx-only)", NULL },
+    { "afpacket", 0, 0, G_OPTION_ARG_NONE, &afpacket,
+      "Send through an AF_PACKET socket (the kernel's transmit path, socket "
+      "buffers to the peer's stack) instead of BPF_PROG_RUN",
+      NULL },
     { "wait-go", 0, 0, G_OPTION_ARG_NONE, &wait_go,
       "Print ready, start at a line on stdin", NULL },
     G_OPTION_ENTRY_NULL
@@ -220,6 +289,21 @@ bench_gen_main (int argc, char **argv)
   start = g_get_monotonic_time ();
   deadline = start + (gint64) (duration * G_USEC_PER_SEC);
   now = start;
+  if (afpacket && !no_gen)
+    {
+      gint64 sent = send_afpacket (ifindex, frame, frame_len, batch, deadline,
+                                   count, &error);
+
+      if (sent < 0)
+        {
+          g_printerr ("cnet-bench gen: %s\n", error->message);
+          status = 1;
+        }
+      else
+        generated = (guint64) sent;
+      no_gen = TRUE;
+      now = deadline;
+    }
   if (!no_gen && rate <= 0)
     arm_deadline (deadline - start);
   while (!gen_stop && now < deadline &&

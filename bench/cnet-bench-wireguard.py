@@ -253,8 +253,27 @@ def run(build, rounds, duration, log=print):
                 "per_a_core": statistics.median(eff) if eff else None,
                 "per_a_core_ratio": statistics.median(eratios) if eratios else None,
                 "rounds": vals,
+                "a_end_cpu_rounds": cpus[(impl, test)],
             })
+            if impl != "wireguard-go":
+                rows[-1].update(reading("ratio", ratios))
+                rows[-1].update(reading("per_a_core_ratio", eratios))
     return rows
+
+
+def reading(key, ratios):
+    """The range of per-round ratios and what they say: a difference only
+    when every round agrees on its sign (docs/benchmarks.md)."""
+    if not ratios:
+        return {}
+    if min(ratios) > 1:
+        verdict = "higher in every round"
+    elif max(ratios) < 1:
+        verdict = "lower in every round"
+    else:
+        verdict = "no difference measurable here"
+    return {key + "_min": min(ratios), key + "_max": max(ratios),
+            key + "_verdict": verdict}
 
 
 def print_rows(rows, rounds, duration):
@@ -280,6 +299,19 @@ def print_rows(rows, rounds, duration):
           f"is the A end's CPU seconds per second of test (1.00 = a core), B cpu "
           f"the same for the wireguard-go peer; per A core is the rate over A "
           f"cpu, and its x wg-go the median of per-round ratios of that.")
+    print("\nwireguard readings (per-round ratios to wireguard-go; a "
+          "difference only when every round agrees on its sign):")
+    for r in rows:
+        if "ratio_verdict" not in r:
+            continue
+        print(f"  {r['impl']} {r['test']}: rate {r['ratio_wireguard_go']:.2f} "
+              f"({r['ratio_min']:.2f}-{r['ratio_max']:.2f}) "
+              f"{r['ratio_verdict']}"
+              + (f"; per A core {r['per_a_core_ratio']:.2f} "
+                 f"({r['per_a_core_ratio_min']:.2f}-"
+                 f"{r['per_a_core_ratio_max']:.2f}) "
+                 f"{r['per_a_core_ratio_verdict']}"
+                 if "per_a_core_ratio_verdict" in r else ""))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,13 @@ for i in range(n):
         if time.monotonic() > deadline:
             raise SystemExit("the queue never came free")
         time.sleep(0.002)
+    # One D-Bus round trip to cnetd's main loop, for scale (a lease takes
+    # three: AcquireQueue, cnetd's GetConnectionCredentials, Activate).
+    r0 = time.monotonic()
+    conn.call_sync("org.cnet.Cnet1", "/org/cnet/Cnet1",
+                   "org.cnet.Cnet1.Manager", "ListLeases", None, None, 0, -1,
+                   None)
+    r1 = time.monotonic()
     t0 = time.monotonic()
     port = client.open_port(iface, queue, pool, ["udp dport 9100"])
     t1 = time.monotonic()
@@ -69,7 +76,8 @@ for i in range(n):
         port.wait(1000)
     t2 = time.monotonic()
     batch.clear()
-    out.append({"open_ms": 1000 * (t1 - t0), "first_ms": 1000 * (t2 - t0)})
+    out.append({"open_ms": 1000 * (t1 - t0), "first_ms": 1000 * (t2 - t0),
+                "round_trip_ms": 1000 * (r1 - r0)})
     port = None
 print(json.dumps(out), flush=True)
 """
@@ -102,6 +110,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(SRC, "build"))
     ap.add_argument("--leases", type=int, default=20)
+    ap.add_argument("--strace", metavar="DIR",
+                    help="run cnetd under strace -f -tt -T, one file per "
+                    "scenario in DIR (slower: for the breakdown only)")
+    ap.add_argument("--json", metavar="FILE", help="write every lease's times")
+    ap.add_argument("--scenarios", default="idle,program,keep-xdp-attached",
+                    help="which of idle, program, keep-xdp-attached to run")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("cnet-lease-latency: needs root (namespaces, cnetd)")
@@ -117,9 +131,13 @@ def main():
     try:
         run(["ip", "netns", "add", ns_a])
         run(["ip", "netns", "add", ns_b])
+        # The sender's end has one TX queue, so every datagram arrives on
+        # A's queue 0, the one leased (veth picks the receive queue by the
+        # sender's TX queue, which would otherwise follow the socket's
+        # random flow hash); queue 1 is for the other lease.
         run(["ip", "-n", ns_a, "link", "add", va, "numrxqueues", "2",
              "numtxqueues", "2", "type", "veth", "peer", "name", vb,
-             "numrxqueues", "2", "numtxqueues", "2", "netns", ns_b])
+             "numrxqueues", "2", "numtxqueues", "1", "netns", ns_b])
         run(["ip", "-n", ns_a, "addr", "add", "192.0.2.1/24", "dev", va])
         run(["ip", "-n", ns_b, "addr", "add", "192.0.2.2/24", "dev", vb])
         run(["ip", "-n", ns_a, "link", "set", va, "up"])
@@ -134,21 +152,62 @@ def main():
         procs.append(bus)
         while not os.path.exists(f"{d}/bus"):
             time.sleep(0.01)
-        with open(f"{d}/cnetd.jsonc", "w", encoding="utf-8") as f:
-            f.write('{ "interfaces": ["cl*"], "authorization": "group", '
-                    '"group": "nogroup" }')
-        cnetd = subprocess.Popen(
-            ["ip", "netns", "exec", ns_a,
-             os.path.join(args.build, "service", "cnetd"), "--address",
-             address, "--config", f"{d}/cnetd.jsonc"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(cnetd)
-        deadline = time.monotonic() + 10
-        while subprocess.run(["busctl", "--address=" + address, "status",
-                              "org.cnet.Cnet1"], capture_output=True).returncode:
-            if time.monotonic() > deadline:
-                sys.exit("cnetd did not start")
-            time.sleep(0.02)
+        def start_cnetd(keep, trace=None):
+            with open(f"{d}/cnetd.jsonc", "w", encoding="utf-8") as f:
+                f.write('{ "interfaces": ["cl*"], "authorization": "group", '
+                        '"group": "nogroup", "keep-xdp-attached": %s }'
+                        % ("true" if keep else "false"))
+            argv = [os.path.join(args.build, "service", "cnetd"), "--address",
+                    address, "--config", f"{d}/cnetd.jsonc"]
+            # ip netns exec execs cnetd: p.pid is cnetd's.
+            p = subprocess.Popen(["ip", "netns", "exec", ns_a] + argv,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            procs.append(p)
+            p.tracer = None
+            deadline = time.monotonic() + 10
+            while subprocess.run(["busctl", "--address=" + address, "status",
+                                  "org.cnet.Cnet1"],
+                                 capture_output=True).returncode:
+                if time.monotonic() > deadline:
+                    sys.exit("cnetd did not start")
+                time.sleep(0.02)
+            if keep:
+                await_xdp(True)
+            if trace:
+                p.tracer = subprocess.Popen(
+                    ["strace", "-f", "-tt", "-T", "-o", trace, "-p",
+                     str(p.pid)], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+                time.sleep(0.5)  # attached to every thread
+            return p
+
+        def stop_cnetd(p):
+            p.terminate()
+            p.wait(timeout=30)
+            procs.remove(p)
+            if p.tracer is not None:
+                p.tracer.wait(timeout=30)
+            await_xdp(False)
+            deadline = time.monotonic() + 10
+            while subprocess.run(["busctl", "--address=" + address, "status",
+                                  "org.cnet.Cnet1"],
+                                 capture_output=True).returncode == 0:
+                if time.monotonic() > deadline:
+                    sys.exit("cnetd's name is still on the bus")
+                time.sleep(0.02)
+
+        def await_xdp(want, timeout=30):
+            end = time.monotonic() + timeout
+            while True:
+                r = run(["ip", "-n", ns_a, "-d", "link", "show", "dev", va])
+                if ("prog/xdp" in r.stdout) == want:
+                    return
+                if time.monotonic() > end:
+                    sys.exit(f"{va}: XDP program "
+                             f"{'never attached' if want else 'left attached'}")
+                time.sleep(0.01)
+
         sender = subprocess.Popen(["ip", "netns", "exec", ns_b,
                                    "/usr/bin/python3", "-c", SENDER, "600"])
         procs.append(sender)
@@ -161,9 +220,21 @@ def main():
                 text=True, env=env)
 
         results = {}
-        for label in ("idle interface", "program already attached"):
+        scenarios = [("idle interface", False, False),
+                     ("program already attached", False, True),
+                     ("keep-xdp-attached", True, False)]
+        wanted = args.scenarios.split(",")
+        for label, keep, other in scenarios:
+            if label.split()[0] not in wanted:
+                continue
+            trace = None
+            if args.strace:
+                os.makedirs(args.strace, exist_ok=True)
+                trace = os.path.join(args.strace,
+                                     label.replace(" ", "-") + ".strace")
+            cnetd = start_cnetd(keep, trace)
             holder = None
-            if label != "idle interface":
+            if other:
                 holder = client(1, 0, stdin=subprocess.PIPE)
                 procs.append(holder)
                 assert holder.stdout.readline().strip() == "ready"
@@ -173,6 +244,14 @@ def main():
             if holder is not None:
                 holder.stdin.close()
                 holder.wait()
+                procs.remove(holder)
+            stop_cnetd(cnetd)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC",
+                                                 time.gmtime()),
+                           "load": os.getloadavg(), "leases": results}, f,
+                          indent=2)
         print(f"cnet-lease-latency: {args.leases} leases each, as nobody, "
               f"{time.strftime('%Y-%m-%d %H:%M')}, load "
               f"{os.getloadavg()[0]:.2f}")
@@ -183,7 +262,11 @@ def main():
                   f"{statistics.median(first):6.2f} ms, p99 "
                   f"{pct(first, 99):6.2f} ms; open_port alone: median "
                   f"{statistics.median(opened):6.2f} ms, p99 "
-                  f"{pct(opened, 99):6.2f} ms")
+                  f"{pct(opened, 99):6.2f} ms; the first lease "
+                  f"{first[0]:6.2f} ms; one D-Bus round trip (ListLeases) "
+                  f"median "
+                  f"{statistics.median(r['round_trip_ms'] for r in rows):.2f}"
+                  f" ms")
     finally:
         for p in reversed(procs):
             if p.poll() is None:

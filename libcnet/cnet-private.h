@@ -203,6 +203,7 @@ gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
                                       GError **error);
 void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
 int cnet_xdp_program_get_xsks_fd (CnetXdpProgram *prog);
+gboolean cnet_xdp_program_preload (GError **error);
 gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
                                      const struct cnet_xdp_rule *rules,
                                      guint n_rules, GError **error);

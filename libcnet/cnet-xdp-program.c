@@ -261,10 +261,13 @@ cnet_missing_caps (void)
                           missing->str);
 }
 
-static gboolean
-cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
+/* Opens and loads (the kernel verifies it) the embedded program object;
+ * @what names the interface in errors. */
+static struct bpf_object *
+cnet_xdp_object_load (const char *what, GError **error)
 {
   g_autoptr (GBytes) bytes = NULL;
+  struct bpf_object *obj;
   gconstpointer data;
   gsize size;
   long err;
@@ -272,25 +275,24 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
   bytes = g_resources_lookup_data ("/org/cnet/bpf/cnet-xdp.bpf.o",
                                    G_RESOURCE_LOOKUP_FLAGS_NONE, error);
   if (bytes == NULL)
-    return FALSE;
+    return NULL;
   data = g_bytes_get_data (bytes, &size);
 
   {
     LIBBPF_OPTS (bpf_object_open_opts, open_opts,
                  .object_name = CNET_XDP_PROG_NAME);
-    self->obj = bpf_object__open_mem (data, size, &open_opts);
+    obj = bpf_object__open_mem (data, size, &open_opts);
   }
-  err = libbpf_get_error (self->obj);
+  err = libbpf_get_error (obj);
   if (err)
     {
-      self->obj = NULL;
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                   "%s: cannot open the embedded XDP program: %s",
-                   self->interface, g_strerror ((int) -err));
-      return FALSE;
+                   "%s: cannot open the embedded XDP program: %s", what,
+                   g_strerror ((int) -err));
+      return NULL;
     }
 
-  err = bpf_object__load (self->obj);
+  err = bpf_object__load (obj);
   if (err)
     {
       g_autofree char *caps = cnet_missing_caps ();
@@ -298,10 +300,64 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
       /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
        * without CAP_PERFMON, refuses the rule matching. */
       g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
-                   "%s: cannot load the embedded XDP program: %s%s",
-                   self->interface, g_strerror ((int) -err), caps);
-      return FALSE;
+                   "%s: cannot load the embedded XDP program: %s%s", what,
+                   g_strerror ((int) -err), caps);
+      bpf_object__close (obj);
+      return NULL;
     }
+  return obj;
+}
+
+/* A loaded (verified) program object that no interface has yet, taken by
+ * the next attach in this process: see cnet_xdp_program_preload(). */
+static GMutex spare_lock;
+static struct bpf_object *spare_obj;
+
+/* Loads one program object ahead of need, not attached anywhere, so that
+ * the next attach in this process pays only for the kernel's attach, not
+ * for the verifier (about half of what opening a lease on an idle
+ * interface takes; docs/benchmarks.md, "Opening a lease"). cnetd calls it
+ * when it starts and when a lease ends. Does nothing when one is ready.
+ * Thread-safe. */
+gboolean
+cnet_xdp_program_preload (GError **error)
+{
+  struct bpf_object *obj;
+  gboolean have;
+
+  cnet_xdp_program_init_logging ();
+  g_mutex_lock (&spare_lock);
+  have = spare_obj != NULL;
+  g_mutex_unlock (&spare_lock);
+  if (have)
+    return TRUE;
+  obj = cnet_xdp_object_load ("the preloaded program", error);
+  if (obj == NULL)
+    return FALSE;
+  g_mutex_lock (&spare_lock);
+  if (spare_obj == NULL)
+    {
+      spare_obj = obj;
+      obj = NULL;
+    }
+  g_mutex_unlock (&spare_lock);
+  if (obj != NULL)
+    bpf_object__close (obj);
+  return TRUE;
+}
+
+static gboolean
+cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
+{
+  g_mutex_lock (&spare_lock);
+  self->obj = g_steal_pointer (&spare_obj);
+  g_mutex_unlock (&spare_lock);
+  if (self->obj != NULL)
+    g_debug ("%s: using the preloaded program", self->interface);
+  else
+    self->obj = cnet_xdp_object_load (self->interface, error);
+  if (self->obj == NULL)
+    return FALSE;
   {
     struct bpf_program *prog =
       bpf_object__find_program_by_name (self->obj, "cnet_xdp");

@@ -297,6 +297,13 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
                 return FALSE;
             }
         }
+      else if (g_str_equal (key, "keep-xdp-attached"))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (v) ||
+              json_node_get_value_type (v) != G_TYPE_BOOLEAN)
+            return fail (r, path, FALSE, "expected true or false");
+          config->keep_xdp_attached = json_node_get_boolean (v);
+        }
       else if (g_str_equal (key, "max-leases-per-client"))
         return fail (r, path, FALSE,
                      "limits are per user now: use \"max-leases-per-user\"");
@@ -304,7 +311,7 @@ read_config (Reader *r, JsonNode *root, CnetdConfig *config)
         return fail (r, path, TRUE,
                      "unknown key \"%s\"; known here: interfaces, "
                      "authorization, group, max-leases-per-user, "
-                     "max-umem-bytes-per-user, uds",
+                     "max-umem-bytes-per-user, uds, keep-xdp-attached",
                      key);
     }
   if (config->auth_mode == CNETD_AUTH_GROUP && config->group == NULL)

@@ -33,6 +33,8 @@ typedef struct
   guint max_leases_per_user;       /* leases one uid may hold */
   guint64 max_umem_bytes_per_user; /* UMEM one uid may have pinned */
   GPtrArray *uds;                  /* CnetdUdsConfig *, owned */
+  gboolean keep_xdp_attached;      /* the program stays on managed interfaces
+                                 while cnetd runs, not only while leased */
 } CnetdConfig;
 
 #define CNETD_DEFAULT_CONFIG "/etc/cnet/cnetd.jsonc"

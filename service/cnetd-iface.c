@@ -97,6 +97,8 @@ cnetd_iface_program (CnetdIface *iface)
   GHashTableIter iter;
   CnetdLease *lease;
 
+  if (iface->kept != NULL)
+    return iface->kept;
   g_hash_table_iter_init (&iter, iface->manager->leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     if (lease->ifindex == iface->ifindex)
@@ -115,6 +117,72 @@ cnetd_iface_update_attached (CnetdIface *iface)
                                                     cnet_xdp_program_get_mode (
                                                       prog))
                                                 : "");
+}
+
+/* "keep-xdp-attached" (docs/cnetd.md): libcnet's program stays on a
+ * managed interface while cnetd runs, passing every frame of a queue
+ * without a lease to the kernel, so a lease does not wait for the kernel
+ * to verify and attach it. Leases share it (cnet_xdp_program_attach()
+ * returns this process's program). It goes with the interface, when the
+ * interface stops being managed, and when cnetd stops (the manager frees
+ * its interfaces; on a crash the kernel closes the bpf_link). A program
+ * cnetd did not attach is left alone, and cnetd tries again every second
+ * until that program is gone (the kernel sends no event when an XDP
+ * program leaves). Interfaces served over the device plugin's socket are
+ * not touched. */
+static gboolean cnetd_iface_keep_retry (gpointer user_data);
+
+static void
+cnetd_iface_keep_program (CnetdIface *iface)
+{
+  const CnetdConfig *config = iface->manager->config;
+  g_autoptr (GError) error = NULL;
+
+  if (!config->keep_xdp_attached ||
+      !cnetd_config_manages (config, iface->name) ||
+      cnetd_config_find_uds (config, iface->name) != NULL)
+    {
+      if (iface->kept != NULL)
+        g_message ("%s: XDP program no longer kept attached", iface->name);
+      g_clear_object (&iface->kept);
+      g_clear_handle_id (&iface->keep_retry, g_source_remove);
+      iface->keep_failed = FALSE;
+      return;
+    }
+  if (iface->kept != NULL)
+    return;
+  iface->kept = cnet_xdp_program_attach (iface->name, CNET_XDP_MODE_AUTO,
+                                         CNET_XDP_ATTACH_NONE, &error);
+  if (iface->kept == NULL)
+    {
+      if (!iface->keep_failed)
+        g_message ("%s: cannot keep the XDP program attached (trying again "
+                   "every second): %s",
+                   iface->name, error->message);
+      iface->keep_failed = TRUE;
+      if (iface->keep_retry == 0)
+        iface->keep_retry =
+          g_timeout_add_seconds (1, cnetd_iface_keep_retry, iface);
+      return;
+    }
+  iface->keep_failed = FALSE;
+  g_clear_handle_id (&iface->keep_retry, g_source_remove);
+  g_message ("%s: XDP program %u kept attached in %s mode", iface->name,
+             cnet_xdp_program_get_id (iface->kept),
+             cnetd_xdp_mode_name (cnet_xdp_program_get_mode (iface->kept)));
+}
+
+static gboolean
+cnetd_iface_keep_retry (gpointer user_data)
+{
+  CnetdIface *iface = user_data;
+
+  iface->keep_retry = 0;
+  cnetd_iface_keep_program (iface);
+  if (iface->kept != NULL)
+    cnetd_iface_update_attached (iface);
+  /* Re-armed by cnetd_iface_keep_program() while it fails. */
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -155,6 +223,7 @@ cnetd_iface_update (CnetdIface *iface, const CnetdLinkInfo *link)
   cnetd_dbus_interface_set_managed (s, cnetd_config_manages (iface->manager
                                                                ->config,
                                                              link->name));
+  cnetd_iface_keep_program (iface);
   cnetd_iface_update_free_queues (iface);
   cnetd_iface_update_attached (iface);
 }
@@ -199,6 +268,8 @@ cnetd_iface_free (CnetdIface *iface)
   g_clear_object (&iface->skeleton);
   g_clear_object (&iface->object);
   g_ptr_array_unref (iface->draining);
+  g_clear_handle_id (&iface->keep_retry, g_source_remove);
+  g_clear_object (&iface->kept); /* detaches it, if the interface is there */
   g_free (iface->name);
   g_free (iface->path);
   g_free (iface);

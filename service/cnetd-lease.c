@@ -31,7 +31,8 @@ cnetd_lease_free (CnetdLease *lease)
  * queue's rules go, the guard hangs up (the client's port reports
  * CNET_ERROR_LEASE_ENDED), cnetd's copy of the socket is closed and, with
  * the last lease on the interface, the XDP program is detached (the
- * CnetXdpProgram's last reference). The queue drains until the kernel
+ * CnetXdpProgram's last reference; with "keep-xdp-attached" the interface
+ * holds one, cnetd-iface.c). The queue drains until the kernel
  * says its socket is gone. */
 void
 cnetd_lease_end (CnetdLease *lease, const char *why)
@@ -87,6 +88,8 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
       if (iface->draining->len > 0)
         cnetd_manager_watch_draining (m);
     }
+  /* The lease may have taken the program loaded ahead: load the next. */
+  cnetd_manager_preload_program (m);
 }
 
 gboolean

@@ -25,7 +25,10 @@ typedef struct
   guint n_rx_queues;
   CnetdDBusObjectSkeleton *object;
   CnetdDBusInterface *skeleton;
-  GPtrArray *draining; /* CnetdDrain *, owned */
+  GPtrArray *draining;  /* CnetdDrain *, owned */
+  CnetXdpProgram *kept; /* "keep-xdp-attached": held while cnetd runs */
+  gboolean keep_failed; /* said once why it could not be kept */
+  guint keep_retry;     /* tries again every second while it fails */
 } CnetdIface;
 
 /* A queue whose lease ended while its socket may still be open somewhere:
@@ -91,6 +94,7 @@ struct _CnetdManager
   GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
   CnetdUdsServer *uds;
   const CnetdMethodRule *rules; /* cnetd-bouncer.c's table */
+  gboolean stopping;            /* no program is loaded ahead any more */
 };
 
 /* What a client of the device plugin's socket holds (cnetd-uds.c): an
@@ -147,6 +151,7 @@ void cnetd_manager_guard_skeleton (CnetdManager *m, gpointer skeleton);
 void cnetd_iface_refresh_stats (CnetdIface *iface);
 void cnetd_lease_refresh_stats (CnetdLease *lease);
 void cnetd_manager_watch_draining (CnetdManager *m);
+void cnetd_manager_preload_program (CnetdManager *m);
 
 /* cnetd-iface.c */
 CnetdDrain *cnetd_iface_find_drain (CnetdIface *iface, guint queue);

@@ -119,6 +119,12 @@ def test_clients_killed_mid_lease(env):
     proc.kill()
     proc.wait()
     settle(env, pid, 10**6)
+    # The queue drains until the kernel has released the killed client's
+    # socket; cnetd holds the owner's pidfd until then. Count after.
+    path = env.iface_path()
+    env.wait_for(lambda: env.get(path, "org.cnet.Cnet1.Interface",
+                                 "DrainingQueues") == [],
+                 "the first queue to drain", timeout=30)
     fds_before = len(fds_of(pid))
     rss_before = rss_kib(pid)
     for i in range(KILLED):
