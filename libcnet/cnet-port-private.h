@@ -35,6 +35,22 @@ typedef enum
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
+/* Multi-buffer (Linux 6.6) and TX metadata (6.8; the UMEM flag 6.11). */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+#ifndef XDP_TX_METADATA
+#define XDP_TX_METADATA (1 << 1)
+#endif
+#ifndef XDP_UMEM_TX_METADATA_LEN
+#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
+#endif
+/* The size libcnet registers: struct xsk_tx_metadata with launch_time
+ * (Linux 6.15), a multiple of 8 as the kernel wants. */
+#define CNET_TX_METADATA_LEN 24
 
 typedef struct
 {
@@ -68,6 +84,9 @@ struct _CnetPort
   guint tx_size;
   guint fill_size;
   guint comp_size;
+  gboolean multi_buffer;          /* XDP_USE_SG: frames as chains */
+  CnetTxMetadataFlags tx_metadata; /* what packets may ask when sent */
+  guint tx_meta_len;              /* registered tx_metadata_len, or 0 */
 
   guint ifindex;
   CnetXdpProgram *prog;
@@ -191,6 +210,10 @@ cnet_ring_needs_wakeup (CnetRing *r)
   return (__atomic_load_n (r->flags, __ATOMIC_RELAXED) &
           XDP_RING_NEED_WAKEUP) != 0;
 }
+
+/* cnet-port-datapath.c */
+const char *cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt,
+                                  GError **error);
 
 /* cnet-port-socket.c */
 gboolean cnet_port_fail (CnetPort *self, GError **error, int errsv,
