@@ -30,6 +30,8 @@
 G_DEFINE_BOXED_TYPE (CnetPacket, cnet_packet, cnet_packet_ref,
                      cnet_packet_unref)
 
+static void cnet_packet_free_chain (CnetMempool *pool, CnetPacket *seg);
+
 static gboolean
 cnet_packet_is_valid (CnetPacket *pkt)
 {
@@ -82,18 +84,10 @@ cnet_packet_return (CnetMempool *pool, const guint64 *addrs, guint n,
 void
 cnet_packet_free_segments (CnetPacket *head)
 {
-  guint64 addrs[CNET_PACKET_MAX_SEGMENTS];
-  guint n = 0;
+  CnetPacket *first = head->next;
 
-  for (CnetPacket *seg = head->next; seg != NULL && n < G_N_ELEMENTS (addrs);
-       seg = seg->next)
-    {
-      seg->state = CNET_PACKET_STATE_FREE;
-      seg->ref_count = 0;
-      addrs[n++] = seg->addr;
-    }
   head->next = NULL;
-  cnet_mempool_put_addrs (head->pool, addrs, n);
+  cnet_packet_free_chain (head->pool, first);
 }
 
 /**
@@ -263,7 +257,7 @@ cnet_packet_get_data (CnetPacket *packet, gsize *length)
 }
 
 /* The data bytes of every segment. */
-static guint
+guint
 cnet_packet_total_length (CnetPacket *pkt)
 {
   guint total = pkt->len;
@@ -420,58 +414,70 @@ cnet_packet_segment_room (CnetPacket *seg)
   return seg->buf_len - seg->data_off;
 }
 
+/* Gives the frames of the segments from @seg on back to @pool. */
+static void
+cnet_packet_free_chain (CnetMempool *pool, CnetPacket *seg)
+{
+  guint64 addrs[CNET_PACKET_MAX_SEGMENTS];
+  guint n = 0;
+
+  for (; seg != NULL; seg = seg->next)
+    {
+      seg->state = CNET_PACKET_STATE_FREE;
+      seg->ref_count = 0;
+      addrs[n++] = seg->addr;
+      if (n == G_N_ELEMENTS (addrs))
+        {
+          cnet_mempool_put_addrs (pool, addrs, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    cnet_mempool_put_addrs (pool, addrs, n);
+}
+
 /* Sets the total length of the chain at @pkt to @length. Only the last
  * segment changes size; segments past the new end go back to the mempool;
  * with @grow, new segments come from the mempool (full, but for the last).
  * Without @grow the data must fit the frames the packet has. */
-static gboolean
+gboolean
 cnet_packet_change_length (CnetPacket *pkt, const char *what, guint length,
                            gboolean grow, GError **error)
 {
-  CnetPacket *segs[CNET_PACKET_MAX_SEGMENTS];
-  guint n = 0, before = 0, room;
+  CnetPacket *last = pkt;
+  guint before = 0, n = 1, room;
 
-  for (CnetPacket *seg = pkt; seg != NULL && n < G_N_ELEMENTS (segs);
-       seg = seg->next)
-    segs[n++] = seg;
-
-  /* Shrink: drop whole segments past the new end. */
-  while (n > 1)
+  /* The segment the new end falls in (or the last one). */
+  while (last->next != NULL && before + last->len < length)
     {
-      guint start = 0;
-
-      for (guint i = 0; i + 1 < n; i++)
-        start += segs[i]->len;
-      if (length > start)
-        break;
-      /* The last segment would hold nothing: give it back. */
-      segs[n - 2]->next = NULL;
-      segs[n - 1]->state = CNET_PACKET_STATE_FREE;
-      segs[n - 1]->ref_count = 0;
-      cnet_mempool_put_addrs (pkt->pool, &segs[n - 1]->addr, 1);
-      n--;
+      before += last->len;
+      last = last->next;
+      n++;
     }
-  for (guint i = 0; i + 1 < n; i++)
-    before += segs[i]->len;
-  room = cnet_packet_segment_room (segs[n - 1]);
+  if (last->next != NULL)
+    {
+      /* Shrinking: the segments after it go. */
+      cnet_packet_free_chain (pkt->pool, last->next);
+      last->next = NULL;
+    }
+  room = cnet_packet_segment_room (last);
   if (length - before <= room)
     {
-      segs[n - 1]->len = (guint16) (length - before);
+      last->len = (guint16) (length - before);
       return TRUE;
     }
   if (!grow)
     {
-      guint all = before + room;
-
       g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
                    "packet in frame %" G_GUINT64_FORMAT ": cannot %s %u "
                    "bytes, only %u there%s",
-                   pkt->addr >> pkt->pool->frame_shift, what, length, all,
+                   pkt->addr >> pkt->pool->frame_shift, what, length,
+                   before + room,
                    n == 1 ? " (cnet_packet_resize() chains more frames)" : "");
       return FALSE;
     }
 
-  /* Grow: fill the last segment, then chain new frames. */
+  /* Growing: fill the last segment, then chain new frames. */
   {
     guint frame_room = pkt->pool->frame_size - pkt->pool->umem_headroom;
     guint rest = length - before - room;
@@ -487,16 +493,16 @@ cnet_packet_change_length (CnetPacket *pkt, const char *what, guint length,
                      pkt->pool->frame_size, CNET_PACKET_MAX_SEGMENTS);
         return FALSE;
       }
+    /* All or nothing. */
     if (cnet_mempool_get_addrs (pkt->pool, addrs, need) < need)
       {
-        /* cnet_mempool_get_addrs() takes all or nothing. */
         g_set_error (error, CNET_ERROR, CNET_ERROR_EXHAUSTED,
                      "packet in frame %" G_GUINT64_FORMAT ": no free frames "
                      "for %u more segments (the mempool is exhausted)",
                      pkt->addr >> pkt->pool->frame_shift, need);
         return FALSE;
       }
-    segs[n - 1]->len = (guint16) room;
+    last->len = (guint16) room;
     for (guint i = 0; i < need; i++)
       {
         CnetPacket *seg = cnet_mempool_packet_at (pkt->pool, addrs[i]);
@@ -504,8 +510,8 @@ cnet_packet_change_length (CnetPacket *pkt, const char *what, guint length,
 
         cnet_packet_init_owned (seg, (guint16) pkt->pool->umem_headroom,
                                 (guint16) take);
-        segs[n - 1]->next = seg;
-        segs[n++] = seg;
+        last->next = seg;
+        last = seg;
         rest -= take;
       }
   }

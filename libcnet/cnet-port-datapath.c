@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cnet-batch-private.h"
+#include "cnet-enums.h"
 #include "cnet-port-private.h"
 
 /* Puts frames from the RX cache on the fill ring, as many as there is

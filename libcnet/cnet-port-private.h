@@ -35,22 +35,6 @@ typedef enum
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
-/* Multi-buffer (Linux 6.6) and TX metadata (6.8; the UMEM flag 6.11). */
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
-#ifndef XDP_PKT_CONTD
-#define XDP_PKT_CONTD (1 << 0)
-#endif
-#ifndef XDP_TX_METADATA
-#define XDP_TX_METADATA (1 << 1)
-#endif
-#ifndef XDP_UMEM_TX_METADATA_LEN
-#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
-#endif
-/* The size libcnet registers: struct xsk_tx_metadata with launch_time
- * (Linux 6.15), a multiple of 8 as the kernel wants. */
-#define CNET_TX_METADATA_LEN 24
 
 typedef struct
 {

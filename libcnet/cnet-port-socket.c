@@ -223,6 +223,17 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
                    self->multi_buffer ? "without" : "with");
       return FALSE;
     }
+  if (shared_fd >= 0 && self->tx_metadata != CNET_TX_METADATA_NONE)
+    {
+      /* The UMEM's tx_metadata_len is the first socket's, which this one
+       * cannot read back. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: TX metadata on a port sharing another "
+                   "port's UMEM is not supported; give it a mempool of its "
+                   "own",
+                   self->interface, self->queue);
+      return FALSE;
+    }
   if ((sxdp.sxdp_flags & XDP_ZEROCOPY) &&
       self->tx_metadata != CNET_TX_METADATA_NONE)
     {
