@@ -959,8 +959,9 @@ cnet_packet_get_tx_requests (CnetPacket *packet)
  * kernel freed the frame's socket buffer after the device took it (a
  * software timestamp); in zero-copy mode, the device's.
  *
- * Returns: %TRUE on success; %FALSE with %CNET_ERROR_INVALID_STATE when the
- *   packet has not been sent and completed, or did not ask for a timestamp
+ * Returns: (skip): %TRUE on success; %FALSE with %CNET_ERROR_INVALID_STATE
+ *   when the packet has not been sent and completed, or did not ask for a
+ *   timestamp (bindings raise the error and return the timestamp)
  *
  * Since: 1.0
  */

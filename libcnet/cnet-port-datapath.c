@@ -335,15 +335,14 @@ cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt, GError **error)
                    port->interface, port->queue, v ? v->value_nick : "?");
       return "asks for TX metadata the port was not opened for";
     }
-  if (pkt->tx_flags != 0 &&
-      pkt->data_off < CNET_PACKET_HEADER_SIZE + port->tx_meta_len)
+  if (pkt->data_off < port->tx_min_data_off)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                   "%s queue %u: the packet's TX metadata needs %u bytes of "
-                   "headroom, it has %u",
+                   "%s queue %u: with TX metadata a packet needs %u bytes of "
+                   "headroom in front of its data, this one has %u",
                    port->interface, port->queue, port->tx_meta_len,
                    pkt->data_off - CNET_PACKET_HEADER_SIZE);
-      return "has too little headroom for its TX metadata";
+      return "has too little headroom for the port's TX metadata";
     }
   return NULL;
 }
@@ -488,7 +487,8 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
                                           : "is not owned by the application");
             break;
           }
-        if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0))
+        if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0 ||
+                        pkt->data_off < port->tx_min_data_off))
           {
             /* A chain, or TX metadata: the slower path. */
             if (!cnet_port_tx_special (port, pkt, n, descs, prod, mask, &room,
@@ -836,7 +836,8 @@ cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error)
     {
       CnetPacket *pkt = batch->packets[i];
 
-      if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0) &&
+      if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0 ||
+                      pkt->data_off < port->tx_min_data_off) &&
           cnet_port_tx_refusal (port, pkt, error) != NULL)
         return 0;
     }

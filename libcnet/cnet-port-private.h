@@ -71,6 +71,8 @@ struct _CnetPort
   gboolean multi_buffer;          /* XDP_USE_SG: frames as chains */
   CnetTxMetadataFlags tx_metadata; /* what packets may ask when sent */
   guint tx_meta_len;              /* registered tx_metadata_len, or 0 */
+  guint tx_min_data_off; /* header + tx_meta_len: the kernel reads the
+                          * metadata area in front of every frame sent */
 
   guint ifindex;
   CnetXdpProgram *prog;

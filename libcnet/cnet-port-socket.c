@@ -120,6 +120,7 @@ cnet_port_register_umem (CnetPort *self, GError **error)
       return cnet_port_fail (self, error, errsv, "cannot register the UMEM");
     }
   self->tx_meta_len = reg.tx_metadata_len;
+  self->tx_min_data_off = CNET_PACKET_HEADER_SIZE + reg.tx_metadata_len;
   return TRUE;
 }
 
@@ -369,6 +370,17 @@ cnet_port_check_settings (CnetPort *self, GError **error)
                    "sends each frame at once, and zero-copy launch time "
                    "needs a driver libcnet does not detect yet",
                    self->interface, self->queue);
+      return FALSE;
+    }
+  if (self->tx_metadata != CNET_TX_METADATA_NONE &&
+      cnet_mempool_get_headroom (self->pool) < CNET_TX_METADATA_LEN)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s queue %u: tx-metadata needs a mempool with at least "
+                   "%u bytes of headroom (the kernel reads the metadata in "
+                   "front of each frame's data); this one has %u",
+                   self->interface, self->queue, CNET_TX_METADATA_LEN,
+                   cnet_mempool_get_headroom (self->pool));
       return FALSE;
     }
   for (guint i = 0; i < G_N_ELEMENTS (rings); i++)

@@ -450,7 +450,17 @@ test_tx_metadata (Fixture *f, gconstpointer data)
 
   if (f->ns == NULL)
     return;
+  /* The metadata lives in the headroom: a pool without is refused. */
   pool = cnet_mempool_new (1024, 4096, 0, &error);
+  g_assert_no_error (error);
+  port = open_port (f, pool, TRUE, CNET_TX_METADATA_TIMESTAMP, &error);
+  g_assert_null (port);
+  g_assert_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, f->ns->veth_a));
+  g_clear_error (&error);
+  g_clear_object (&pool);
+
+  pool = cnet_mempool_new (1024, 4096, 32, &error);
   g_assert_no_error (error);
   port = open_port (f, pool, TRUE,
                     CNET_TX_METADATA_CHECKSUM | CNET_TX_METADATA_TIMESTAMP,
