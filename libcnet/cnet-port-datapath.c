@@ -163,7 +163,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     }
 
   pool = port->pool;
-  if (G_UNLIKELY (port->multi_buffer))
+  if (G_UNLIKELY (port->settings.multi_buffer))
     {
       guint32 n_descs;
 
@@ -207,8 +207,8 @@ received:
 
   /* The kernel asks to be woken when it found the fill ring empty (zero-copy
    * drivers); busy polling drives the driver from here. */
-  if ((port->need_wakeup && cnet_ring_needs_wakeup (&port->fill)) ||
-      (port->busy_poll_usecs != 0 && n == 0))
+  if ((port->settings.need_wakeup && cnet_ring_needs_wakeup (&port->fill)) ||
+      (port->settings.busy_poll_usecs != 0 && n == 0))
     {
       port->rx_wakeups++;
       recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
@@ -270,7 +270,7 @@ cnet_port_kick_locked (CnetPort *self)
 {
   for (guint tries = 0; tries < 64; tries++)
     {
-      if (self->need_wakeup && !cnet_ring_needs_wakeup (&self->tx))
+      if (self->settings.need_wakeup && !cnet_ring_needs_wakeup (&self->tx))
         return;
       self->tx_kicks++;
       if (sendto (self->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
@@ -305,7 +305,7 @@ cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt, GError **error)
 
   for (CnetPacket *seg = pkt->next; seg != NULL; seg = seg->next)
     n_segs++;
-  if (n_segs > 1 && !port->multi_buffer)
+  if (n_segs > 1 && !port->settings.multi_buffer)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
                    "%s queue %u: a packet of %u segments needs a port opened "
@@ -322,12 +322,12 @@ cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt, GError **error)
                    CNET_PACKET_MAX_SEGMENTS);
       return "has more segments than the kernel sends";
     }
-  if ((pkt->tx_flags & ~port->tx_metadata) != 0)
+  if ((pkt->tx_flags & ~port->settings.tx_metadata) != 0)
     {
       g_autoptr (GFlagsClass) klass =
         g_type_class_ref (CNET_TYPE_TX_METADATA_FLAGS);
       GFlagsValue *v =
-        g_flags_get_first_value (klass, pkt->tx_flags & ~port->tx_metadata);
+        g_flags_get_first_value (klass, pkt->tx_flags & ~port->settings.tx_metadata);
 
       g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
                    "%s queue %u: the packet asks for TX metadata %s, which "

@@ -82,7 +82,7 @@ cnet_port_register_umem (CnetPort *self, GError **error)
   };
   G_STATIC_ASSERT (sizeof reg == sizeof (struct xdp_umem_reg));
 
-  if (self->tx_metadata != CNET_TX_METADATA_NONE)
+  if (self->settings.tx_metadata != CNET_TX_METADATA_NONE)
     {
       /* The metadata sits in front of each frame's data, in the headroom
        * behind the packet header. */
@@ -94,7 +94,7 @@ cnet_port_register_umem (CnetPort *self, GError **error)
       int errsv = errno;
       struct rlimit rl;
 
-      if (errsv == EINVAL && self->tx_metadata != CNET_TX_METADATA_NONE)
+      if (errsv == EINVAL && self->settings.tx_metadata != CNET_TX_METADATA_NONE)
         {
           g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
                        "%s queue %u: the kernel refuses AF_XDP TX metadata "
@@ -145,7 +145,7 @@ cnet_port_set_ring_size (CnetPort *self, int opt, guint size, const char *name,
 static void
 cnet_port_set_tx_budget (CnetPort *self)
 {
-  guint budget = self->tx_size;
+  guint budget = self->settings.tx_size;
 
   if (setsockopt (self->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
                   sizeof budget) < 0)
@@ -165,13 +165,15 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
   if (self->guard_fd >= 0)
     goto map;
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
-                                "fill", error) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING, self->comp_size,
-                                "completion", error) ||
-      !cnet_port_set_ring_size (self, XDP_RX_RING, self->rx_size, "RX",
+      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING,
+                                self->settings.fill_size, "fill", error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
+                                self->settings.comp_size, "completion",
                                 error) ||
-      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX", error))
+      !cnet_port_set_ring_size (self, XDP_RX_RING, self->settings.rx_size, "RX",
+                                error) ||
+      !cnet_port_set_ring_size (self, XDP_TX_RING, self->settings.tx_size, "TX",
+                                error))
     return FALSE;
 
   cnet_port_set_tx_budget (self);
@@ -180,15 +182,15 @@ map:
   if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
     return cnet_port_fail (self, error, errno, "cannot read the ring offsets");
 
-  if (!cnet_port_map_ring (self, &self->fill, self->fill_size, &off.fr,
+  if (!cnet_port_map_ring (self, &self->fill, self->settings.fill_size, &off.fr,
                            sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING, error) ||
-      !cnet_port_map_ring (self, &self->comp, self->comp_size, &off.cr,
+      !cnet_port_map_ring (self, &self->comp, self->settings.comp_size, &off.cr,
                            sizeof (guint64), XDP_UMEM_PGOFF_COMPLETION_RING,
                            error) ||
-      !cnet_port_map_ring (self, &self->rx, self->rx_size, &off.rx,
+      !cnet_port_map_ring (self, &self->rx, self->settings.rx_size, &off.rx,
                            sizeof (struct xdp_desc), XDP_PGOFF_RX_RING,
                            error) ||
-      !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
+      !cnet_port_map_ring (self, &self->tx, self->settings.tx_size, &off.tx,
                            sizeof (struct xdp_desc), XDP_PGOFF_TX_RING, error))
     return FALSE;
 
@@ -213,18 +215,18 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
   };
 
   /* Multi-buffer is the UMEM's: a socket sharing one inherits it. */
-  if (shared_fd < 0 && self->multi_buffer)
+  if (shared_fd < 0 && self->settings.multi_buffer)
     sxdp.sxdp_flags |= XDP_USE_SG;
-  else if (shared_fd >= 0 && self->multi_buffer != !!(bind_flags & XDP_USE_SG))
+  else if (shared_fd >= 0 && self->settings.multi_buffer != !!(bind_flags & XDP_USE_SG))
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
                    "%s queue %u: the mempool's UMEM is bound %s multi-buffer "
                    "by another port, and a port sharing it must match",
                    self->interface, self->queue,
-                   self->multi_buffer ? "without" : "with");
+                   self->settings.multi_buffer ? "without" : "with");
       return FALSE;
     }
-  if (shared_fd >= 0 && self->tx_metadata != CNET_TX_METADATA_NONE)
+  if (shared_fd >= 0 && self->settings.tx_metadata != CNET_TX_METADATA_NONE)
     {
       /* The UMEM's tx_metadata_len is the first socket's, which this one
        * cannot read back. */
@@ -236,7 +238,7 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
       return FALSE;
     }
   if ((sxdp.sxdp_flags & XDP_ZEROCOPY) &&
-      self->tx_metadata != CNET_TX_METADATA_NONE)
+      self->settings.tx_metadata != CNET_TX_METADATA_NONE)
     {
       /* Zero-copy TX metadata is the driver's (netdev xsk-features);
        * without a probe for it, only copy mode's is offered. Auto mode
@@ -322,10 +324,10 @@ gboolean
 cnet_port_set_busy_poll (CnetPort *self, GError **error)
 {
   int one = 1;
-  int usecs = (int) self->busy_poll_usecs;
-  int budget = (int) self->busy_poll_budget;
+  int usecs = (int) self->settings.busy_poll_usecs;
+  int budget = (int) self->settings.busy_poll_budget;
 
-  if (self->busy_poll_usecs == 0)
+  if (self->settings.busy_poll_usecs == 0)
     return TRUE;
   if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
         0 ||
@@ -342,16 +344,7 @@ cnet_port_set_busy_poll (CnetPort *self, GError **error)
 gboolean
 cnet_port_check_settings (CnetPort *self, GError **error)
 {
-  const struct
-  {
-    const char *name;
-    guint size;
-  } rings[] = {
-    { "rx-size", self->rx_size },
-    { "tx-size", self->tx_size },
-    { "fill-size", self->fill_size },
-    { "comp-size", self->comp_size },
-  };
+  g_autoptr (GError) local = NULL;
 
   if (self->interface == NULL || self->pool == NULL)
     {
@@ -359,7 +352,7 @@ cnet_port_check_settings (CnetPort *self, GError **error)
                    "a port needs an interface and a mempool");
       return FALSE;
     }
-  if (self->tx_metadata & CNET_TX_METADATA_LAUNCH_TIME)
+  if (self->settings.tx_metadata & CNET_TX_METADATA_LAUNCH_TIME)
     {
       /* Copy mode hands the frame to the driver at once, past any qdisc,
        * and veth and most drivers ignore the time; zero-copy drivers that
@@ -372,7 +365,7 @@ cnet_port_check_settings (CnetPort *self, GError **error)
                    self->interface, self->queue);
       return FALSE;
     }
-  if (self->tx_metadata != CNET_TX_METADATA_NONE &&
+  if (self->settings.tx_metadata != CNET_TX_METADATA_NONE &&
       cnet_mempool_get_headroom (self->pool) < CNET_TX_METADATA_LEN)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
@@ -383,17 +376,13 @@ cnet_port_check_settings (CnetPort *self, GError **error)
                    cnet_mempool_get_headroom (self->pool));
       return FALSE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (rings); i++)
-    if (rings[i].size < 64 || rings[i].size > 65536 ||
-        (rings[i].size & (rings[i].size - 1)) != 0)
-      {
-        g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                     "%s queue %u: %s %u is not allowed: a power of two "
-                     "from 64 to 65536",
-                     self->interface, self->queue, rings[i].name,
-                     rings[i].size);
-        return FALSE;
-      }
+  if (!cnet_port_settings_check (&self->settings, &local))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s queue %u: %s", self->interface, self->queue,
+                   local->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -405,7 +394,7 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   g_autoptr (GError) zc_error = NULL;
   guint64 features;
 
-  switch (self->bind_mode)
+  switch (self->settings.bind_mode)
     {
     case CNET_BIND_MODE_ZEROCOPY:
       return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
@@ -420,14 +409,14 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   if (cnet_netdev_xdp_features (self->ifindex, &features) &&
       !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
     {
-      self->bind_mode = CNET_BIND_MODE_COPY;
+      self->settings.bind_mode = CNET_BIND_MODE_COPY;
       return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
     }
 
   /* A socket whose bind failed cannot be bound again: start over. */
   if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, &zc_error))
     {
-      self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
+      self->settings.bind_mode = CNET_BIND_MODE_ZEROCOPY;
       return TRUE;
     }
   if (!g_error_matches (zc_error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED))
@@ -441,7 +430,7 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   cnet_port_close_socket (self);
   if (!cnet_port_open_socket (self, flags | XDP_COPY, -1, error))
     return FALSE;
-  self->bind_mode = CNET_BIND_MODE_COPY;
+  self->settings.bind_mode = CNET_BIND_MODE_COPY;
   return TRUE;
 }
 
