@@ -41,8 +41,9 @@ libcnet_setup (Bench *b, GError **error)
   g_autoptr (CnetClient) client = NULL;
 
   b->priv = st;
-  st->pool = cnet_mempool_new (frames, b->multi_buffer ? 4096 : BENCH_FRAME_SIZE,
-                               0, error);
+  st->pool =
+    cnet_mempool_new (frames, b->multi_buffer ? 4096 : BENCH_FRAME_SIZE, 0,
+                      error);
   if (st->pool == NULL)
     return FALSE;
   if (b->cnetd != NULL)

@@ -57,8 +57,8 @@ struct _Bench
   guint frames;       /* libcnet: mempool frames */
   guint ring;         /* libcnet: ring sizes */
   gboolean multi_buffer; /* libcnet: jumbo frames as chains, 4096-byte frames */
-  double setup_ms;    /* libcnet: opening the port took this long */
-  guint8 frame[2048]; /* the frame tx-only sends */
+  double setup_ms;       /* libcnet: opening the port took this long */
+  guint8 frame[2048];    /* the frame tx-only sends */
 
   /* Kept by the loops. */
   guint64 rx;

@@ -696,8 +696,8 @@ cnet_batch_drop (CnetBatch *batch, CnetBatchMatch match, guint value)
 static inline guint
 cnet_batch_tail_length (CnetPacket *pkt, guint offset)
 {
-  guint len = G_LIKELY (pkt->next == NULL) ? pkt->len
-                                           : cnet_packet_total_length (pkt);
+  guint len =
+    G_LIKELY (pkt->next == NULL) ? pkt->len : cnet_packet_total_length (pkt);
 
   return len > offset ? len - offset : 0;
 }
@@ -1051,6 +1051,6 @@ cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
 
   return cnet_batch_check_index (batch, index, error) &&
          cnet_batch_check_owned (batch, index, error) &&
-         cnet_packet_change_length (batch->packets[index], "hold", length,
-                                    TRUE, error);
+         cnet_packet_change_length (batch->packets[index], "hold", length, TRUE,
+                                    error);
 }

@@ -679,11 +679,12 @@ cnet_client_open_port_async (CnetClient *client, const char *interface,
                                &data->tx_metadata, &bad) &&
         data->tx_metadata != 0 && mempool->headroom < CNET_TX_METADATA_LEN)
       {
-        g_task_return_new_error (
-          task, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-          "%s: tx-metadata needs a mempool with at least %u bytes of "
-          "headroom; this one has %u",
-          interface, CNET_TX_METADATA_LEN, mempool->headroom);
+        g_task_return_new_error (task, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                                 "%s: tx-metadata needs a mempool with at "
+                                 "least %u bytes of "
+                                 "headroom; this one has %u",
+                                 interface, CNET_TX_METADATA_LEN,
+                                 mempool->headroom);
         return;
       }
   }

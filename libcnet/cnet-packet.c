@@ -619,9 +619,10 @@ cnet_packet_append (CnetPacket *packet, guint length, GError **error)
     return cnet_packet_check_owned (packet, error) &&
            cnet_packet_check_room (packet, "append", length,
                                    cnet_packet_get_tailroom (packet), error) &&
-           cnet_packet_change_length (
-             packet, "append", cnet_packet_total_length (packet) + length,
-             FALSE, error);
+           cnet_packet_change_length (packet, "append",
+                                      cnet_packet_total_length (packet) +
+                                        length,
+                                      FALSE, error);
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_room (packet, "append", length,
                                cnet_packet_get_tailroom (packet), error))
@@ -694,8 +695,8 @@ static gboolean
 cnet_packet_check_span (CnetPacket *pkt, const char *what, guint offset,
                         gsize length, GError **error)
 {
-  guint total = G_LIKELY (pkt->next == NULL) ? pkt->len
-                                              : cnet_packet_total_length (pkt);
+  guint total =
+    G_LIKELY (pkt->next == NULL) ? pkt->len : cnet_packet_total_length (pkt);
 
   if (offset <= total && length <= total - offset)
     return TRUE;

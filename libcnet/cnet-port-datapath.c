@@ -108,7 +108,8 @@ cnet_port_rx_chains (CnetPort *port, CnetPacket **packets, guint n_packets,
       guint32 end = i;
 
       /* Whole chain there? */
-      while (end < avail && (descs[(cons + end) & mask].options & XDP_PKT_CONTD))
+      while (end < avail &&
+             (descs[(cons + end) & mask].options & XDP_PKT_CONTD))
         end++;
       if (end == avail)
         break; /* its last descriptor is not published yet */
@@ -327,7 +328,8 @@ cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt, GError **error)
       g_autoptr (GFlagsClass) klass =
         g_type_class_ref (CNET_TYPE_TX_METADATA_FLAGS);
       GFlagsValue *v =
-        g_flags_get_first_value (klass, pkt->tx_flags & ~port->settings.tx_metadata);
+        g_flags_get_first_value (klass,
+                                 pkt->tx_flags & ~port->settings.tx_metadata);
 
       g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
                    "%s queue %u: the packet asks for TX metadata %s, which "

@@ -212,5 +212,6 @@ cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
   port->settings.multi_buffer = multi_buffer;
   port->settings.tx_metadata = tx_meta_len > 0 ? tx_metadata : 0;
   port->tx_meta_len = tx_meta_len;
-  port->tx_min_data_off = tx_meta_len > 0 ? CNET_PACKET_HEADER_SIZE + tx_meta_len : 0;
+  port->tx_min_data_off =
+    tx_meta_len > 0 ? CNET_PACKET_HEADER_SIZE + tx_meta_len : 0;
 }

@@ -94,7 +94,8 @@ cnet_port_register_umem (CnetPort *self, GError **error)
       int errsv = errno;
       struct rlimit rl;
 
-      if (errsv == EINVAL && self->settings.tx_metadata != CNET_TX_METADATA_NONE)
+      if (errsv == EINVAL &&
+          self->settings.tx_metadata != CNET_TX_METADATA_NONE)
         {
           g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
                        "%s queue %u: the kernel refuses AF_XDP TX metadata "
@@ -217,7 +218,8 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
   /* Multi-buffer is the UMEM's: a socket sharing one inherits it. */
   if (shared_fd < 0 && self->settings.multi_buffer)
     sxdp.sxdp_flags |= XDP_USE_SG;
-  else if (shared_fd >= 0 && self->settings.multi_buffer != !!(bind_flags & XDP_USE_SG))
+  else if (shared_fd >= 0 &&
+           self->settings.multi_buffer != !!(bind_flags & XDP_USE_SG))
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
                    "%s queue %u: the mempool's UMEM is bound %s multi-buffer "

@@ -92,8 +92,7 @@ peer_send (Fixture *f)
   struct sockaddr_in sin = { .sin_family = AF_INET,
                              .sin_port = htons (PORT_A) };
 
-  g_assert_cmpint (inet_pton (AF_INET, CNET_TEST_ADDR_A, &sin.sin_addr), ==,
-                   1);
+  g_assert_cmpint (inet_pton (AF_INET, CNET_TEST_ADDR_A, &sin.sin_addr), ==, 1);
   g_assert_cmpint (sendto (f->peer, f->payload, PAYLOAD, 0,
                            (struct sockaddr *) &sin, sizeof sin),
                    ==, PAYLOAD);
@@ -262,8 +261,7 @@ test_jumbo_echo (Fixture *f, gconstpointer data)
   {
     g_autofree guint8 *read = g_malloc (JUMBO_MTU + 14);
 
-    g_assert_true (
-      cnet_packet_read (pkt, 0, read, JUMBO_MTU + 14, &error));
+    g_assert_true (cnet_packet_read (pkt, 0, read, JUMBO_MTU + 14, &error));
     g_assert_no_error (error);
     g_assert_cmpmem (read, JUMBO_MTU + 14, all, JUMBO_MTU + 14);
   }
@@ -374,8 +372,9 @@ test_without_multi_buffer (Fixture *f, gconstpointer data)
   }
 
   g_assert_cmpuint (cnet_batch_alloc (batch, pool, 1, &error), ==, 1);
-  g_assert_true (cnet_packet_resize (cnet_batch_get_packets (batch, &n_in_batch)[0],
-                                     5000, &error));
+  g_assert_true (
+    cnet_packet_resize (cnet_batch_get_packets (batch, &n_in_batch)[0], 5000,
+                        &error));
   g_assert_cmpuint (cnet_port_send (port, batch, &error), ==, 0);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, f->ns->veth_a));
@@ -387,8 +386,8 @@ static guint64
 peer_udp_csum_errors (Fixture *f)
 {
   g_autofree char *out = NULL;
-  g_autofree char *cmd = g_strdup_printf (
-    "nsenter -t %d -n cat /proc/net/snmp", f->ns->peer_pid);
+  g_autofree char *cmd =
+    g_strdup_printf ("nsenter -t %d -n cat /proc/net/snmp", f->ns->peer_pid);
   g_auto (GStrv) lines = NULL;
   guint64 value = 0;
 
@@ -462,9 +461,9 @@ test_tx_metadata (Fixture *f, gconstpointer data)
 
   pool = cnet_mempool_new (1024, 4096, 32, &error);
   g_assert_no_error (error);
-  port = open_port (f, pool, TRUE,
-                    CNET_TX_METADATA_CHECKSUM | CNET_TX_METADATA_TIMESTAMP,
-                    &error);
+  port =
+    open_port (f, pool, TRUE,
+               CNET_TX_METADATA_CHECKSUM | CNET_TX_METADATA_TIMESTAMP, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (cnet_port_get_tx_metadata (port), ==,
                     CNET_TX_METADATA_CHECKSUM | CNET_TX_METADATA_TIMESTAMP);
