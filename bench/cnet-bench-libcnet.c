@@ -41,7 +41,9 @@ libcnet_setup (Bench *b, GError **error)
   g_autoptr (CnetClient) client = NULL;
 
   b->priv = st;
-  st->pool = cnet_mempool_new (frames, BENCH_FRAME_SIZE, 0, error);
+  st->pool =
+    cnet_mempool_new (frames, b->multi_buffer ? 4096 : BENCH_FRAME_SIZE, 0,
+                      error);
   if (st->pool == NULL)
     return FALSE;
   if (b->cnetd != NULL)
@@ -53,6 +55,9 @@ libcnet_setup (Bench *b, GError **error)
       client = cnet_client_new (b->cnetd, NULL, error);
       if (client == NULL)
         return FALSE;
+      if (b->multi_buffer)
+        g_variant_builder_add (&opts, "{sv}", "multi-buffer",
+                               g_variant_new_boolean (TRUE));
       if (b->n_rules > 0)
         g_variant_builder_add (&opts, "{sv}", "rules",
                                g_variant_new_strv ((const char *const *) rules,
@@ -78,8 +83,8 @@ libcnet_setup (Bench *b, GError **error)
                         "xdp-mode", CNET_XDP_MODE_NATIVE, "bind-mode",
                         CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
                         "rx-size", ring, "tx-size", ring, "fill-size", ring,
-                        "comp-size", ring, "rules",
-                        b->n_rules > 0 ? rules : NULL, NULL);
+                        "comp-size", ring, "multi-buffer", b->multi_buffer,
+                        "rules", b->n_rules > 0 ? rules : NULL, NULL);
       b->setup_ms = (g_get_monotonic_time () - t0) / 1000.0;
       if (st->port != NULL)
         return TRUE;

@@ -97,6 +97,7 @@ bench_run_main (int argc, char **argv)
   g_autofree char *cnetd = NULL;
   int cpu = -1, busy_poll = 0, size = 64, burst = BENCH_BURST;
   int n_rules = 0, frames = 0, ring = 0;
+  gboolean multi_buffer = FALSE;
   gboolean list = FALSE, tx_budget = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
@@ -122,6 +123,10 @@ bench_run_main (int argc, char **argv)
       "libcnet: frames in the mempool (4096)", "N" },
     { "ring", 0, 0, G_OPTION_ARG_INT, &ring,
       "libcnet: size of each ring (2048)", "N" },
+    { "multi-buffer", 0, 0, G_OPTION_ARG_NONE, &multi_buffer,
+      "libcnet: a multi-buffer port (jumbo frames as chains) on 4096-byte "
+      "frames",
+      NULL },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the implementations",
       NULL },
     G_OPTION_ENTRY_NULL
@@ -168,6 +173,7 @@ bench_run_main (int argc, char **argv)
   b.cnetd = cnetd;
   b.frames = (guint) MAX (frames, 0);
   b.ring = (guint) MAX (ring, 0);
+  b.multi_buffer = multi_buffer;
   if (b.ifindex == 0)
     {
       g_printerr ("cnet-bench run: no interface %s\n", ifname);

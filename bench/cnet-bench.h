@@ -56,8 +56,9 @@ struct _Bench
   const char *cnetd;  /* libcnet: lease the queue from cnetd at this address */
   guint frames;       /* libcnet: mempool frames */
   guint ring;         /* libcnet: ring sizes */
-  double setup_ms;    /* libcnet: opening the port took this long */
-  guint8 frame[2048]; /* the frame tx-only sends */
+  gboolean multi_buffer; /* libcnet: jumbo frames as chains, 4096-byte frames */
+  double setup_ms;       /* libcnet: opening the port took this long */
+  guint8 frame[2048];    /* the frame tx-only sends */
 
   /* Kept by the loops. */
   guint64 rx;

@@ -4,6 +4,14 @@
  * AF_XDP socket in slot N of cnet_xsks when the slot has a socket and the
  * queue's steering rules (if it has any) match it; everything else goes on
  * to the kernel stack. Per-queue and per-rule counters say what happened.
+ *
+ * Multi-buffer: the program is in section "xdp.frags" (libbpf loads it with
+ * BPF_F_XDP_HAS_FRAGS), so drivers hand it frames larger than one page as
+ * a first buffer plus fragments: veth refuses native XDP above MTU 3506
+ * without that flag. The program only ever reads the first buffer
+ * (data..data_end), so rules match on the first segment and frames of any
+ * size cost the same; AF_XDP sockets bound with XDP_USE_SG receive such a
+ * frame as a chain of descriptors (XDP_PKT_CONTD), the others drop it.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -134,7 +142,7 @@ rule_matches (const struct cnet_xdp_rule *rule, const struct frame_info *info)
   return 1;
 }
 
-SEC ("xdp")
+SEC ("xdp.frags")
 int
 cnet_xdp (struct xdp_md *ctx)
 {

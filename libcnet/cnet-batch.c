@@ -692,10 +692,14 @@ cnet_batch_drop (CnetBatch *batch, CnetBatchMatch match, guint value)
   return cnet_batch_filter (batch, match, value, FALSE);
 }
 
+/* The bytes of a packet's data from @offset on, over all its segments. */
 static inline guint
 cnet_batch_tail_length (CnetPacket *pkt, guint offset)
 {
-  return pkt->len > offset ? pkt->len - offset : 0;
+  guint len =
+    G_LIKELY (pkt->next == NULL) ? pkt->len : cnet_packet_total_length (pkt);
+
+  return len > offset ? len - offset : 0;
 }
 
 /**
@@ -735,6 +739,14 @@ cnet_batch_copy_payloads (CnetBatch *batch, guint offset, GError **error)
       CnetPacket *pkt = batch->packets[i];
       guint len = cnet_batch_tail_length (pkt, offset);
 
+      if (G_UNLIKELY (pkt->next != NULL))
+        {
+          guint8 *copy = g_malloc (len + 1);
+
+          cnet_packet_copy_chain (pkt, offset, copy, len, FALSE);
+          g_ptr_array_add (copies, g_bytes_new_take (copy, len));
+          continue;
+        }
       g_ptr_array_add (copies, g_bytes_new (cnet_packet_data_ptr (pkt) +
                                               (len ? offset : 0),
                                             len));
@@ -787,7 +799,7 @@ cnet_batch_copy_joined (CnetBatch *batch, guint offset, guint **lengths,
   for (guint i = 0; i < batch->n_packets; i++)
     {
       if (lens[i] > 0)
-        memcpy (p, cnet_packet_data_ptr (batch->packets[i]) + offset, lens[i]);
+        cnet_packet_copy_chain (batch->packets[i], offset, p, lens[i], FALSE);
       p += lens[i];
     }
   *n_lengths = batch->n_packets;
@@ -800,7 +812,12 @@ cnet_batch_copy_joined (CnetBatch *batch, guint offset, guint **lengths,
 static inline guint
 cnet_batch_data_room (CnetPacket *pkt)
 {
-  return pkt->buf_len - pkt->data_off;
+  guint room = 0;
+
+  /* A chain: every segment as it is, the last up to its frame's end. */
+  for (; pkt->next != NULL; pkt = pkt->next)
+    room += pkt->len;
+  return room + pkt->buf_len - pkt->data_off;
 }
 
 static gboolean
@@ -854,6 +871,15 @@ cnet_batch_set_data (CnetBatch *batch, const guint8 *data, gsize length,
     {
       CnetPacket *pkt = batch->packets[i];
 
+      if (G_UNLIKELY (pkt->next != NULL))
+        {
+          /* Checked to fit above: cannot fail. */
+          if (!cnet_packet_change_length (pkt, "hold", (guint) length, FALSE,
+                                          NULL))
+            g_assert_not_reached ();
+          cnet_packet_copy_chain (pkt, 0, (guint8 *) data, length, TRUE);
+          continue;
+        }
       if (length > 0)
         memcpy (cnet_packet_data_ptr (pkt), data, length);
       pkt->len = (guint16) length;
@@ -870,11 +896,15 @@ cnet_batch_set_data (CnetBatch *batch, const guint8 *data, gsize length,
  * @error: return location for a #GError
  *
  * Makes @data the data of one packet: it gets a copy and a length of
- * @length.
+ * @length. Data longer than the packet's frame is spread over frames of
+ * its mempool chained on as segments (cnet_packet_resize()): this is how a
+ * binding writes a jumbo frame for a port with #CnetPort:multi-buffer.
  *
  * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
- *   there is no such packet or its frame is too small,
- *   %CNET_ERROR_INVALID_STATE when it was sent
+ *   there is no such packet or @length needs more than
+ *   %CNET_PACKET_MAX_SEGMENTS frames, %CNET_ERROR_EXHAUSTED when the
+ *   mempool has no frame left for a segment, %CNET_ERROR_INVALID_STATE when
+ *   it was sent
  *
  * Since: 1.0
  */
@@ -889,13 +919,19 @@ cnet_batch_set_data_at (CnetBatch *batch, guint index, const guint8 *data,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!cnet_batch_check_index (batch, index, error) ||
-      !cnet_batch_check_owned (batch, index, error) ||
-      !cnet_batch_check_fits (batch, index, length, error))
+      !cnet_batch_check_owned (batch, index, error))
     return FALSE;
   pkt = batch->packets[index];
-  if (length > 0)
-    memcpy (cnet_packet_data_ptr (pkt), data, length);
-  pkt->len = (guint16) length;
+  if (length > G_MAXUINT ||
+      !cnet_packet_change_length (pkt, "hold", (guint) length, TRUE, error))
+    {
+      if (length > G_MAXUINT)
+        g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                     "batch: packet %u cannot hold %" G_GSIZE_FORMAT " bytes",
+                     index, length);
+      return FALSE;
+    }
+  cnet_packet_copy_chain (pkt, 0, (guint8 *) data, length, TRUE);
   return TRUE;
 }
 
@@ -931,20 +967,25 @@ cnet_batch_write (CnetBatch *batch, guint offset, const guint8 *data,
     {
       CnetPacket *pkt = batch->packets[i];
 
+      guint len;
+
       if (!cnet_batch_check_owned (batch, i, error))
         return FALSE;
-      if (offset > pkt->len || length > pkt->len - offset)
+      len = G_LIKELY (pkt->next == NULL) ? pkt->len
+                                         : cnet_packet_total_length (pkt);
+      if (offset > len || length > len - offset)
         {
           g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
                        "batch: cannot write %" G_GSIZE_FORMAT " bytes at "
                        "offset %u of packet %u: its data is %u bytes long",
-                       length, offset, i, pkt->len);
+                       length, offset, i, len);
           return FALSE;
         }
     }
   if (length > 0)
     for (guint i = 0; i < batch->n_packets; i++)
-      memcpy (cnet_packet_data_ptr (batch->packets[i]) + offset, data, length);
+      cnet_packet_copy_chain (batch->packets[i], offset, (guint8 *) data,
+                              length, TRUE);
   return TRUE;
 }
 
@@ -977,7 +1018,9 @@ cnet_batch_set_length (CnetBatch *batch, guint length, GError **error)
         !cnet_batch_check_fits (batch, i, length, error))
       return FALSE;
   for (guint i = 0; i < batch->n_packets; i++)
-    batch->packets[i]->len = (guint16) length;
+    if (!cnet_packet_change_length (batch->packets[i], "hold", length, FALSE,
+                                    NULL))
+      g_assert_not_reached (); /* checked to fit above */
   return TRUE;
 }
 
@@ -988,11 +1031,14 @@ cnet_batch_set_length (CnetBatch *batch, guint length, GError **error)
  * @length: the new number of data bytes
  * @error: return location for a #GError
  *
- * Sets the length of one packet's data, keeping its start.
+ * Sets the length of one packet's data, keeping its start; as
+ * cnet_packet_resize(), chaining frames of its mempool when it grows past
+ * its frame, giving them back when it shrinks.
  *
  * Returns: %TRUE, or %FALSE with @error set: %CNET_ERROR_OUT_OF_RANGE when
- *   there is no such packet or its frame is too small,
- *   %CNET_ERROR_INVALID_STATE when it was sent
+ *   there is no such packet or @length needs more than
+ *   %CNET_PACKET_MAX_SEGMENTS frames, %CNET_ERROR_EXHAUSTED when the
+ *   mempool has no frame left, %CNET_ERROR_INVALID_STATE when it was sent
  *
  * Since: 1.0
  */
@@ -1003,10 +1049,8 @@ cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
   g_return_val_if_fail (cnet_batch_is_valid (batch), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!cnet_batch_check_index (batch, index, error) ||
-      !cnet_batch_check_owned (batch, index, error) ||
-      !cnet_batch_check_fits (batch, index, length, error))
-    return FALSE;
-  batch->packets[index]->len = (guint16) length;
-  return TRUE;
+  return cnet_batch_check_index (batch, index, error) &&
+         cnet_batch_check_owned (batch, index, error) &&
+         cnet_packet_change_length (batch->packets[index], "hold", length, TRUE,
+                                    error);
 }

@@ -6,6 +6,8 @@
 
 #include "cnet-bus-generated.h"
 #include "cnet-client.h"
+#include "cnet-enums.h"
+#include "cnet-port-settings.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
 
@@ -500,7 +502,8 @@ typedef struct
   char *interface;
   CnetMempool *mempool;
   guint ring_sizes[4];
-  CnetPort *port; /* once AcquireQueue answered */
+  guint tx_metadata; /* CnetTxMetadataFlags asked for */
+  CnetPort *port;    /* once AcquireQueue answered */
 } OpenData;
 
 static void
@@ -546,6 +549,8 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autofree const char **rules = NULL;
   const char *bind_mode = "copy";
   gboolean need_wakeup = TRUE;
+  gboolean multi_buffer = FALSE;
+  guint tx_meta_len = 0;
   guint ifindex = 0, queue = 0;
   gint32 h_socket, h_guard;
   GError *error = NULL;
@@ -578,6 +583,8 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
   g_variant_lookup (info, "queue", "u", &queue);
   g_variant_lookup (info, "ifindex", "u", &ifindex);
   g_variant_lookup (info, "need-wakeup", "b", &need_wakeup);
+  g_variant_lookup (info, "multi-buffer", "b", &multi_buffer);
+  g_variant_lookup (info, "tx-metadata-len", "u", &tx_meta_len);
   g_variant_lookup (info, "bind-mode", "&s", &bind_mode);
   if (!g_variant_lookup (info, "rules", "^a&s", &rules))
     rules = g_new0 (const char *, 1);
@@ -594,6 +601,8 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   cnet_port_set_lease (data->port, self->connection, lease,
                        bind_mode_from_string (bind_mode), rules);
+  cnet_port_set_lease_socket (data->port, multi_buffer, data->tx_metadata,
+                              tx_meta_len);
   if (g_task_return_error_if_cancelled (task))
     return;
 
@@ -659,6 +668,27 @@ cnet_client_open_port_async (CnetClient *client, const char *interface,
   if (options != NULL)
     g_variant_unref (options);
 
+  /* TX metadata sits in front of each frame's data (cnet-port-socket.c
+   * checks the same for a direct port). */
+  {
+    g_autofree const char **nicks = NULL;
+    const char *bad = NULL;
+
+    if (g_variant_lookup (opts, "tx-metadata", "^a&s", &nicks) &&
+        cnet_flags_from_nicks (CNET_TYPE_TX_METADATA_FLAGS, nicks,
+                               &data->tx_metadata, &bad) &&
+        data->tx_metadata != 0 && mempool->headroom < CNET_TX_METADATA_LEN)
+      {
+        g_task_return_new_error (task, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                                 "%s: tx-metadata needs a mempool with at "
+                                 "least %u bytes of "
+                                 "headroom; this one has %u",
+                                 interface, CNET_TX_METADATA_LEN,
+                                 mempool->headroom);
+        return;
+      }
+  }
+
   in_fds = g_unix_fd_list_new ();
   if (g_unix_fd_list_append (in_fds, mempool->memfd, &error) < 0)
     {
@@ -719,8 +749,9 @@ on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
  * @options: (nullable): an `a{sv}` of lease options, as
  *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
  *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
- *   "rules", "rx-size", "tx-size", "fill-size", "comp-size" (the mempool
- *   gives "frame-size" and "headroom"); a floating reference is sunk
+ *   "rules", "rx-size", "tx-size", "fill-size", "comp-size",
+ *   "multi-buffer", "tx-metadata" (the mempool gives "frame-size" and
+ *   "headroom"); a floating reference is sunk
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *

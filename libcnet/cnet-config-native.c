@@ -117,6 +117,10 @@ cnet_config_parse_port_setting (CnetReader *c, const char *path,
         return FALSE;
       u = b;
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      if (!cnet_reader_get_flags (c, path, v, info->enum_type (), &u))
+        return FALSE;
+      break;
     case CNET_PORT_SETTING_UINT:
     default:
       if (info->flags & CNET_PORT_SETTING_POWER_OF_TWO)

@@ -215,6 +215,39 @@ cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
                   json_node_get_string (node), nicks->str);
 }
 
+/* Flags: an array of their nicks, such as ["checksum", "timestamp"]. */
+gboolean
+cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
+                       GType type, guint *out)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) nicks = NULL;
+  const char *bad = NULL;
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail_at (c, path, FALSE, "expected an array of strings, found %s",
+                    cnet_reader_describe_node (node));
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+
+      if (!cnet_reader_is_value_of (e, G_TYPE_STRING))
+        return fail_at (c, path, FALSE,
+                        "expected an array of strings, found %s in it",
+                        cnet_reader_describe_node (e));
+      g_strv_builder_add (b, json_node_get_string (e));
+    }
+  nicks = g_strv_builder_end (b);
+  if (!cnet_flags_from_nicks (type, (const char *const *) nicks, out, &bad))
+    {
+      g_autofree char *all = cnet_flags_list_nicks (type);
+      return fail_at (c, path, FALSE, "\"%s\" is not one of %s", bad, all);
+    }
+  return TRUE;
+}
+
 /* A ring size: @scale descriptors per unit (1024 for CNDP), a power of two
  * the kernel takes. */
 gboolean

@@ -76,6 +76,8 @@ gboolean cnet_reader_get_bool (CnetReader *c, const char *path, JsonNode *node,
 gboolean cnet_reader_get_uint (CnetReader *c, const char *path, JsonNode *node,
                                guint min, guint max, const char *unit,
                                guint *out);
+gboolean cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
+                                GType type, guint *out);
 gboolean cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
                                GType type, int *out);
 gboolean cnet_reader_get_ring_size (CnetReader *c, const char *path,

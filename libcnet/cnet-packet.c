@@ -30,6 +30,8 @@
 G_DEFINE_BOXED_TYPE (CnetPacket, cnet_packet, cnet_packet_ref,
                      cnet_packet_unref)
 
+static void cnet_packet_free_chain (CnetMempool *pool, CnetPacket *seg);
+
 static gboolean
 cnet_packet_is_valid (CnetPacket *pkt)
 {
@@ -73,6 +75,19 @@ cnet_packet_return (CnetMempool *pool, const guint64 *addrs, guint n,
   cnet_mempool_put_addrs (pool, addrs, n);
   while (n_pool_refs-- > 0)
     g_object_unref (pool);
+}
+
+/* Gives the segments after @head back to the mempool and unlinks them: a
+ * multi-buffer packet's frames go back together. The segments never carry
+ * references of their own (only the head does), so this is the only way
+ * they go back while the application owns the packet. */
+void
+cnet_packet_free_segments (CnetPacket *head)
+{
+  CnetPacket *first = head->next;
+
+  head->next = NULL;
+  cnet_packet_free_chain (head->pool, first);
 }
 
 /**
@@ -129,6 +144,8 @@ cnet_packet_unref (CnetPacket *packet)
     return;
   packet->state = CNET_PACKET_STATE_FREE;
   packet->pool_ref = 0;
+  if (G_UNLIKELY (packet->next != NULL))
+    cnet_packet_free_segments (packet);
   cnet_packet_return (pool, &packet->addr, 1, pinned ? 1 : 0);
 }
 
@@ -172,6 +189,8 @@ cnet_packet_free_bulk (CnetPacket **packets, guint n_packets)
       if (!cnet_packet_drop_ref (pkt, pkt->state))
         continue;
       pkt->pool_ref = 0;
+      if (G_UNLIKELY (pkt->next != NULL))
+        cnet_packet_free_segments (pkt);
       if (pkt->pool != pool || n == G_N_ELEMENTS (addrs))
         {
           if (n > 0)
@@ -213,6 +232,12 @@ cnet_packet_get_mempool (CnetPacket *packet)
  * returns %NULL; cnet_packet_get_data_checked() does (and is what bindings
  * call `get_data`).
  *
+ * For a multi-buffer packet (one received on a port with
+ * #CnetPort:multi-buffer, or grown with cnet_packet_resize()) this is the
+ * first segment only, which holds the headers; cnet_packet_get_segment()
+ * gives the others, cnet_packet_read() and cnet_packet_write() work across
+ * them.
+ *
  * Returns: (array length=length) (transfer none) (nullable): the data, or
  *   %NULL when the packet is not owned by the application
  *
@@ -231,6 +256,17 @@ cnet_packet_get_data (CnetPacket *packet, gsize *length)
     }
   *length = packet->len;
   return cnet_packet_data_ptr (packet);
+}
+
+/* The data bytes of every segment. */
+guint
+cnet_packet_total_length (CnetPacket *pkt)
+{
+  guint total = pkt->len;
+
+  for (CnetPacket *seg = pkt->next; seg != NULL; seg = seg->next)
+    total += seg->len;
+  return total;
 }
 
 /**
@@ -267,7 +303,8 @@ cnet_packet_get_data_checked (CnetPacket *packet, gsize *length,
  * cnet_packet_get_length:
  * @packet: a #CnetPacket
  *
- * Returns: the number of data bytes
+ * Returns: the number of data bytes, of all segments of a multi-buffer
+ *   packet
  *
  * Since: 1.0
  */
@@ -275,7 +312,68 @@ guint
 cnet_packet_get_length (CnetPacket *packet)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), 0);
-  return packet->len;
+  if (G_LIKELY (packet->next == NULL))
+    return packet->len;
+  return cnet_packet_total_length (packet);
+}
+
+/**
+ * cnet_packet_get_n_segments:
+ * @packet: a #CnetPacket
+ *
+ * A packet larger than one frame (multi-buffer, see #CnetPort:multi-buffer)
+ * is a chain of frames, each holding one segment of the data; the first
+ * holds the headers.
+ *
+ * Returns: the number of segments: 1 for a packet in one frame
+ *
+ * Since: 1.0
+ */
+guint
+cnet_packet_get_n_segments (CnetPacket *packet)
+{
+  guint n = 1;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), 0);
+  for (CnetPacket *seg = packet->next; seg != NULL; seg = seg->next)
+    n++;
+  return n;
+}
+
+/**
+ * cnet_packet_get_segment:
+ * @packet: a #CnetPacket
+ * @index: the segment, from 0
+ * @length: (out): the number of data bytes in the segment
+ *
+ * Gets one segment of the packet's data in place, without copying: in C
+ * the pointer may be written through, up to @length bytes, while the
+ * application owns the packet. Segment 0 is what cnet_packet_get_data()
+ * gives.
+ *
+ * Returns: (array length=length) (transfer none) (nullable): the segment's
+ *   data, or %NULL when @index is not a segment of @packet or the packet is
+ *   not owned by the application
+ *
+ * Since: 1.0
+ */
+guint8 *
+cnet_packet_get_segment (CnetPacket *packet, guint index, gsize *length)
+{
+  CnetPacket *seg = packet;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), NULL);
+  g_return_val_if_fail (length != NULL, NULL);
+
+  *length = 0;
+  if (packet->state != CNET_PACKET_STATE_OWNED)
+    return NULL;
+  for (guint i = 0; i < index && seg != NULL; i++)
+    seg = seg->next;
+  if (seg == NULL)
+    return NULL;
+  *length = seg->len;
+  return cnet_packet_data_ptr (seg);
 }
 
 /**
@@ -307,6 +405,8 @@ guint
 cnet_packet_get_tailroom (CnetPacket *packet)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), 0);
+  while (packet->next != NULL)
+    packet = packet->next;
   return packet->buf_len - packet->data_off - packet->len;
 }
 
@@ -339,6 +439,117 @@ cnet_packet_check_room (CnetPacket *pkt, const char *what, guint want,
   return FALSE;
 }
 
+/* The bytes a segment may hold from its first data byte on. */
+static inline guint
+cnet_packet_segment_room (CnetPacket *seg)
+{
+  return seg->buf_len - seg->data_off;
+}
+
+/* Gives the frames of the segments from @seg on back to @pool. */
+static void
+cnet_packet_free_chain (CnetMempool *pool, CnetPacket *seg)
+{
+  guint64 addrs[CNET_PACKET_MAX_SEGMENTS];
+  guint n = 0;
+
+  for (; seg != NULL; seg = seg->next)
+    {
+      seg->state = CNET_PACKET_STATE_FREE;
+      seg->ref_count = 0;
+      addrs[n++] = seg->addr;
+      if (n == G_N_ELEMENTS (addrs))
+        {
+          cnet_mempool_put_addrs (pool, addrs, n);
+          n = 0;
+        }
+    }
+  if (n > 0)
+    cnet_mempool_put_addrs (pool, addrs, n);
+}
+
+/* Sets the total length of the chain at @pkt to @length. Only the last
+ * segment changes size; segments past the new end go back to the mempool;
+ * with @grow, new segments come from the mempool (full, but for the last).
+ * Without @grow the data must fit the frames the packet has. */
+gboolean
+cnet_packet_change_length (CnetPacket *pkt, const char *what, guint length,
+                           gboolean grow, GError **error)
+{
+  CnetPacket *last = pkt;
+  guint before = 0, n = 1, room;
+
+  /* The segment the new end falls in (or the last one). */
+  while (last->next != NULL && before + last->len < length)
+    {
+      before += last->len;
+      last = last->next;
+      n++;
+    }
+  if (last->next != NULL)
+    {
+      /* Shrinking: the segments after it go. */
+      cnet_packet_free_chain (pkt->pool, last->next);
+      last->next = NULL;
+    }
+  room = cnet_packet_segment_room (last);
+  if (length - before <= room)
+    {
+      last->len = (guint16) (length - before);
+      return TRUE;
+    }
+  if (!grow)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "packet in frame %" G_GUINT64_FORMAT ": cannot %s %u "
+                   "bytes, only %u there%s",
+                   pkt->addr >> pkt->pool->frame_shift, what, length,
+                   before + room,
+                   n == 1 ? " (cnet_packet_resize() chains more frames)" : "");
+      return FALSE;
+    }
+
+  /* Growing: fill the last segment, then chain new frames. */
+  {
+    guint frame_room = pkt->pool->frame_size - pkt->pool->umem_headroom;
+    guint rest = length - before - room;
+    guint need = (rest + frame_room - 1) / frame_room;
+    guint64 addrs[CNET_PACKET_MAX_SEGMENTS];
+
+    if (n + need > CNET_PACKET_MAX_SEGMENTS)
+      {
+        g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                     "packet in frame %" G_GUINT64_FORMAT ": %u bytes need "
+                     "%u frames of %u bytes; a packet has at most %u",
+                     pkt->addr >> pkt->pool->frame_shift, length, n + need,
+                     pkt->pool->frame_size, CNET_PACKET_MAX_SEGMENTS);
+        return FALSE;
+      }
+    /* All or nothing. */
+    if (cnet_mempool_get_addrs (pkt->pool, addrs, need) < need)
+      {
+        g_set_error (error, CNET_ERROR, CNET_ERROR_EXHAUSTED,
+                     "packet in frame %" G_GUINT64_FORMAT ": no free frames "
+                     "for %u more segments (the mempool is exhausted)",
+                     pkt->addr >> pkt->pool->frame_shift, need);
+        return FALSE;
+      }
+    last->len = (guint16) room;
+    for (guint i = 0; i < need; i++)
+      {
+        CnetPacket *seg = cnet_mempool_packet_at (pkt->pool, addrs[i]);
+        guint take = MIN (rest, frame_room);
+
+        cnet_packet_init_owned (seg, (guint16) pkt->pool->umem_headroom,
+                                (guint16) take);
+        last->next = seg;
+        last = seg;
+        rest -= take;
+      }
+  }
+  return TRUE;
+}
+
 /**
  * cnet_packet_set_length:
  * @packet: a #CnetPacket
@@ -358,12 +569,38 @@ cnet_packet_set_length (CnetPacket *packet, guint length, GError **error)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
 
-  if (!cnet_packet_check_owned (packet, error) ||
-      !cnet_packet_check_room (packet, "hold", length,
-                               packet->buf_len - packet->data_off, error))
-    return FALSE;
-  packet->len = length;
-  return TRUE;
+  return cnet_packet_check_owned (packet, error) &&
+         cnet_packet_change_length (packet, "hold", length, FALSE, error);
+}
+
+/**
+ * cnet_packet_resize:
+ * @packet: a #CnetPacket
+ * @length: the new number of data bytes
+ * @error: return location for a #GError
+ *
+ * Sets the packet's length, as cnet_packet_set_length() does, but a packet
+ * may grow past its frame: frames of the packet's mempool are chained on as
+ * further segments (a multi-buffer packet, which a port sends only with
+ * #CnetPort:multi-buffer), at most %CNET_PACKET_MAX_SEGMENTS in all.
+ * Shrinking gives segments no longer needed back to the mempool. This is
+ * how a binding writes a jumbo frame: resize, then cnet_packet_write().
+ *
+ * The new bytes are not cleared.
+ *
+ * Returns: %TRUE on success; %FALSE with %CNET_ERROR_OUT_OF_RANGE when
+ *   @length needs more than %CNET_PACKET_MAX_SEGMENTS frames, or
+ *   %CNET_ERROR_EXHAUSTED when the mempool has no free frame for a segment
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_resize (CnetPacket *packet, guint length, GError **error)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+
+  return cnet_packet_check_owned (packet, error) &&
+         cnet_packet_change_length (packet, "hold", length, TRUE, error);
 }
 
 /**
@@ -410,6 +647,14 @@ cnet_packet_append (CnetPacket *packet, guint length, GError **error)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
 
+  if (G_UNLIKELY (packet->next != NULL))
+    return cnet_packet_check_owned (packet, error) &&
+           cnet_packet_check_room (packet, "append", length,
+                                   cnet_packet_get_tailroom (packet), error) &&
+           cnet_packet_change_length (packet, "append",
+                                      cnet_packet_total_length (packet) +
+                                        length,
+                                      FALSE, error);
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_room (packet, "append", length,
                                cnet_packet_get_tailroom (packet), error))
@@ -462,6 +707,15 @@ cnet_packet_trim (CnetPacket *packet, guint length, GError **error)
 {
   g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
 
+  if (G_UNLIKELY (packet->next != NULL))
+    {
+      guint total = cnet_packet_total_length (packet);
+
+      return cnet_packet_check_owned (packet, error) &&
+             cnet_packet_check_room (packet, "trim", length, total, error) &&
+             cnet_packet_change_length (packet, "trim", total - length, FALSE,
+                                        error);
+    }
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_room (packet, "trim", length, packet->len, error))
     return FALSE;
@@ -473,15 +727,44 @@ static gboolean
 cnet_packet_check_span (CnetPacket *pkt, const char *what, guint offset,
                         gsize length, GError **error)
 {
-  if (offset <= pkt->len && length <= pkt->len - offset)
+  guint total =
+    G_LIKELY (pkt->next == NULL) ? pkt->len : cnet_packet_total_length (pkt);
+
+  if (offset <= total && length <= total - offset)
     return TRUE;
   g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
                "packet in frame %" G_GUINT64_FORMAT
                ": cannot %s %" G_GSIZE_FORMAT
                " bytes at offset %u: the data is %u bytes long",
                pkt->addr >> pkt->pool->frame_shift, what, length, offset,
-               pkt->len);
+               total);
   return FALSE;
+}
+
+/* Copies between @buf and the chain at @pkt, from @offset on, @length bytes
+ * (checked by the caller): into the packet with @to_packet. */
+void
+cnet_packet_copy_chain (CnetPacket *pkt, guint offset, guint8 *buf,
+                        gsize length, gboolean to_packet)
+{
+  for (CnetPacket *seg = pkt; seg != NULL && length > 0; seg = seg->next)
+    {
+      gsize take;
+
+      if (offset >= seg->len)
+        {
+          offset -= seg->len;
+          continue;
+        }
+      take = MIN (length, (gsize) (seg->len - offset));
+      if (to_packet)
+        memcpy (cnet_packet_data_ptr (seg) + offset, buf, take);
+      else
+        memcpy (buf, cnet_packet_data_ptr (seg) + offset, take);
+      buf += take;
+      length -= take;
+      offset = 0;
+    }
 }
 
 /**
@@ -511,7 +794,7 @@ cnet_packet_read (CnetPacket *packet, guint offset, guint8 *buffer,
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_span (packet, "read", offset, length, error))
     return FALSE;
-  memcpy (buffer, cnet_packet_data_ptr (packet) + offset, length);
+  cnet_packet_copy_chain (packet, offset, buffer, length, FALSE);
   return TRUE;
 }
 
@@ -537,6 +820,13 @@ cnet_packet_read_bytes (CnetPacket *packet, guint offset, gsize length,
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_span (packet, "read", offset, length, error))
     return NULL;
+  if (G_UNLIKELY (packet->next != NULL))
+    {
+      guint8 *copy = g_malloc (length + 1);
+
+      cnet_packet_copy_chain (packet, offset, copy, length, FALSE);
+      return g_bytes_new_take (copy, length);
+    }
   return g_bytes_new (cnet_packet_data_ptr (packet) + offset, length);
 }
 
@@ -566,7 +856,7 @@ cnet_packet_write (CnetPacket *packet, guint offset, const guint8 *data,
   if (!cnet_packet_check_owned (packet, error) ||
       !cnet_packet_check_span (packet, "write", offset, length, error))
     return FALSE;
-  memcpy (cnet_packet_data_ptr (packet) + offset, data, length);
+  cnet_packet_copy_chain (packet, offset, (guint8 *) data, length, TRUE);
   return TRUE;
 }
 
@@ -603,4 +893,137 @@ cnet_packet_swap_macs (CnetPacket *packet)
     memcpy (d + 6, &dst4, 4);
     memcpy (d + 10, &dst2, 2);
   }
+}
+
+/**
+ * cnet_packet_request_tx_checksum:
+ * @packet: a #CnetPacket
+ * @start: where the checksummed bytes start, from the start of the data
+ *   (for UDP or TCP: the L4 header)
+ * @offset: where the checksum field is, from @start (6 for UDP, 16 for TCP)
+ * @error: return location for a #GError
+ *
+ * Asks the device to fill in the checksum over the bytes from @start to the
+ * end of the packet, as hardware checksum offload does: the field must
+ * hold the checksum of the pseudo-header (not inverted) when the packet is
+ * sent. The port must have %CNET_TX_METADATA_CHECKSUM in
+ * #CnetPort:tx-metadata. The field must lie in the first segment.
+ *
+ * Returns: %TRUE on success; %FALSE with %CNET_ERROR_OUT_OF_RANGE when the
+ *   field is not within the first segment's data
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_request_tx_checksum (CnetPacket *packet, guint start, guint offset,
+                                 GError **error)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+
+  if (!cnet_packet_check_owned (packet, error))
+    return FALSE;
+  if (start > G_MAXUINT16 || offset > G_MAXUINT16 ||
+      (guint64) start + offset + 2 > packet->len)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "packet in frame %" G_GUINT64_FORMAT ": a checksum field "
+                   "at %u + %u is not within the first segment's %u bytes",
+                   packet->addr >> packet->pool->frame_shift, start, offset,
+                   packet->len);
+      return FALSE;
+    }
+  packet->tx_flags |= CNET_TX_METADATA_CHECKSUM;
+  packet->csum_start = (guint16) start;
+  packet->csum_offset = (guint16) offset;
+  return TRUE;
+}
+
+/**
+ * cnet_packet_request_tx_timestamp:
+ * @packet: a #CnetPacket
+ * @error: return location for a #GError
+ *
+ * Asks the kernel to report when @packet was sent: keep a reference on the
+ * packet (bindings do), send it, and once the port took its completion
+ * back (cnet_port_tx_flush() returns 0) cnet_packet_get_tx_timestamp()
+ * gives the time. The port must have %CNET_TX_METADATA_TIMESTAMP in
+ * #CnetPort:tx-metadata.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_request_tx_timestamp (CnetPacket *packet, GError **error)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+
+  if (!cnet_packet_check_owned (packet, error))
+    return FALSE;
+  packet->tx_flags |= CNET_TX_METADATA_TIMESTAMP;
+  return TRUE;
+}
+
+/**
+ * cnet_packet_get_tx_requests:
+ * @packet: a #CnetPacket
+ *
+ * Returns: what @packet asks of the device when it is sent; a received or
+ *   newly allocated packet asks nothing
+ *
+ * Since: 1.0
+ */
+CnetTxMetadataFlags
+cnet_packet_get_tx_requests (CnetPacket *packet)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), CNET_TX_METADATA_NONE);
+  return (CnetTxMetadataFlags) packet->tx_flags;
+}
+
+/**
+ * cnet_packet_get_tx_timestamp:
+ * @packet: a #CnetPacket
+ * @timestamp: (out): when the packet was sent, in nanoseconds of
+ *   `CLOCK_TAI`
+ * @error: return location for a #GError
+ *
+ * Gets the time the kernel reported for a packet sent with
+ * cnet_packet_request_tx_timestamp(). In copy mode it is the time the
+ * kernel freed the frame's socket buffer after the device took it (a
+ * software timestamp); in zero-copy mode, the device's.
+ *
+ * Returns: (skip): %TRUE on success; %FALSE with %CNET_ERROR_INVALID_STATE
+ *   when the packet has not been sent and completed, or did not ask for a
+ *   timestamp (bindings raise the error and return the timestamp)
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_get_tx_timestamp (CnetPacket *packet, guint64 *timestamp,
+                              GError **error)
+{
+  const guint8 *meta;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+  g_return_val_if_fail (timestamp != NULL, FALSE);
+
+  *timestamp = 0;
+  if (packet->state != CNET_PACKET_STATE_SENT ||
+      !(packet->tx_flags & CNET_TX_METADATA_TIMESTAMP) ||
+      packet->tx_meta_len == 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                   "packet in frame %" G_GUINT64_FORMAT ": no TX timestamp: "
+                   "%s",
+                   packet->addr >> packet->pool->frame_shift,
+                   !(packet->tx_flags & CNET_TX_METADATA_TIMESTAMP)
+                     ? "none was requested"
+                     : "it has not been sent and completed yet");
+      return FALSE;
+    }
+  /* struct xsk_tx_metadata: __u64 flags, then the completion's
+   * tx_timestamp, which the kernel wrote in front of the data. */
+  meta = cnet_packet_data_ptr (packet) - packet->tx_meta_len;
+  memcpy (timestamp, meta + 8, sizeof *timestamp);
+  return TRUE;
 }

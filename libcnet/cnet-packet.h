@@ -50,6 +50,32 @@ gboolean cnet_packet_write (CnetPacket *packet, guint offset,
                             const guint8 *data, gsize length, GError **error);
 void cnet_packet_swap_macs (CnetPacket *packet);
 
+/**
+ * CNET_PACKET_MAX_SEGMENTS:
+ *
+ * The most frames one multi-buffer packet may span: what the kernel's
+ * copy-mode TX path takes (`MAX_SKB_FRAGS`).
+ *
+ * Since: 1.0
+ */
+#define CNET_PACKET_MAX_SEGMENTS 17
+
+guint cnet_packet_get_n_segments (CnetPacket *packet);
+guint8 *cnet_packet_get_segment (CnetPacket *packet, guint index,
+                                 gsize *length);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_resize (CnetPacket *packet, guint length, GError **error);
+
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_request_tx_checksum (CnetPacket *packet, guint start,
+                                          guint offset, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_request_tx_timestamp (CnetPacket *packet, GError **error);
+CnetTxMetadataFlags cnet_packet_get_tx_requests (CnetPacket *packet);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_packet_get_tx_timestamp (CnetPacket *packet, guint64 *timestamp,
+                                       GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetPacket, cnet_packet_unref)
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cnet-batch-private.h"
+#include "cnet-enums.h"
 #include "cnet-port-private.h"
 
 /* Puts frames from the RX cache on the fill ring, as many as there is
@@ -82,6 +83,57 @@ cnet_port_refill (CnetPort *self)
  *
  * Since: 1.0
  */
+/* Multi-buffer receive: a frame larger than one UMEM frame comes as
+ * several descriptors, all but the last flagged XDP_PKT_CONTD, which are
+ * linked here into one packet (each segment's header in its own frame's
+ * headroom, as ever). The kernel publishes a frame's descriptors together,
+ * but a burst may end inside one: only whole chains are taken, the rest
+ * waits for the next call. Returns the packets; *n_descs the descriptors
+ * to release. */
+static guint
+cnet_port_rx_chains (CnetPort *port, CnetPacket **packets, guint n_packets,
+                     guint64 *bytes, guint32 *n_descs)
+{
+  guint32 avail = cnet_ring_peek (&port->rx, port->rx.size);
+  const struct xdp_desc *descs = port->rx.descs;
+  guint32 cons = port->rx.cached_cons, mask = port->rx.mask;
+  guint8 *area = port->pool->area;
+  guint64 frame_mask = ~(guint64) (port->pool->frame_size - 1);
+  guint32 i = 0;
+  guint n = 0;
+
+  while (n < n_packets && i < avail)
+    {
+      CnetPacket *head = NULL, *tail = NULL;
+      guint32 end = i;
+
+      /* Whole chain there? */
+      while (end < avail &&
+             (descs[(cons + end) & mask].options & XDP_PKT_CONTD))
+        end++;
+      if (end == avail)
+        break; /* its last descriptor is not published yet */
+      for (; i <= end; i++)
+        {
+          const struct xdp_desc *desc = &descs[(cons + i) & mask];
+          guint64 frame = desc->addr & frame_mask;
+          CnetPacket *pkt = (CnetPacket *) (area + frame);
+
+          cnet_packet_init_owned (pkt, (guint16) (desc->addr - frame),
+                                  (guint16) desc->len);
+          *bytes += desc->len;
+          if (tail != NULL)
+            tail->next = pkt;
+          else
+            head = pkt;
+          tail = pkt;
+        }
+      packets[n++] = head;
+    }
+  *n_descs = i;
+  return n;
+}
+
 guint
 cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 {
@@ -112,6 +164,15 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     }
 
   pool = port->pool;
+  if (G_UNLIKELY (port->settings.multi_buffer))
+    {
+      guint32 n_descs;
+
+      n = cnet_port_rx_chains (port, packets, n_packets, &bytes, &n_descs);
+      if (n_descs > 0)
+        cnet_ring_release (&port->rx, n_descs);
+      goto received;
+    }
   n = cnet_ring_peek (&port->rx, n_packets);
   {
     const struct xdp_desc *descs = port->rx.descs;
@@ -133,6 +194,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   }
   if (n > 0)
     cnet_ring_release (&port->rx, n);
+received:
   port->rx_packets += n;
   port->rx_bytes += bytes;
 
@@ -234,6 +296,142 @@ cnet_port_kick_locked (CnetPort *self)
     }
 }
 
+/* Why @port cannot send @pkt as it is, or NULL: a chain without
+ * multi-buffer, too many segments, TX metadata the port was not opened
+ * for, no room in front of the data for the metadata. */
+const char *
+cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt, GError **error)
+{
+  guint n_segs = 1;
+
+  for (CnetPacket *seg = pkt->next; seg != NULL; seg = seg->next)
+    n_segs++;
+  if (n_segs > 1 && !port->settings.multi_buffer)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: a packet of %u segments needs a port opened "
+                   "with multi-buffer",
+                   port->interface, port->queue, n_segs);
+      return "is a chain, and the port has no multi-buffer";
+    }
+  if (n_segs > CNET_PACKET_MAX_SEGMENTS)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: a packet of %u segments is more than the "
+                   "kernel sends (%u)",
+                   port->interface, port->queue, n_segs,
+                   CNET_PACKET_MAX_SEGMENTS);
+      return "has more segments than the kernel sends";
+    }
+  if ((pkt->tx_flags & ~port->settings.tx_metadata) != 0)
+    {
+      g_autoptr (GFlagsClass) klass =
+        g_type_class_ref (CNET_TYPE_TX_METADATA_FLAGS);
+      GFlagsValue *v =
+        g_flags_get_first_value (klass,
+                                 pkt->tx_flags & ~port->settings.tx_metadata);
+
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: the packet asks for TX metadata %s, which "
+                   "the port was not opened for (its tx-metadata property)",
+                   port->interface, port->queue, v ? v->value_nick : "?");
+      return "asks for TX metadata the port was not opened for";
+    }
+  if (pkt->data_off < port->tx_min_data_off)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: with TX metadata a packet needs %u bytes of "
+                   "headroom in front of its data, this one has %u",
+                   port->interface, port->queue, port->tx_meta_len,
+                   pkt->data_off - CNET_PACKET_HEADER_SIZE);
+      return "has too little headroom for the port's TX metadata";
+    }
+  return NULL;
+}
+
+/* struct xsk_tx_metadata of linux/if_xdp.h (Linux 6.8; launch_time 6.15),
+ * which Debian 12's headers lack. */
+struct cnet_xsk_tx_metadata
+{
+  guint64 flags;
+  union
+  {
+    struct
+    {
+      guint16 csum_start;
+      guint16 csum_offset;
+      guint32 pad;
+      guint64 launch_time;
+    } request;
+    struct
+    {
+      guint64 tx_timestamp;
+    } completion;
+  };
+};
+
+/* Places a chain and/or a packet with TX metadata on the TX ring: one
+ * descriptor per segment, all but the last flagged XDP_PKT_CONTD, the
+ * metadata in front of the first segment's data. Under tx_lock. FALSE when
+ * it cannot go (no room: the caller keeps it; refused: a critical). */
+static gboolean
+cnet_port_tx_special (CnetPort *port, CnetPacket *pkt, guint index,
+                      struct xdp_desc *descs, guint32 prod, guint32 mask,
+                      guint32 *room, guint32 *used, guint64 *bytes)
+{
+  const char *why = cnet_port_tx_refusal (port, pkt, NULL);
+  guint n_segs = 1;
+  CnetPacket *seg;
+
+  if (G_UNLIKELY (why != NULL))
+    {
+      g_critical ("%s queue %u: cnet_port_tx_burst(): packet %u %s",
+                  port->interface, port->queue, index, why);
+      return FALSE;
+    }
+  for (seg = pkt->next; seg != NULL; seg = seg->next)
+    n_segs++;
+  if (*used + n_segs > *room)
+    {
+      *room = cnet_ring_free (&port->tx, *used + n_segs);
+      if (*used + n_segs > *room)
+        return FALSE;
+    }
+  if (pkt->tx_flags != 0)
+    {
+      struct cnet_xsk_tx_metadata meta = { .flags = pkt->tx_flags };
+
+      if (pkt->tx_flags & CNET_TX_METADATA_CHECKSUM)
+        {
+          meta.request.csum_start = pkt->csum_start;
+          meta.request.csum_offset = pkt->csum_offset;
+        }
+      memset (cnet_packet_data_ptr (pkt) - port->tx_meta_len, 0,
+              port->tx_meta_len);
+      memcpy (cnet_packet_data_ptr (pkt) - port->tx_meta_len, &meta,
+              MIN (sizeof meta, port->tx_meta_len));
+      pkt->tx_meta_len = (guint8) port->tx_meta_len;
+    }
+  seg = pkt;
+  for (guint i = 0; i < n_segs; i++, seg = seg->next)
+    {
+      struct xdp_desc *desc = &descs[(prod + *used + i) & mask];
+
+      desc->addr = seg->addr + seg->data_off;
+      desc->len = seg->len;
+      desc->options = (i + 1 < n_segs ? XDP_PKT_CONTD : 0) |
+                      (i == 0 && pkt->tx_flags != 0 ? XDP_TX_METADATA : 0);
+      *bytes += seg->len;
+      seg->state = CNET_PACKET_STATE_IN_FLIGHT;
+      seg->port_tag = port->tag;
+    }
+  /* The segments complete on their own (one completion each); the head no
+   * longer leads them. */
+  pkt->next = NULL;
+  *used += n_segs;
+  return TRUE;
+}
+
 /**
  * cnet_port_tx_burst: (skip)
  * @port: a #CnetPort
@@ -256,7 +454,7 @@ guint
 cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 {
   guint32 room;
-  guint32 n = 0;
+  guint32 n = 0, used = 0;
   guint64 bytes = 0;
 
   g_return_val_if_fail (CNET_IS_PORT (port), 0);
@@ -277,10 +475,10 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     CnetMempool *pool = port->pool;
     guint32 tag = port->tag;
 
-    for (; n < room; n++)
+    for (; n < n_packets; n++)
       {
         CnetPacket *pkt = packets[n];
-        struct xdp_desc *desc = &descs[(prod + n) & mask];
+        struct xdp_desc *desc;
 
         if (G_UNLIKELY (pkt->pool != pool ||
                         pkt->state != CNET_PACKET_STATE_OWNED))
@@ -291,6 +489,18 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
                                           : "is not owned by the application");
             break;
           }
+        if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0 ||
+                        pkt->data_off < port->tx_min_data_off))
+          {
+            /* A chain, or TX metadata: the slower path. */
+            if (!cnet_port_tx_special (port, pkt, n, descs, prod, mask, &room,
+                                       &used, &bytes))
+              break;
+            continue;
+          }
+        if (used == room)
+          break;
+        desc = &descs[(prod + used++) & mask];
         desc->addr = pkt->addr + pkt->data_off;
         desc->len = pkt->len;
         desc->options = 0;
@@ -299,14 +509,15 @@ cnet_port_tx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
         pkt->port_tag = tag;
       }
   }
-  if (n > 0)
+  if (used > 0)
     {
-      cnet_ring_submit (&port->tx, n);
-      port->outstanding_tx += n;
+      cnet_ring_submit (&port->tx, used);
+      /* Completions come per frame, that is per descriptor. */
+      port->outstanding_tx += used;
       port->tx_packets += n;
       port->tx_bytes += bytes;
     }
-  port->tx_ring_full += n_packets - room;
+  port->tx_ring_full += n_packets - n;
   if (port->outstanding_tx > 0)
     cnet_port_kick_locked (port);
   g_mutex_unlock (&port->tx_lock);
@@ -504,6 +715,26 @@ cnet_port_forward_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
           CnetPacket *src = packets[done + i];
           CnetPacket *dst = copies[i];
 
+          if (G_UNLIKELY (src->next != NULL))
+            {
+              guint len = cnet_packet_total_length (src);
+
+              /* A chain: as many frames of ours as it needs. */
+              if (!cnet_packet_change_length (dst, "hold", len, TRUE, NULL))
+                {
+                  cnet_packet_free_bulk (copies + i, n_copies - i);
+                  n_copies = i;
+                  break;
+                }
+              len = 0;
+              for (CnetPacket *seg = dst; seg != NULL; seg = seg->next)
+                {
+                  cnet_packet_copy_chain (src, len, cnet_packet_data_ptr (seg),
+                                          seg->len, FALSE);
+                  len += seg->len;
+                }
+              continue;
+            }
           dst->len = src->len;
           memcpy (cnet_packet_data_ptr (dst), cnet_packet_data_ptr (src),
                   MIN (src->len, (guint) (dst->buf_len - dst->data_off)));
@@ -603,6 +834,15 @@ cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error)
   if (!cnet_batch_check_sendable (batch, port->pool, port->interface,
                                   port->queue, error))
     return 0;
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      CnetPacket *pkt = batch->packets[i];
+
+      if (G_UNLIKELY (pkt->next != NULL || pkt->tx_flags != 0 ||
+                      pkt->data_off < port->tx_min_data_off) &&
+          cnet_port_tx_refusal (port, pkt, error) != NULL)
+        return 0;
+    }
   sent = cnet_port_tx_burst (port, batch->packets, batch->n_packets);
   cnet_batch_consume (batch, sent);
   return sent;

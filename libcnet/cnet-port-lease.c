@@ -202,3 +202,16 @@ cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
   port->rules = g_strdupv ((GStrv) rules);
   g_mutex_unlock (&port->rules_lock);
 }
+
+/* For CnetClient: what cnetd made of the socket the data path must know:
+ * whether it is bound with XDP_USE_SG, and the UMEM's tx_metadata_len. */
+void
+cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
+                            CnetTxMetadataFlags tx_metadata, guint tx_meta_len)
+{
+  port->settings.multi_buffer = multi_buffer;
+  port->settings.tx_metadata = tx_meta_len > 0 ? tx_metadata : 0;
+  port->tx_meta_len = tx_meta_len;
+  port->tx_min_data_off =
+    tx_meta_len > 0 ? CNET_PACKET_HEADER_SIZE + tx_meta_len : 0;
+}

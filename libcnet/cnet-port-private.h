@@ -61,6 +61,9 @@ struct _CnetPort
   CnetMempool *pool;
   CnetPortSettings settings; /* bind_mode: asked for, then the one used */
   CnetXdpAttachFlags attach_flags;
+  guint tx_meta_len;     /* registered tx_metadata_len, or 0 */
+  guint tx_min_data_off; /* header + tx_meta_len: the kernel reads the
+                          * metadata area in front of every frame sent */
 
   guint ifindex;
   CnetXdpProgram *prog;
@@ -184,6 +187,10 @@ cnet_ring_needs_wakeup (CnetRing *r)
   return (__atomic_load_n (r->flags, __ATOMIC_RELAXED) &
           XDP_RING_NEED_WAKEUP) != 0;
 }
+
+/* cnet-port-datapath.c */
+const char *cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt,
+                                  GError **error);
 
 /* cnet-port-socket.c */
 gboolean cnet_port_fail (CnetPort *self, GError **error, int errsv,

@@ -41,11 +41,18 @@ const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS] = {
   { "comp-size", CNET_PORT_SETTING_UINT, NULL, 64, 65536,
     CNET_PORT_DEFAULT_RING_SIZE, CNET_PORT_SETTING_POWER_OF_TWO, "descriptors",
     SETTING (comp_size) },
+  /* XDP_USE_SG (Linux 6.6): frames larger than a UMEM frame as chains. */
+  { "multi-buffer", CNET_PORT_SETTING_BOOLEAN, NULL, 0, 1, FALSE, 0, NULL,
+    SETTING (multi_buffer) },
+  /* AF_XDP TX metadata (Linux 6.11 in copy mode): what packets may ask. */
+  { "tx-metadata", CNET_PORT_SETTING_FLAGS, cnet_tx_metadata_flags_get_type, 0,
+    0, CNET_TX_METADATA_NONE, 0, NULL, SETTING (tx_metadata) },
 };
 
 /* Every field is an int-sized enum, gboolean or guint. */
 G_STATIC_ASSERT (sizeof (CnetXdpMode) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetBindMode) == sizeof (guint));
+G_STATIC_ASSERT (sizeof (CnetTxMetadataFlags) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetPortSettings) ==
                  CNET_PORT_N_SETTINGS * sizeof (guint));
@@ -99,6 +106,11 @@ cnet_port_setting_describe_range (const CnetPortSettingInfo *info)
       }
     case CNET_PORT_SETTING_BOOLEAN:
       return g_strdup ("true or false");
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autofree char *nicks = cnet_flags_list_nicks (info->enum_type ());
+        return g_strdup_printf ("any of %s", nicks);
+      }
     case CNET_PORT_SETTING_UINT:
     default:
       return g_strdup_printf ("%s from %u to %u",
@@ -127,6 +139,13 @@ cnet_port_setting_check (const CnetPortSettingInfo *info, guint value,
       if (value <= 1)
         return TRUE;
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autoptr (GFlagsClass) fclass = g_type_class_ref (info->enum_type ());
+        if ((value & ~fclass->mask) == 0)
+          return TRUE;
+        break;
+      }
     case CNET_PORT_SETTING_UINT:
     default:
       if (value >= info->min && value <= info->max &&
@@ -171,6 +190,9 @@ cnet_port_setting_pspec (const CnetPortSettingInfo *info, gboolean read_only)
     case CNET_PORT_SETTING_BOOLEAN:
       return g_param_spec_boolean (info->name, NULL, NULL, info->default_value,
                                    flags);
+    case CNET_PORT_SETTING_FLAGS:
+      return g_param_spec_flags (info->name, NULL, NULL, info->enum_type (),
+                                 info->default_value, flags);
     case CNET_PORT_SETTING_UINT:
     default:
       return g_param_spec_uint (info->name, NULL, NULL, 0, G_MAXUINT,
@@ -184,6 +206,7 @@ cnet_port_setting_value_type (const CnetPortSettingInfo *info)
   switch (info->kind)
     {
     case CNET_PORT_SETTING_ENUM:
+    case CNET_PORT_SETTING_FLAGS:
       return info->enum_type ();
     case CNET_PORT_SETTING_BOOLEAN:
       return G_TYPE_BOOLEAN;
@@ -207,6 +230,9 @@ cnet_port_settings_get_value (const CnetPortSettings *settings,
     case CNET_PORT_SETTING_BOOLEAN:
       g_value_set_boolean (value, (gboolean) v);
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      g_value_set_flags (value, v);
+      break;
     case CNET_PORT_SETTING_UINT:
     default:
       g_value_set_uint (value, v);
@@ -227,6 +253,9 @@ cnet_port_settings_set_value (CnetPortSettings *settings,
     case CNET_PORT_SETTING_BOOLEAN:
       cnet_port_settings_set (settings, info, !!g_value_get_boolean (value));
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      cnet_port_settings_set (settings, info, g_value_get_flags (value));
+      break;
     case CNET_PORT_SETTING_UINT:
     default:
       cnet_port_settings_set (settings, info, g_value_get_uint (value));
@@ -243,6 +272,8 @@ cnet_port_setting_dbus_type (const CnetPortSettingInfo *info)
       return "s";
     case CNET_PORT_SETTING_BOOLEAN:
       return "b";
+    case CNET_PORT_SETTING_FLAGS:
+      return "as";
     case CNET_PORT_SETTING_UINT:
     default:
       return "u";
@@ -259,6 +290,11 @@ setting_to_variant (const CnetPortSettingInfo *info, guint v)
         cnet_enum_to_nick (info->enum_type (), (int) v));
     case CNET_PORT_SETTING_BOOLEAN:
       return g_variant_new_boolean (v);
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+        return g_variant_new_strv ((const char *const *) nicks, -1);
+      }
     case CNET_PORT_SETTING_UINT:
     default:
       return g_variant_new_uint32 (v);
@@ -315,6 +351,21 @@ cnet_port_settings_set_variant (CnetPortSettings *settings,
     case CNET_PORT_SETTING_BOOLEAN:
       v = g_variant_get_boolean (value);
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autofree const char **nicks = g_variant_get_strv (value, NULL);
+        const char *bad = NULL;
+
+        if (!cnet_flags_from_nicks (info->enum_type (), nicks, &v, &bad))
+          {
+            g_autofree char *all = cnet_flags_list_nicks (info->enum_type ());
+            g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                         "option \"%s\": \"%s\" is not one of %s", info->name,
+                         bad, all);
+            return FALSE;
+          }
+        break;
+      }
     case CNET_PORT_SETTING_UINT:
     default:
       v = g_variant_get_uint32 (value);
@@ -349,6 +400,16 @@ cnet_port_settings_to_json (const CnetPortSettings *settings,
         case CNET_PORT_SETTING_BOOLEAN:
           json_builder_add_boolean_value (builder, v);
           break;
+        case CNET_PORT_SETTING_FLAGS:
+          {
+            g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+
+            json_builder_begin_array (builder);
+            for (guint j = 0; nicks[j] != NULL; j++)
+              json_builder_add_string_value (builder, nicks[j]);
+            json_builder_end_array (builder);
+            break;
+          }
         case CNET_PORT_SETTING_UINT:
         default:
           json_builder_add_int_value (builder, v);
@@ -388,5 +449,52 @@ cnet_enum_list_nicks (GType type)
   for (guint i = 0; i < klass->n_values; i++)
     g_string_append_printf (nicks, "%s%s", i ? ", " : "",
                             klass->values[i].value_nick);
+  return g_string_free (nicks, FALSE);
+}
+
+gboolean
+cnet_flags_from_nicks (GType type, const char *const *nicks, guint *value,
+                       const char **bad)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+
+  *value = 0;
+  for (guint i = 0; nicks != NULL && nicks[i] != NULL; i++)
+    {
+      GFlagsValue *v = g_flags_get_value_by_nick (klass, nicks[i]);
+
+      if (v == NULL || v->value == 0)
+        {
+          *bad = nicks[i];
+          return FALSE;
+        }
+      *value |= v->value;
+    }
+  return TRUE;
+}
+
+GStrv
+cnet_flags_to_nicks (GType type, guint value)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; i < klass->n_values; i++)
+    if (klass->values[i].value != 0 &&
+        (value & klass->values[i].value) == klass->values[i].value)
+      g_strv_builder_add (b, klass->values[i].value_nick);
+  return g_strv_builder_end (b);
+}
+
+char *
+cnet_flags_list_nicks (GType type)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+  GString *nicks = g_string_new (NULL);
+
+  for (guint i = 0; i < klass->n_values; i++)
+    if (klass->values[i].value != 0)
+      g_string_append_printf (nicks, "%s%s", nicks->len ? ", " : "",
+                              klass->values[i].value_nick);
   return g_string_free (nicks, FALSE);
 }

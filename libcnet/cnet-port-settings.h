@@ -31,6 +31,8 @@ typedef struct
   guint tx_size;
   guint fill_size;
   guint comp_size;
+  gboolean multi_buffer;           /* XDP_USE_SG: jumbo frames as chains */
+  CnetTxMetadataFlags tx_metadata; /* what packets may ask when sent */
 } CnetPortSettings;
 
 typedef enum
@@ -38,6 +40,7 @@ typedef enum
   CNET_PORT_SETTING_UINT,
   CNET_PORT_SETTING_BOOLEAN,
   CNET_PORT_SETTING_ENUM,
+  CNET_PORT_SETTING_FLAGS, /* a GFlags; D-Bus, config and JSON: nicks */
 } CnetPortSettingKind;
 
 typedef enum
@@ -50,7 +53,7 @@ typedef struct
 {
   const char *name;
   CnetPortSettingKind kind;
-  GType (*enum_type) (void); /* for CNET_PORT_SETTING_ENUM */
+  GType (*enum_type) (void); /* for CNET_PORT_SETTING_ENUM and _FLAGS */
   guint min, max;            /* for CNET_PORT_SETTING_UINT */
   guint default_value;
   CnetPortSettingFlags flags;
@@ -58,7 +61,7 @@ typedef struct
   gsize offset;     /* of the field in CnetPortSettings */
 } CnetPortSettingInfo;
 
-#define CNET_PORT_N_SETTINGS 9
+#define CNET_PORT_N_SETTINGS 11
 
 extern const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS];
 
@@ -110,5 +113,11 @@ const char *cnet_enum_to_nick (GType type, int value);
 gboolean cnet_enum_from_nick (GType type, const char *nick, int *value);
 /* The nicks of @type, comma-separated, for messages. */
 char *cnet_enum_list_nicks (GType type);
+/* Flags by their GFlags nicks: @nicks to a value (FALSE names the first
+ * unknown nick in @bad), a value to a NULL-terminated array of nicks. */
+gboolean cnet_flags_from_nicks (GType type, const char *const *nicks,
+                                guint *value, const char **bad);
+GStrv cnet_flags_to_nicks (GType type, guint value);
+char *cnet_flags_list_nicks (GType type);
 
 G_END_DECLS

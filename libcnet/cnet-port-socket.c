@@ -64,17 +64,46 @@ cnet_port_unmap_ring (CnetRing *ring)
 static gboolean
 cnet_port_register_umem (CnetPort *self, GError **error)
 {
-  struct xdp_umem_reg reg = {
+  /* struct xdp_umem_reg of Linux 6.8: tx_metadata_len sits where older
+   * headers (Debian 12's) have padding, so the size is the same. */
+  struct
+  {
+    guint64 addr;
+    guint64 len;
+    guint32 chunk_size;
+    guint32 headroom;
+    guint32 flags;
+    guint32 tx_metadata_len;
+  } reg = {
     .addr = (guint64) (guintptr) self->pool->area,
     .len = self->pool->area_size,
     .chunk_size = self->pool->frame_size,
     .headroom = self->pool->umem_headroom,
   };
+  G_STATIC_ASSERT (sizeof reg == sizeof (struct xdp_umem_reg));
 
+  if (self->settings.tx_metadata != CNET_TX_METADATA_NONE)
+    {
+      /* The metadata sits in front of each frame's data, in the headroom
+       * behind the packet header. */
+      reg.flags |= XDP_UMEM_TX_METADATA_LEN;
+      reg.tx_metadata_len = CNET_TX_METADATA_LEN;
+    }
   if (setsockopt (self->fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) < 0)
     {
       int errsv = errno;
       struct rlimit rl;
+
+      if (errsv == EINVAL &&
+          self->settings.tx_metadata != CNET_TX_METADATA_NONE)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                       "%s queue %u: the kernel refuses AF_XDP TX metadata "
+                       "at UMEM registration (tx_metadata_len needs Linux "
+                       "6.11 or later): %s",
+                       self->interface, self->queue, g_strerror (errsv));
+          return FALSE;
+        }
 
       if ((errsv == ENOBUFS || errsv == ENOMEM || errsv == EPERM) &&
           getrlimit (RLIMIT_MEMLOCK, &rl) == 0 &&
@@ -91,6 +120,8 @@ cnet_port_register_umem (CnetPort *self, GError **error)
         }
       return cnet_port_fail (self, error, errsv, "cannot register the UMEM");
     }
+  self->tx_meta_len = reg.tx_metadata_len;
+  self->tx_min_data_off = CNET_PACKET_HEADER_SIZE + reg.tx_metadata_len;
   return TRUE;
 }
 
@@ -184,6 +215,44 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
     .sxdp_shared_umem_fd = shared_fd >= 0 ? (guint32) shared_fd : 0,
   };
 
+  /* Multi-buffer is the UMEM's: a socket sharing one inherits it. */
+  if (shared_fd < 0 && self->settings.multi_buffer)
+    sxdp.sxdp_flags |= XDP_USE_SG;
+  else if (shared_fd >= 0 &&
+           self->settings.multi_buffer != !!(bind_flags & XDP_USE_SG))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s queue %u: the mempool's UMEM is bound %s multi-buffer "
+                   "by another port, and a port sharing it must match",
+                   self->interface, self->queue,
+                   self->settings.multi_buffer ? "without" : "with");
+      return FALSE;
+    }
+  if (shared_fd >= 0 && self->settings.tx_metadata != CNET_TX_METADATA_NONE)
+    {
+      /* The UMEM's tx_metadata_len is the first socket's, which this one
+       * cannot read back. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: TX metadata on a port sharing another "
+                   "port's UMEM is not supported; give it a mempool of its "
+                   "own",
+                   self->interface, self->queue);
+      return FALSE;
+    }
+  if ((sxdp.sxdp_flags & XDP_ZEROCOPY) &&
+      self->settings.tx_metadata != CNET_TX_METADATA_NONE)
+    {
+      /* Zero-copy TX metadata is the driver's (netdev xsk-features);
+       * without a probe for it, only copy mode's is offered. Auto mode
+       * falls back to copy mode on this error. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: TX metadata in zero-copy mode depends on "
+                   "the driver, which libcnet does not probe yet; bind in "
+                   "copy or auto mode",
+                   self->interface, self->queue);
+      return FALSE;
+    }
+
   self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (self->fd < 0)
     {
@@ -211,6 +280,17 @@ cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
                        self->interface, self->queue, g_strerror (errsv));
           return FALSE;
         case EOPNOTSUPP:
+          if (sxdp.sxdp_flags & XDP_USE_SG)
+            {
+              cnet_netdev_lookup (self->interface, &netdev, NULL);
+              g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                           "%s queue %u: multi-buffer AF_XDP (XDP_USE_SG) is "
+                           "not supported here (driver %s; Linux 6.6 or "
+                           "later, and zero-copy needs driver support): %s",
+                           self->interface, self->queue, netdev.driver,
+                           g_strerror (errsv));
+              return FALSE;
+            }
           if (bind_flags & XDP_ZEROCOPY)
             {
               cnet_netdev_lookup (self->interface, &netdev, NULL);
@@ -272,6 +352,30 @@ cnet_port_check_settings (CnetPort *self, GError **error)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
                    "a port needs an interface and a mempool");
+      return FALSE;
+    }
+  if (self->settings.tx_metadata & CNET_TX_METADATA_LAUNCH_TIME)
+    {
+      /* Copy mode hands the frame to the driver at once, past any qdisc,
+       * and veth and most drivers ignore the time; zero-copy drivers that
+       * honour it say so in netdev xsk-features (tx-launch-time-fifo),
+       * which libcnet does not probe yet. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: TX launch time is not supported: copy mode "
+                   "sends each frame at once, and zero-copy launch time "
+                   "needs a driver libcnet does not detect yet",
+                   self->interface, self->queue);
+      return FALSE;
+    }
+  if (self->settings.tx_metadata != CNET_TX_METADATA_NONE &&
+      cnet_mempool_get_headroom (self->pool) < CNET_TX_METADATA_LEN)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s queue %u: tx-metadata needs a mempool with at least "
+                   "%u bytes of headroom (the kernel reads the metadata in "
+                   "front of each frame's data); this one has %u",
+                   self->interface, self->queue, CNET_TX_METADATA_LEN,
+                   cnet_mempool_get_headroom (self->pool));
       return FALSE;
     }
   if (!cnet_port_settings_check (&self->settings, &local))

@@ -145,7 +145,9 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   shared_fd = cnet_mempool_dup_umem_socket (self->pool, &shared_flags);
   if (shared_fd >= 0)
     {
-      gboolean ok = cnet_port_open_socket (self, 0, shared_fd, error);
+      /* The flags tell whether the UMEM is multi-buffer. */
+      gboolean ok =
+        cnet_port_open_socket (self, shared_flags, shared_fd, error);
 
       /* Shared means the first socket's bind mode and need-wakeup. */
       close (shared_fd);
@@ -162,6 +164,7 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   self->umem_socket.fd = self->fd;
   self->umem_socket.flags =
     (self->settings.need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
+    (self->settings.multi_buffer ? XDP_USE_SG : 0) |
     (self->settings.bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY
                                                          : XDP_COPY);
   cnet_mempool_add_umem_socket (self->pool, &self->umem_socket);
@@ -502,6 +505,31 @@ cnet_port_class_init (CnetPortClass *klass)
    */
 
   /**
+   * CnetPort:multi-buffer:
+   *
+   * Whether frames larger than one mempool frame (jumbo frames) are
+   * received and sent as chains of frames (`XDP_USE_SG`, Linux 6.6): see
+   * cnet_packet_get_n_segments(). Without it the kernel drops such frames
+   * at the socket. Ports sharing a mempool's UMEM must agree on it.
+   *
+   * Since: 1.0
+   */
+
+  /**
+   * CnetPort:tx-metadata:
+   *
+   * What the port's packets may ask of the device when sent (AF_XDP TX
+   * metadata, Linux 6.11 in copy mode): checksum offload
+   * (cnet_packet_request_tx_checksum()) and the TX timestamp
+   * (cnet_packet_request_tx_timestamp()). The metadata sits in front of
+   * each frame's data, so the mempool needs 24 bytes of headroom. Opening
+   * fails with %CNET_ERROR_NOT_SUPPORTED, naming the interface, when the
+   * kernel or the device cannot do a flag (launch time, for now, always).
+   *
+   * Since: 1.0
+   */
+
+  /**
    * CnetPort:rules:
    *
    * The steering rules (see #CnetMatch): only frames that one of them
@@ -747,6 +775,38 @@ cnet_port_get_need_wakeup (CnetPort *port)
 {
   g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
   return port->settings.need_wakeup;
+}
+
+/**
+ * cnet_port_get_multi_buffer:
+ * @port: a #CnetPort
+ *
+ * Returns: whether jumbo frames come and go as chains (see
+ *   #CnetPort:multi-buffer)
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_get_multi_buffer (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+  return port->settings.multi_buffer;
+}
+
+/**
+ * cnet_port_get_tx_metadata:
+ * @port: a #CnetPort
+ *
+ * Returns: the TX metadata the port's packets may ask for (see
+ *   #CnetPort:tx-metadata)
+ *
+ * Since: 1.0
+ */
+CnetTxMetadataFlags
+cnet_port_get_tx_metadata (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), CNET_TX_METADATA_NONE);
+  return port->settings.tx_metadata;
 }
 
 /**

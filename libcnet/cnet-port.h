@@ -60,6 +60,8 @@ CnetMempool *cnet_port_get_mempool (CnetPort *port);
 CnetXdpProgram *cnet_port_get_xdp_program (CnetPort *port);
 CnetBindMode cnet_port_get_bind_mode (CnetPort *port);
 gboolean cnet_port_get_need_wakeup (CnetPort *port);
+gboolean cnet_port_get_multi_buffer (CnetPort *port);
+CnetTxMetadataFlags cnet_port_get_tx_metadata (CnetPort *port);
 int cnet_port_get_fd (CnetPort *port);
 
 guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,

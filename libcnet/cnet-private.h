@@ -19,6 +19,23 @@ G_BEGIN_DECLS
 
 #define CNET_CACHE_LINE 64
 
+/* Multi-buffer (Linux 6.6) and TX metadata (6.8; the UMEM flag 6.11). */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+#ifndef XDP_TX_METADATA
+#define XDP_TX_METADATA (1 << 1)
+#endif
+#ifndef XDP_UMEM_TX_METADATA_LEN
+#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
+#endif
+/* The size libcnet registers: struct xsk_tx_metadata with launch_time
+ * (Linux 6.15), a multiple of 8 as the kernel wants. */
+#define CNET_TX_METADATA_LEN 24
+
 /* The packet header lives in the first CNET_PACKET_HEADER_SIZE bytes of its
  * frame, inside the UMEM headroom, where the kernel never writes (it places
  * received data at headroom + XDP_PACKET_HEADROOM). Receiving therefore
@@ -48,6 +65,16 @@ struct _CnetPacket
   guint16 buf_len;  /* the frame size */
   guint32 port_tag; /* the port holding it, with _KERNEL and _IN_FLIGHT */
   guint8 pool_ref;  /* holds a reference on pool (taken for bindings) */
+  /* Multi-buffer: the next segment of the same packet (its own frame and
+   * header), or NULL. Only the first segment is ever handed out. */
+  CnetPacket *next;
+  /* TX metadata asked for (CnetTxMetadataFlags), written in front of the
+   * data when sent; tx_meta_len is the port's, kept to read the
+   * completion's timestamp. */
+  guint8 tx_flags;
+  guint8 tx_meta_len;
+  guint16 csum_start;
+  guint16 csum_offset;
 };
 
 G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
@@ -164,7 +191,18 @@ cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
   pkt->len = len;
   pkt->ref_count = 1;
   pkt->state = CNET_PACKET_STATE_OWNED;
+  pkt->next = NULL;
+  pkt->tx_flags = 0;
 }
+
+/* cnet-packet.c: multi-buffer chains */
+void cnet_packet_free_segments (CnetPacket *head);
+guint cnet_packet_total_length (CnetPacket *pkt);
+gboolean cnet_packet_change_length (CnetPacket *pkt, const char *what,
+                                    guint length, gboolean grow,
+                                    GError **error);
+void cnet_packet_copy_chain (CnetPacket *pkt, guint offset, guint8 *buf,
+                             gsize length, gboolean to_packet);
 
 /* cnet-error.c */
 CnetError cnet_error_from_errno (int errsv);
@@ -219,6 +257,9 @@ CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
 void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
                           const char *lease_path, CnetBindMode bind_mode,
                           const char *const *rules);
+void cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
+                                 CnetTxMetadataFlags tx_metadata,
+                                 guint tx_meta_len);
 
 /* cnet-match.c */
 void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);

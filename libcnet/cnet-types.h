@@ -72,4 +72,28 @@ typedef enum /*< flags >*/
   CNET_XDP_ATTACH_REPLACE = 1 << 0,
 } CnetXdpAttachFlags;
 
+/**
+ * CnetTxMetadataFlags:
+ * @CNET_TX_METADATA_NONE: no TX metadata
+ * @CNET_TX_METADATA_TIMESTAMP: the kernel reports when the frame was sent
+ *   (`XDP_TXMD_FLAGS_TIMESTAMP`; in copy mode a software timestamp taken at
+ *   completion)
+ * @CNET_TX_METADATA_CHECKSUM: the device (or, in copy mode, the kernel's
+ *   socket buffer path) fills in an L4 checksum (`XDP_TXMD_FLAGS_CHECKSUM`)
+ * @CNET_TX_METADATA_LAUNCH_TIME: the device sends the frame at a given time
+ *   (`XDP_TXMD_FLAGS_LAUNCH_TIME`)
+ *
+ * What a port's packets may ask of the device when they are sent (AF_XDP
+ * TX metadata, Linux 6.11 in copy mode). The values are the kernel's.
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/
+{
+  CNET_TX_METADATA_NONE = 0,
+  CNET_TX_METADATA_TIMESTAMP = 1 << 0,
+  CNET_TX_METADATA_CHECKSUM = 1 << 1,
+  CNET_TX_METADATA_LAUNCH_TIME = 1 << 2,
+} CnetTxMetadataFlags;
+
 G_END_DECLS

@@ -261,6 +261,20 @@ finish_acquire (AcquireRequest *req)
       cnetd_return_error (invocation, error);
       return FALSE;
     }
+  if (sharing != NULL &&
+      (sharing->multi_buffer != req->opts.port.multi_buffer ||
+       req->opts.port.tx_metadata != 0))
+    {
+      close (pidfd);
+      cnet_xdp_program_release_queue (prog, queue, req);
+      cnetd_return_new_error (
+        invocation, CNET_ERROR_INVALID_ARGUMENT,
+        "%s queue %u: this UMEM is shared with the caller's other lease, "
+        "whose socket set it up %s multi-buffer and without TX metadata; a "
+        "sharing lease must ask the same",
+        req->ifname, queue, sharing->multi_buffer ? "with" : "without");
+      return FALSE;
+    }
   if (sharing != NULL)
     req->opts.port.need_wakeup = sharing->need_wakeup;
   fd = cnetd_xsk_open (req->ifname, iface->ifindex, queue, &req->opts,
@@ -291,6 +305,8 @@ finish_acquire (AcquireRequest *req)
   lease->prog = g_steal_pointer (&prog);
   lease->need_wakeup = bound.need_wakeup;
   lease->zerocopy = bound.zerocopy;
+  lease->multi_buffer = bound.multi_buffer;
+  lease->tx_meta_len = bound.tx_meta_len;
   memcpy (lease->rules, req->opts.rules, sizeof lease->rules);
   lease->n_rules = req->opts.n_rules;
   /* The queue was claimed for the request; it is the lease's now. */
@@ -366,6 +382,11 @@ finish_acquire (AcquireRequest *req)
                                                               : "copy"));
   g_variant_builder_add (&info, "{sv}", "need-wakeup",
                          g_variant_new_boolean (bound.need_wakeup));
+  /* What the client's data path must know of the socket cnetd made. */
+  g_variant_builder_add (&info, "{sv}", "multi-buffer",
+                         g_variant_new_boolean (bound.multi_buffer));
+  g_variant_builder_add (&info, "{sv}", "tx-metadata-len",
+                         g_variant_new_uint32 (bound.tx_meta_len));
   g_variant_builder_add (&info, "{sv}", "rules",
                          g_variant_new_strv (req->opts.rules_text
                                                ? (const char *const *)

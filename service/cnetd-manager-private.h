@@ -74,6 +74,8 @@ typedef struct
   gboolean active;
   gboolean need_wakeup;
   gboolean zerocopy;
+  gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
+  guint tx_meta_len;     /* the UMEM's tx_metadata_len */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
 } CnetdLease;

@@ -101,13 +101,30 @@ xsk_fail (GError **error, int errsv, const char *ifname, guint queue,
 static gboolean
 xsk_register_umem (int fd, const char *ifname, guint queue,
                    const CnetdAcquireOptions *opts, const CnetdUmem *umem,
-                   GError **error)
+                   CnetdXskBound *bound, GError **error)
 {
-  struct xdp_umem_reg reg = {
+  /* struct xdp_umem_reg of Linux 6.8 (tx_metadata_len where Debian 12's
+   * headers have padding). */
+  struct
+  {
+    guint64 addr;
+    guint64 len;
+    guint32 chunk_size;
+    guint32 headroom;
+    guint32 flags;
+    guint32 tx_metadata_len;
+  } reg = {
     .len = umem->size,
     .chunk_size = opts->frame_size,
     .headroom = opts->headroom,
   };
+  G_STATIC_ASSERT (sizeof reg == sizeof (struct xdp_umem_reg));
+
+  if (opts->port.tx_metadata != 0)
+    {
+      reg.flags |= XDP_UMEM_TX_METADATA_LEN;
+      reg.tx_metadata_len = CNET_TX_METADATA_LEN;
+    }
   void *area;
   int r, errsv;
 
@@ -119,8 +136,18 @@ xsk_register_umem (int fd, const char *ifname, guint queue,
   r = setsockopt (fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg);
   errsv = errno;
   munmap (area, umem->size);
+  if (r < 0 && errsv == EINVAL && opts->port.tx_metadata != 0)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: the kernel refuses AF_XDP TX metadata at UMEM "
+                   "registration (tx_metadata_len needs Linux 6.11 or later): "
+                   "%s",
+                   ifname, queue, g_strerror (errsv));
+      return FALSE;
+    }
   if (r < 0)
     return xsk_fail (error, errsv, ifname, queue, "cannot register the UMEM");
+  bound->tx_meta_len = reg.tx_metadata_len;
   return TRUE;
 }
 
@@ -153,6 +180,16 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
   gboolean zerocopy;
   int fd;
 
+  if (opts->port.tx_metadata & CNET_TX_METADATA_LAUNCH_TIME)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s queue %u: TX launch time is not supported: copy mode "
+                   "sends each frame at once, and zero-copy launch time needs "
+                   "a driver cnetd does not detect yet",
+                   ifname, queue);
+      return -1;
+    }
+
   fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd < 0)
     {
@@ -160,7 +197,7 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
       return -1;
     }
   if ((shared_fd < 0 &&
-       !xsk_register_umem (fd, ifname, queue, opts, umem, error)) ||
+       !xsk_register_umem (fd, ifname, queue, opts, umem, bound, error)) ||
       !xsk_ring (fd, XDP_UMEM_FILL_RING, opts->port.fill_size, "fill", ifname,
                  queue, error) ||
       !xsk_ring (fd, XDP_UMEM_COMPLETION_RING, opts->port.comp_size,
@@ -218,16 +255,35 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
       zerocopy = cnet_bind_mode_choose (opts->port.bind_mode, ifindex, FALSE) ==
                  CNET_BIND_MODE_ZEROCOPY;
       sxdp.sxdp_flags = (zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
-                        (opts->port.need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
+                        (opts->port.need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
+                        (opts->port.multi_buffer ? XDP_USE_SG : 0);
+      if (zerocopy && opts->port.tx_metadata != 0)
+        {
+          /* As a direct port (cnet-port-socket.c): zero-copy TX metadata
+           * is the driver's, not probed yet. */
+          if (opts->port.bind_mode == CNET_BIND_MODE_ZEROCOPY)
+            {
+              g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                           "%s queue %u: TX metadata in zero-copy mode "
+                           "depends on the driver, which cnetd does not probe "
+                           "yet; bind in copy or auto mode",
+                           ifname, queue);
+              goto fail;
+            }
+          zerocopy = FALSE;
+          sxdp.sxdp_flags = (sxdp.sxdp_flags & ~XDP_ZEROCOPY) | XDP_COPY;
+        }
     }
   if (bind (fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
     {
       int errsv = errno;
-      const char *hint = errsv == EBUSY ? ": the queue has another AF_XDP "
-                                          "socket"
-                         : errsv == EOPNOTSUPP ? ": the driver cannot do "
-                                                 "zero-copy"
-                                               : "";
+      const char *hint =
+        errsv == EBUSY ? ": the queue has another AF_XDP socket"
+        : errsv == EOPNOTSUPP && (sxdp.sxdp_flags & XDP_USE_SG)
+          ? ": multi-buffer AF_XDP (XDP_USE_SG) is not supported here "
+            "(Linux 6.6 or later; zero-copy needs driver support)"
+        : errsv == EOPNOTSUPP ? ": the driver cannot do zero-copy"
+                              : "";
       g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
                    "%s queue %u: cannot bind the socket: %s%s", ifname, queue,
                    g_strerror (errsv), hint);
@@ -243,6 +299,7 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
     }
   bound->zerocopy = zerocopy;
   bound->need_wakeup = opts->port.need_wakeup;
+  bound->multi_buffer = opts->port.multi_buffer;
   return fd;
 
 fail:

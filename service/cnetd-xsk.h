@@ -26,6 +26,8 @@ typedef struct
 {
   gboolean zerocopy;
   gboolean need_wakeup;
+  gboolean multi_buffer; /* bound with XDP_USE_SG */
+  guint tx_meta_len;     /* the UMEM's tx_metadata_len, or 0 */
 } CnetdXskBound;
 
 int cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
