@@ -411,8 +411,8 @@ cnet_client_list_interfaces (CnetClient *client, GError **error)
  * the type the XML gives it; the object's path is added as "Object". */
 static GVariant *
 cnet_client_get_all (CnetClient *self, const char *path,
-                     const GDBusInterfaceInfo *iface,
-                     GCancellable *cancellable, GError **error)
+                     const GDBusInterfaceInfo *iface, GCancellable *cancellable,
+                     GError **error)
 {
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) props = NULL;
@@ -422,10 +422,13 @@ cnet_client_get_all (CnetClient *self, const char *path,
   const char *key;
   GVariant *value;
 
-  reply = g_dbus_connection_call_sync (
-    self->connection, CNET_DBUS_NAME, path, "org.freedesktop.DBus.Properties",
-    "GetAll", g_variant_new ("(s)", iface->name), G_VARIANT_TYPE ("(a{sv})"),
-    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, cancellable, &local_error);
+  reply =
+    g_dbus_connection_call_sync (self->connection, CNET_DBUS_NAME, path,
+                                 "org.freedesktop.DBus.Properties", "GetAll",
+                                 g_variant_new ("(s)", iface->name),
+                                 G_VARIANT_TYPE ("(a{sv})"),
+                                 G_DBUS_CALL_FLAGS_NONE, G_MAXINT, cancellable,
+                                 &local_error);
   if (reply == NULL)
     {
       cnet_client_strip_error (local_error);
@@ -446,8 +449,9 @@ cnet_client_get_all (CnetClient *self, const char *path,
   g_variant_iter_init (&iter, props);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
     {
-      const GDBusPropertyInfo *info = g_dbus_interface_info_lookup_property (
-        (GDBusInterfaceInfo *) iface, key);
+      const GDBusPropertyInfo *info =
+        g_dbus_interface_info_lookup_property ((GDBusInterfaceInfo *) iface,
+                                               key);
 
       /* A newer cnetd may have more; a property of the wrong type is
        * cnetd's bug and said so. */
@@ -463,7 +467,8 @@ cnet_client_get_all (CnetClient *self, const char *path,
       g_variant_builder_add (&b, "{sv}", key, value);
       g_variant_unref (value);
     }
-  g_variant_builder_add (&b, "{sv}", "Object", g_variant_new_object_path (path));
+  g_variant_builder_add (&b, "{sv}", "Object",
+                         g_variant_new_object_path (path));
   return g_variant_ref_sink (g_variant_builder_end (&b));
 }
 
@@ -668,7 +673,8 @@ cnet_client_release_lease (CnetClient *client, const char *lease,
                             "Release", NULL, cancellable, &local_error);
   if (reply != NULL)
     return TRUE;
-  if (g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+  if (g_error_matches (local_error, G_DBUS_ERROR,
+                       G_DBUS_ERROR_UNKNOWN_METHOD) ||
       g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
     g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
                  "lease %s: no such lease", lease);

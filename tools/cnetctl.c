@@ -224,7 +224,10 @@ lookup_s (GVariant *info, const char *key)
 {
   const char *s = NULL;
 
-  if (!g_variant_lookup (info, key, "&s", &s) || s[0] == '\0')
+  /* Strings and object paths alike. */
+  if ((!g_variant_lookup (info, key, "&s", &s) &&
+       !g_variant_lookup (info, key, "&o", &s)) ||
+      s[0] == '\0')
     return "-";
   return s;
 }
@@ -388,9 +391,10 @@ cmd_status (CnetClient *client)
       cnetctl_print_json (root, TRUE);
       return CNETCTL_EXIT_OK;
     }
-  g_print ("%scnetd%s %s%s%s on the %s bus%s\n", cnetctl_bold (),
-           cnetctl_reset (), cnetctl_green (), version, cnetctl_reset (), bus,
-           cnetctl_opts.address ? " at that address" : "");
+  g_print ("%scnetd%s %s%s%s on the %s%s%s\n", cnetctl_bold (),
+           cnetctl_reset (), cnetctl_green (), version, cnetctl_reset (),
+           cnetctl_opts.address ? "bus at " : "", bus,
+           cnetctl_opts.address ? "" : " bus");
   g_print ("interfaces: %u seen, %u managed, %u with cnetd's XDP program\n",
            ifaces->len, managed, attached);
   g_print ("leases:     %u (%u active)\n", leases->len, active);
@@ -423,7 +427,7 @@ cmd_interfaces (CnetClient *client)
       return CNETCTL_EXIT_OK;
     }
   /* 79 columns at most. */
-  g_print ("%s%5s %-15s %-8s %5s %3s %-7s %-7s %6s %-13s%s\n", cnetctl_bold (),
+  g_print ("%s%5s %-15s %-8s %5s %3s %-7s %-7s %6s %s%s\n", cnetctl_bold (),
            "INDEX", "NAME", "DRIVER", "MTU", "RXQ", "XDP", "MANAGED", "LEASES",
            "FREE-QUEUES", cnetctl_reset ());
   for (guint i = 0; i < ifaces->len; i++)
@@ -432,7 +436,7 @@ cmd_interfaces (CnetClient *client)
       g_autofree char *free_q = join_queues (info, "FreeQueues");
       gboolean managed = lookup_b (info, "Managed");
 
-      g_print ("%5u %-15s %-8.8s %5u %3u %-7s %s%-7s%s %6u %-13s\n",
+      g_print ("%5u %-15s %-8.8s %5u %3u %-7s %s%-7s%s %6u %s\n",
                lookup_u (info, "Ifindex"), lookup_s (info, "Name"),
                lookup_s (info, "Driver"), lookup_u (info, "MTU"),
                lookup_u (info, "RxQueues"), lookup_s (info, "AttachedXdpMode"),
