@@ -194,7 +194,7 @@ on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!cnetd_auth_get_caller_finish (res, &caller, &error))
     {
-      cnetd_return_error (invocation, g_steal_pointer (&error));
+      cnetd_return_error (invocation, error);
       g_free (req);
       return;
     }
@@ -219,7 +219,7 @@ on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
              lease->id, lease->ifname, lease->queue, lease->owner, sender,
              caller.pid);
   cnetd_lease_end (lease, "released by root");
-  cnetd_dbus_lease_complete_release (skeleton, g_steal_pointer (&invocation));
+  cnetd_dbus_lease_complete_release (skeleton, invocation);
 }
 
 gboolean
