@@ -191,11 +191,31 @@ rule_matches (const struct cnet_xdp_rule *rule, const struct frame_info *info)
   return 1;
 }
 
+/* Whether capture @cap wants a frame. A global function: the verifier
+ * checks it once, not once per path through its callers. */
+__noinline int
+cnet_capture_matches (const struct cnet_xdp_capture *cap,
+                      const struct frame_info *info)
+{
+  if (!cap || !info)
+    return 0;
+  if (cap->n_rules == 0)
+    return 1;
+  for (__u32 i = 0; i < CNET_XDP_MAX_RULES; i++)
+    {
+      if (i >= cap->n_rules)
+        break;
+      if (rule_matches (&cap->rules[i], info))
+        return 1;
+    }
+  return 0;
+}
+
 /* Copies the first snaplen bytes of the frame into the ring buffer of
  * every capture slot in @mask whose queue and rules match it. The frame
- * itself goes on as if no capture ran. */
-static __noinline int
-capture_frame (struct xdp_md *ctx, __u32 mask)
+ * itself goes on as if no capture ran. Global, for the same reason. */
+__noinline int
+cnet_capture_frame (struct xdp_md *ctx, __u32 mask)
 {
   void *data = (void *) (long) ctx->data;
   void *data_end = (void *) (long) ctx->data_end;
@@ -219,7 +239,6 @@ capture_frame (struct xdp_md *ctx, __u32 mask)
       struct cnet_xdp_capture_counters *counters;
       void *ring;
       __u32 caplen;
-      int matched;
 
       if (!(mask & (1u << slot)))
         continue;
@@ -230,14 +249,7 @@ capture_frame (struct xdp_md *ctx, __u32 mask)
         continue;
       if (cap->queue != CNET_XDP_CAPTURE_ANY_QUEUE && cap->queue != queue)
         continue;
-      matched = cap->n_rules == 0;
-      for (__u32 i = 0; i < CNET_XDP_MAX_RULES && !matched; i++)
-        {
-          if (i >= cap->n_rules)
-            break;
-          matched = rule_matches (&cap->rules[i], &info);
-        }
-      if (!matched)
+      if (!cnet_capture_matches (cap, &info))
         continue;
 
       caplen = len < cap->snaplen ? len : cap->snaplen;
@@ -287,7 +299,7 @@ cnet_xdp (struct xdp_md *ctx)
   __u32 zero = 0;
   __u32 *capturing = bpf_map_lookup_elem (&cnet_capture_mask, &zero);
   if (capturing && *capturing)
-    capture_frame (ctx, *capturing);
+    cnet_capture_frame (ctx, *capturing);
 
   if (data + sizeof (struct ethhdr) > data_end)
     {

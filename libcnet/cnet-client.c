@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cnet-bus-generated.h"
+#include "cnet-capture-private.h"
 #include "cnet-client.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
@@ -682,6 +683,87 @@ cnet_client_release_lease (CnetClient *client, const char *lease,
     g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                 "lease %s: ", lease);
   return FALSE;
+}
+
+/**
+ * cnet_client_start_capture:
+ * @client: a #CnetClient
+ * @interface: the interface name, such as "eth0"
+ * @options: (nullable): a dictionary (`a{sv}`): "queue" (u: only frames
+ *   received on this queue), "snaplen" (u: the most bytes kept of each,
+ *   1 to 16384, the default), "rules" (as: only frames one of these
+ *   steering rules matches, such as "udp dport 53"; see #CnetMatch)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts a capture of what @interface receives: cnetd's XDP program copies
+ * each matching frame's first bytes into a ring buffer made for this
+ * capture and hands the frame on as before, so the kernel still gets it.
+ * cnetd asks polkit (`org.cnet.Cnet1.capture`) unless the caller is root.
+ * The capture ends with cnet_capture_stop(), when the object goes, or
+ * when cnetd ends it (the interface went; root released it).
+ *
+ * Returns: (transfer full): the capture, or %NULL with @error set
+ *   (%CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_NOT_FOUND,
+ *   %CNET_ERROR_BUSY when 8 captures run on the interface, ...)
+ *
+ * Since: 1.0
+ */
+CnetCapture *
+cnet_client_start_capture (CnetClient *client, const char *interface,
+                           GVariant *options, GCancellable *cancellable,
+                           GError **error)
+{
+  g_autoptr (GVariant) opts = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) info = NULL;
+  g_autoptr (GUnixFDList) out_fds = NULL;
+  g_autoptr (GVariantType) reply_type = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *path;
+  gint32 h_ring, h_guard;
+  int ring_fd, guard_fd;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (interface != NULL, NULL);
+
+  opts = options ? g_variant_ref_sink (options)
+                 : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+  reply_type =
+    cnet_client_reply_type (cnet_bus_manager_interface_info (), "StartCapture");
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
+    cnet_bus_manager_interface_info ()->name, "StartCapture",
+    g_variant_new ("(s@a{sv})", interface, opts), reply_type,
+    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, &out_fds, cancellable,
+    &local_error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (local_error);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "%s: cannot capture: ", interface);
+      return NULL;
+    }
+  g_variant_get (reply, "(&ohh@a{sv})", &path, &h_ring, &h_guard, &info);
+  if (out_fds == NULL || h_ring < 0 || h_guard < 0 ||
+      h_ring >= g_unix_fd_list_get_length (out_fds) ||
+      h_guard >= g_unix_fd_list_get_length (out_fds))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: cnetd's capture answer lacks its fds", interface);
+      return NULL;
+    }
+  ring_fd = g_unix_fd_list_get (out_fds, h_ring, error);
+  if (ring_fd < 0)
+    return NULL;
+  guard_fd = g_unix_fd_list_get (out_fds, h_guard, error);
+  if (guard_fd < 0)
+    {
+      close (ring_fd);
+      return NULL;
+    }
+  return cnet_capture_new_internal (client->connection, interface, path,
+                                    ring_fd, guard_fd, info, error);
 }
 
 /**

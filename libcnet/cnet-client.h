@@ -5,6 +5,7 @@
 #error "Only <cnet/cnet.h> can be included directly."
 #endif
 
+#include "cnet-capture.h"
 #include "cnet-types.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,12 @@ G_GNUC_WARN_UNUSED_RESULT
 GVariant *cnet_client_get_lease_info (CnetClient *client, const char *lease,
                                       GCancellable *cancellable,
                                       GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+CnetCapture *cnet_client_start_capture (CnetClient *client,
+                                        const char *interface,
+                                        GVariant *options,
+                                        GCancellable *cancellable,
+                                        GError **error);
 gboolean cnet_client_release_lease (CnetClient *client, const char *lease,
                                     GCancellable *cancellable, GError **error);
 

@@ -429,9 +429,8 @@ cnet_xdp_program_initable_init (GInitable *initable, GCancellable *cancellable,
   g_debug ("%s: XDP program %u attached in %s mode", self->interface,
            self->prog_id, cnet_xdp_mode_name (mode));
   if (self->xsks_fd < 0 || self->counters_fd < 0 || self->rules_fd < 0 ||
-      self->hits_fd < 0 || self->capture_mask_fd < 0 ||
-      self->captures_fd < 0 || self->capture_counters_fd < 0 ||
-      self->capture_rings_fd < 0)
+      self->hits_fd < 0 || self->capture_mask_fd < 0 || self->captures_fd < 0 ||
+      self->capture_counters_fd < 0 || self->capture_rings_fd < 0)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
                    "%s: the XDP program lacks one of its maps",
@@ -973,9 +972,9 @@ cnet_xdp_program_start_capture (CnetXdpProgram *prog, guint32 queue,
                                 guint n_rules, gpointer owner, guint *slot,
                                 GError **error)
 {
-  struct cnet_xdp_capture cap = {
-    .queue = queue, .snaplen = snaplen, .n_rules = n_rules
-  };
+  struct cnet_xdp_capture cap = { .queue = queue,
+                                  .snaplen = snaplen,
+                                  .n_rules = n_rules };
   g_autofree struct cnet_xdp_capture_counters *zeros =
     g_new0 (struct cnet_xdp_capture_counters, prog->n_cpus);
   LIBBPF_OPTS (bpf_map_create_opts, opts);
@@ -1022,8 +1021,7 @@ cnet_xdp_program_start_capture (CnetXdpProgram *prog, guint32 queue,
   if (bpf_map_update_elem (prog->captures_fd, &key, &cap, BPF_ANY) < 0 ||
       bpf_map_update_elem (prog->capture_counters_fd, &key, zeros, BPF_ANY) <
         0 ||
-      bpf_map_update_elem (prog->capture_rings_fd, &key, &ring_fd, BPF_ANY) <
-        0)
+      bpf_map_update_elem (prog->capture_rings_fd, &key, &ring_fd, BPF_ANY) < 0)
     {
       errsv = errno;
       g_mutex_unlock (&prog->lock);
@@ -1048,8 +1046,7 @@ cnet_xdp_program_start_capture (CnetXdpProgram *prog, guint32 queue,
 }
 
 void
-cnet_xdp_program_stop_capture (CnetXdpProgram *prog, guint slot,
-                               gpointer owner)
+cnet_xdp_program_stop_capture (CnetXdpProgram *prog, guint slot, gpointer owner)
 {
   guint32 key = slot;
   g_autoptr (GError) error = NULL;
@@ -1068,8 +1065,7 @@ cnet_xdp_program_stop_capture (CnetXdpProgram *prog, guint slot,
    * this returns but what a CPU was writing just then. */
   if (!capture_set_mask (prog, &error))
     g_debug ("%s", error->message);
-  if (bpf_map_delete_elem (prog->capture_rings_fd, &key) < 0 &&
-      errno != ENOENT)
+  if (bpf_map_delete_elem (prog->capture_rings_fd, &key) < 0 && errno != ENOENT)
     g_debug ("%s: cannot clear capture slot %u: %s", prog->interface, slot,
              g_strerror (errno));
   g_mutex_unlock (&prog->lock);

@@ -133,8 +133,8 @@ on_owner_vanished (GDBusConnection *connection, const char *name,
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     if (g_str_equal (c->owner, name))
       {
-        g_message ("capture %u (%s) of %s ended: its owner left the bus",
-                   c->id, c->ifname, c->owner);
+        g_message ("capture %u (%s) of %s ended: its owner left the bus", c->id,
+                   c->ifname, c->owner);
         g_hash_table_iter_remove (&iter);
       }
 }
@@ -147,8 +147,8 @@ capture_refresh_stats (gpointer owner)
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a{st}"));
-  if (cnet_xdp_program_get_capture_counters (c->prog, c->slot, &captured,
-                                             &lost, NULL))
+  if (cnet_xdp_program_get_capture_counters (c->prog, c->slot, &captured, &lost,
+                                             NULL))
     {
       g_variant_builder_add (&b, "{st}", "captured", captured);
       g_variant_builder_add (&b, "{st}", "lost", lost);
@@ -401,9 +401,9 @@ start_capture (CaptureRequest *req)
   cnetd_dbus_lease_set_pid (c->skeleton, c->caller.pid);
   cnetd_dbus_lease_set_active (c->skeleton, TRUE);
   cnetd_dbus_lease_set_bind_mode (c->skeleton, "");
-  cnetd_dbus_lease_set_rules (c->skeleton,
-                              rules_text ? (const char *const *) rules_text
-                                         : (const char *const[]){ NULL });
+  cnetd_dbus_lease_set_rules (c->skeleton, rules_text
+                                             ? (const char *const *) rules_text
+                                             : (const char *const[]){ NULL });
   cnetd_manager_guard_skeleton (m, c->skeleton);
   g_signal_connect (c->skeleton, "handle-release", G_CALLBACK (handle_release),
                     m);
@@ -416,13 +416,13 @@ start_capture (CaptureRequest *req)
   g_hash_table_insert (m->captures, GUINT_TO_POINTER (c->id), c);
   g_dbus_object_manager_server_export (m->server,
                                        G_DBUS_OBJECT_SKELETON (c->object));
-  c->watch_id = g_bus_watch_name_on_connection (m->connection, sender,
-                                                G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                NULL, on_owner_vanished, m,
-                                                NULL);
+  c->watch_id =
+    g_bus_watch_name_on_connection (m->connection, sender,
+                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                    on_owner_vanished, m, NULL);
   c->pid_source = g_unix_fd_add (c->pidfd, G_IO_IN, on_owner_exited, c);
-  c->guard_source = g_unix_fd_add (c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN,
-                                   on_guard, c);
+  c->guard_source =
+    g_unix_fd_add (c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN, on_guard, c);
 
   g_variant_builder_add (&info, "{sv}", "ifindex",
                          g_variant_new_uint32 (c->ifindex));
@@ -432,10 +432,9 @@ start_capture (CaptureRequest *req)
   g_variant_builder_add (&info, "{sv}", "ring-size",
                          g_variant_new_uint32 (CNET_XDP_CAPTURE_RING_SIZE));
   g_variant_builder_add (&info, "{sv}", "rules",
-                         g_variant_new_strv (rules_text
-                                               ? (const char *const *)
-                                                   rules_text
-                                               : NULL,
+                         g_variant_new_strv (rules_text ? (const char *const *)
+                                                            rules_text
+                                                        : NULL,
                                              rules_text ? -1 : 0));
   fds = g_unix_fd_list_new ();
   g_unix_fd_list_append (fds, ring_fd, NULL);

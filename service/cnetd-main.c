@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "cnet-private.h"
+#include "cnetd-capture.h"
 #include "cnetd-manager.h"
 
 typedef struct
@@ -43,7 +44,9 @@ on_bus_acquired (GDBusConnection *connection, const char *name,
       g_printerr ("cnetd: %s\n", error->message);
       d->status = 1;
       g_main_loop_quit (d->loop);
+      return;
     }
+  cnetd_capture_setup (d->manager);
 }
 
 static void
@@ -162,6 +165,8 @@ main (int argc, char **argv)
 
   g_bus_unown_name (owner_id);
   /* Every lease ends, every program is detached. */
+  if (d.manager != NULL)
+    cnetd_capture_teardown (d.manager);
   g_clear_pointer (&d.manager, cnetd_manager_free);
   g_dbus_connection_flush_sync (connection, NULL, NULL);
   g_main_loop_unref (d.loop);

@@ -13,7 +13,7 @@
 CnetctlOptions cnetctl_opts = {
   .interval = 1.0,
   .queue = -1,
-  .snaplen = 262144,
+  .snaplen = 0,
 };
 
 const char *
@@ -743,7 +743,7 @@ main (int argc, char **argv)
     { "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &cnetctl_opts.duration,
       "capture: stop after S seconds", "S" },
     { "snaplen", 's', 0, G_OPTION_ARG_INT, &cnetctl_opts.snaplen,
-      "capture: bytes kept of each packet (default 262144)", "N" },
+      "capture: bytes kept of each packet (default and most: 16384)", "N" },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &cnetctl_opts.output,
       "capture: the pcap file, or - for standard output", "FILE" },
     { "steal", 0, 0, G_OPTION_ARG_NONE, &cnetctl_opts.steal,
