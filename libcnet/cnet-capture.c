@@ -54,6 +54,7 @@ struct _CnetCapture
   void *producer_map;
   volatile guint64 *producer_pos;
   guint8 *data;
+  gint64 realtime_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC, in ns */
   gboolean stopped;
 };
 
@@ -140,6 +141,16 @@ cnet_capture_new_internal (GDBusConnection *connection, const char *interface,
     }
   self->ring_size = ring_size;
   self->snaplen = snaplen;
+  {
+    struct timespec real, mono;
+
+    /* Once, so that timestamps keep the kernel's order. */
+    clock_gettime (CLOCK_REALTIME, &real);
+    clock_gettime (CLOCK_MONOTONIC, &mono);
+    self->realtime_offset =
+      ((gint64) real.tv_sec - (gint64) mono.tv_sec) * 1000000000 +
+      (real.tv_nsec - mono.tv_nsec);
+  }
 
   p = mmap (NULL, self->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, ring_fd,
             0);
@@ -207,7 +218,6 @@ cnet_capture_read (CnetCapture *capture, gint64 *timestamp_ns, guint *length,
   for (;;)
     {
       const struct cnet_xdp_capture_record *rec;
-      struct timespec real, mono;
       guint8 *hdr;
       guint32 len, total;
       GBytes *bytes;
@@ -234,13 +244,8 @@ cnet_capture_read (CnetCapture *capture, gint64 *timestamp_ns, guint *length,
           continue;
         }
       bytes = g_bytes_new (rec + 1, rec->caplen);
-      clock_gettime (CLOCK_REALTIME, &real);
-      clock_gettime (CLOCK_MONOTONIC, &mono);
       if (timestamp_ns != NULL)
-        *timestamp_ns =
-          (gint64) rec->tstamp_ns +
-          ((gint64) real.tv_sec - (gint64) mono.tv_sec) * 1000000000 +
-          (real.tv_nsec - mono.tv_nsec);
+        *timestamp_ns = (gint64) rec->tstamp_ns + capture->realtime_offset;
       if (length != NULL)
         *length = rec->len;
       if (queue != NULL)
