@@ -295,11 +295,13 @@ cnet_xdp (struct xdp_md *ctx)
   if (!counters)
     return XDP_PASS; /* queue beyond CNET_XDP_MAX_QUEUES */
 
+#ifndef CNET_XDP_NO_CAPTURE /* bench/cnet-bench-capture's baseline */
   /* Capture (cnetctl capture): one load and a branch when none runs. */
   __u32 zero = 0;
   __u32 *capturing = bpf_map_lookup_elem (&cnet_capture_mask, &zero);
   if (capturing && *capturing)
     cnet_capture_frame (ctx, *capturing);
+#endif
 
   if (data + sizeof (struct ethhdr) > data_end)
     {
