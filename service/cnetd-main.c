@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "cnet-private.h"
-#include "cnetd-capture.h"
 #include "cnetd-manager.h"
 
 typedef struct
@@ -46,7 +45,6 @@ on_bus_acquired (GDBusConnection *connection, const char *name,
       g_main_loop_quit (d->loop);
       return;
     }
-  cnetd_capture_setup (d->manager);
 }
 
 static void
@@ -165,8 +163,6 @@ main (int argc, char **argv)
 
   g_bus_unown_name (owner_id);
   /* Every lease ends, every program is detached. */
-  if (d.manager != NULL)
-    cnetd_capture_teardown (d.manager);
   g_clear_pointer (&d.manager, cnetd_manager_free);
   g_dbus_connection_flush_sync (connection, NULL, NULL);
   g_main_loop_unref (d.loop);

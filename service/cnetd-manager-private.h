@@ -8,7 +8,6 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
-#include "cnetd-capture.h"
 #include "cnetd-dbus-generated.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
@@ -181,6 +180,8 @@ gboolean cnetd_lease_handle_set_rules (CnetdDBusLease *skeleton,
 void cnetd_uds_lease_free (CnetdUdsLease *ul);
 
 /* cnetd-capture.c: capture leases (Manager.StartCapture) */
+void cnetd_capture_setup (CnetdManager *m);
+void cnetd_capture_teardown (CnetdManager *m);
 void cnetd_capture_list (CnetdManager *m, GPtrArray *paths);
 void cnetd_capture_end_on_interface (CnetdManager *m, guint ifindex);
 guint cnetd_capture_count_of_user (CnetdManager *m, guint uid);

@@ -108,6 +108,15 @@ def test_capture_non_destructive(env):
     cap = capture(env, env.veth_a, "-r", f"udp dport {PORT}", "-c", n,
                   "-w", pcap)
     wait_capture_lease(env)
+    # A lease of its own kind, listed with the others.
+    (path,) = captures(env)
+    assert env.leases() == [path]
+    res = run([CNETCTL, "--address", env.address, "--json", "leases"])
+    (lease,) = json.loads(res.stdout)
+    assert lease["kind"] == "capture" and lease["uid"] == 0
+    assert lease["rules"] == [f"udp dport {PORT}"]
+    assert lease["queue"] == 0xFFFFFFFF and lease["active"] is True
+    assert lease["stats"] == {"captured": 0, "lost": 0}
     # Not matching: to another port, and ping.
     send_known(env, OTHER, 10, b"not-this")
     ping = env.spawn(["ip", "netns", "exec", env.ns_b, "ping", "-c", "3",
