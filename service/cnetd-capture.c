@@ -326,8 +326,7 @@ start_capture (CaptureRequest *req)
       cnetd_return_error (invocation, error);
       return;
     }
-  if (cnetd_manager_count_leases_of_user (m, req->caller.uid) +
-        cnetd_capture_count_of_user (m, req->caller.uid) >=
+  if (cnetd_manager_count_leases_of_user (m, req->caller.uid) >=
       m->config->max_leases_per_user)
     {
       cnetd_return_new_error (invocation, CNET_ERROR_LIMIT_EXCEEDED,

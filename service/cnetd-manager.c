@@ -178,7 +178,8 @@ cnetd_manager_count_leases_of_user (CnetdManager *m, guint uid)
   g_hash_table_iter_init (&iter, m->uds_leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ul))
     n += ul->uid == uid;
-  return n;
+  /* Captures are leases too (max-leases-per-user). */
+  return n + cnetd_capture_count_of_user (m, uid);
 }
 
 static void
