@@ -275,3 +275,49 @@ def test_ring_fd_as_attacker(env):
     p.stdin.write("quit\n")
     p.stdin.flush()
     assert p.wait(timeout=30) == 0
+
+
+def test_capture_from_python(env):
+    """CnetCapture through PyGObject on the real typelib: start, read the
+    known datagrams with their lengths and queue, stop; the capture's
+    lease goes."""
+    env.start_cnetd()
+    script = f"""
+import json, sys
+import gi
+gi.require_version("Cnet", "1.0")
+from gi.repository import Cnet, GLib
+client = Cnet.Client.new("{env.address}", None)
+cap = client.start_capture("{env.veth_a}", GLib.Variant("a{{sv}}", {{
+    "rules": GLib.Variant("as", ["udp dport {PORT}"]),
+    "snaplen": GLib.Variant("u", 64)}}), None)
+print(json.dumps({{"path": cap.get_object_path(),
+                   "rules": list(cap.get_rules()),
+                   "snaplen": cap.get_snaplen()}}), flush=True)
+got = []
+while len(got) < 5:
+    if not cap.wait(10000, None):
+        break
+    data, ts, length, queue = cap.read()
+    if data is not None:
+        got.append([data.get_data().hex(), ts, length, queue])
+cap.stop(None)
+print(json.dumps(got), flush=True)
+"""
+    p = env.spawn(["ip", "netns", "exec", env.ns_a, "/usr/bin/python3", "-c",
+                   script])
+    first = p.stdout.readline()
+    assert first.startswith("{"), first + p.stdout.read()
+    info = json.loads(first)
+    assert info["rules"] == [f"udp dport {PORT}"] and info["snaplen"] == 64
+    payloads = send_known(env, PORT, 5, tag=b"from python capture")
+    assert p.wait(timeout=60) == 0
+    got = json.loads(p.stdout.read().strip().splitlines()[-1])
+    assert len(got) == 5, got
+    for (data, ts, length, queue), payload in zip(got, payloads):
+        frame = bytes.fromhex(data)
+        assert length == 42 + len(payload) and len(frame) == min(64, length)
+        assert frame[42:] == payload[:64 - 42]
+        assert queue == 0 and ts > 1.7e18
+    assert [g[1] for g in got] == sorted(g[1] for g in got)
+    env.wait_for(lambda: captures(env) == [], "the capture to end")
