@@ -302,6 +302,9 @@ print_table (Sample *prev, Sample *cur, int n)
     "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "rx_dropped+tx_dropped",
     NULL,         NULL,       NULL
   };
+  static const char *const capture_keys[8] = {
+    "captured", NULL, NULL, NULL, "lost", NULL, NULL, NULL
+  };
   static const char *const lease_keys[8] = { "xdp_redirected",
                                              NULL,
                                              NULL,
@@ -333,14 +336,20 @@ print_table (Sample *prev, Sample *cur, int n)
       GVariant *info = g_ptr_array_index (cur->leases, i);
       GVariant *before = find_same (prev->leases, info);
       g_autofree const char **rules = NULL;
+      const char *what =
+        g_str_equal (info_s (info, "Kind"), "capture") ? "capture" : "lease";
       char name[32];
 
       if (info_u (info, "Queue") == CNET_DBUS_ANY_QUEUE)
-        g_snprintf (name, sizeof name, " lease %u", info_lease_id (info));
+        g_snprintf (name, sizeof name, " %s %u", what, info_lease_id (info));
       else
-        g_snprintf (name, sizeof name, " lease %u q%u", info_lease_id (info),
-                    info_u (info, "Queue"));
-      print_sum_row (name, before, info, seconds, lease_keys);
+        g_snprintf (name, sizeof name, " %s %u q%u", what,
+                    info_lease_id (info), info_u (info, "Queue"));
+      /* A capture's row: frames copied, and lost to a full ring. */
+      print_sum_row (name, before, info, seconds,
+                     g_str_equal (info_s (info, "Kind"), "capture")
+                       ? capture_keys
+                       : lease_keys);
       if (!g_variant_lookup (info, "Rules", "^a&s", &rules))
         continue;
       for (guint r = 0; rules[r] != NULL; r++)

@@ -813,6 +813,10 @@ main (int argc, char **argv)
       !want_args (cmd, argc, 0, 1, &rc))
     return rc;
 
+  if (g_str_equal (cmd, "capture") && cnetctl_opts.output == NULL)
+    return cnetctl_usage ("capture: give the pcap file to write, -w FILE "
+                          "(or -w - for standard output)");
+
   client = cnetctl_connect (&error);
   if (client == NULL)
     return cnetctl_fail (error);

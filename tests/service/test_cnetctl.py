@@ -191,7 +191,9 @@ def test_errors_and_usage(env):
                       (("status", "extra"), "status: takes no argument"),
                       (("--bogus", "status"), "Unknown option --bogus"),
                       (("--session", "status"), "--address and --session"),
-                      (("monitor", "--interval", "0"), "--interval 0")]:
+                      (("monitor", "--interval", "0"), "--interval 0"),
+                      (("capture", env.veth_a), "capture: give the pcap "
+                       "file to write, -w FILE")]:
         res = cnetctl(env, *args, check=2)
         assert msg in res.stderr, (args, res.stderr)
         assert "Try \"cnetctl --help\"" in res.stderr
