@@ -150,8 +150,7 @@ report (Writer *w, const char *iface, const char *how, guint64 lost,
               " bytes) captured on %s, %s",
               w->packets, w->bytes, iface, how);
   if (have_lost)
-    g_printerr (", %" G_GUINT64_FORMAT " lost to a full ring buffer",
-                lost);
+    g_printerr (", %" G_GUINT64_FORMAT " lost to a full ring buffer", lost);
   g_printerr ("\n");
 }
 

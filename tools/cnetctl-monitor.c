@@ -302,9 +302,8 @@ print_table (Sample *prev, Sample *cur, int n)
     "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "rx_dropped+tx_dropped",
     NULL,         NULL,       NULL
   };
-  static const char *const capture_keys[8] = {
-    "captured", NULL, NULL, NULL, "lost", NULL, NULL, NULL
-  };
+  static const char *const capture_keys[8] = { "captured", NULL, NULL, NULL,
+                                               "lost",     NULL, NULL, NULL };
   static const char *const lease_keys[8] = { "xdp_redirected",
                                              NULL,
                                              NULL,
@@ -343,8 +342,8 @@ print_table (Sample *prev, Sample *cur, int n)
       if (info_u (info, "Queue") == CNET_DBUS_ANY_QUEUE)
         g_snprintf (name, sizeof name, " %s %u", what, info_lease_id (info));
       else
-        g_snprintf (name, sizeof name, " %s %u q%u", what,
-                    info_lease_id (info), info_u (info, "Queue"));
+        g_snprintf (name, sizeof name, " %s %u q%u", what, info_lease_id (info),
+                    info_u (info, "Queue"));
       /* A capture's row: frames copied, and lost to a full ring. */
       print_sum_row (name, before, info, seconds,
                      g_str_equal (info_s (info, "Kind"), "capture")

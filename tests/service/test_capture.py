@@ -321,3 +321,25 @@ print(json.dumps(got), flush=True)
         assert queue == 0 and ts > 1.7e18
     assert [g[1] for g in got] == sorted(g[1] for g in got)
     env.wait_for(lambda: captures(env) == [], "the capture to end")
+
+
+def test_capture_ends_with_its_interface(env):
+    """The interface goes: cnetd ends the capture, and cnetctl says so and
+    exits 1, keeping what it wrote."""
+    env.start_cnetd()
+    pcap = os.path.join(env.dir, "gone.pcap")
+    cap = capture(env, env.veth_a, "-r", f"udp dport {PORT}", "-w", pcap)
+    wait_capture_lease(env)
+    send_known(env, PORT, 3)
+    env.wait_for(lambda: env.get(captures(env)[0], "org.cnet.Cnet1.Lease",
+                                 "Stats")["captured"] == 3, "3 copies")
+    env.ns_run(env.ns_a, ["ip", "link", "del", env.veth_a])
+    out, err = cap.communicate(timeout=60)
+    assert cap.returncode == 1, err
+    assert f"{env.veth_a}: the capture (/org/cnet/Cnet1/leases/" in err and \
+        "has ended" in err, err
+    assert captures(env) == []
+    assert len(tshark(pcap, "frame.len")) == 3
+    # Put a veth back so the teardown finds an interface to check.
+    env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "type", "veth",
+                          "peer", "name", env.veth_a + "x"])
