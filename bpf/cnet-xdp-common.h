@@ -58,3 +58,48 @@ struct cnet_xdp_queue_rules
   __u32 pad;
   struct cnet_xdp_rule rules[CNET_XDP_MAX_RULES];
 };
+
+/* Non-destructive capture (cnetctl capture, a "capture" lease of cnetd).
+ * Up to CNET_XDP_MAX_CAPTURES captures at a time per interface, one slot
+ * each: the slot's filter in cnet_captures, its own ring buffer in
+ * cnet_capture_rings (a fresh BPF_MAP_TYPE_RINGBUF per capture, which is
+ * what its client receives), its counters in cnet_capture_counters, and
+ * its bit in cnet_capture_mask[0]. A mask of 0 is the whole cost of
+ * capture when none runs. */
+#define CNET_XDP_MAX_CAPTURES 8
+
+/* Every capture's ring buffer has this size (an inner map's size is the
+ * template's). */
+#define CNET_XDP_CAPTURE_RING_SIZE (4u << 20)
+
+/* The most bytes of one packet a capture copies. */
+#define CNET_XDP_CAPTURE_MAX_SNAPLEN 16384u
+
+/* Any queue. */
+#define CNET_XDP_CAPTURE_ANY_QUEUE 0xffffffffu
+
+struct cnet_xdp_capture
+{
+  __u32 queue;   /* CNET_XDP_CAPTURE_ANY_QUEUE or a receive queue */
+  __u32 snaplen; /* 1 to CNET_XDP_CAPTURE_MAX_SNAPLEN */
+  __u32 n_rules; /* 0: every packet */
+  __u32 pad;
+  struct cnet_xdp_rule rules[CNET_XDP_MAX_RULES];
+};
+
+/* Per slot, per CPU. */
+struct cnet_xdp_capture_counters
+{
+  __u64 captured; /* records written to the ring buffer */
+  __u64 lost;     /* matched, but the ring buffer was full */
+};
+
+/* One ring buffer record: this header, then caplen bytes of the packet. */
+struct cnet_xdp_capture_record
+{
+  __u64 tstamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+  __u32 len;       /* the packet's length */
+  __u32 caplen;    /* the bytes that follow */
+  __u32 queue;     /* the receive queue */
+  __u32 ifindex;
+};

@@ -57,6 +57,63 @@ struct
   __type (value, __u64);
 } cnet_rule_hits SEC (".maps");
 
+/* --- capture: see cnet-xdp-common.h ------------------------------------ */
+
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, 1);
+  __type (key, __u32);
+  __type (value, __u32);
+} cnet_capture_mask SEC (".maps");
+
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, CNET_XDP_MAX_CAPTURES);
+  __type (key, __u32);
+  __type (value, struct cnet_xdp_capture);
+} cnet_captures SEC (".maps");
+
+struct
+{
+  __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint (max_entries, CNET_XDP_MAX_CAPTURES);
+  __type (key, __u32);
+  __type (value, struct cnet_xdp_capture_counters);
+} cnet_capture_counters SEC (".maps");
+
+struct cnet_capture_ring
+{
+  __uint (type, BPF_MAP_TYPE_RINGBUF);
+  __uint (max_entries, CNET_XDP_CAPTURE_RING_SIZE);
+};
+
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+  __uint (max_entries, CNET_XDP_MAX_CAPTURES);
+  __type (key, __u32);
+  __array (values, struct cnet_capture_ring);
+} cnet_capture_rings SEC (".maps");
+
+/* A record and its packet bytes, put together here (one per CPU) and then
+ * copied into the ring buffer with bpf_ringbuf_output(), so a record takes
+ * only the room its bytes need. */
+struct capture_scratch
+{
+  struct cnet_xdp_capture_record rec;
+  __u8 data[CNET_XDP_CAPTURE_MAX_SNAPLEN];
+};
+
+struct
+{
+  __uint (type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint (max_entries, 1);
+  __type (key, __u32);
+  __type (value, struct capture_scratch);
+} cnet_capture_scratch SEC (".maps");
+
 /* What the rules look at, parsed once per frame. */
 struct frame_info
 {
@@ -142,6 +199,95 @@ rule_matches (const struct cnet_xdp_rule *rule, const struct frame_info *info)
   return 1;
 }
 
+/* Whether capture @cap wants a frame. A global function: the verifier
+ * checks it once, not once per path through its callers. */
+__noinline int
+cnet_capture_matches (const struct cnet_xdp_capture *cap,
+                      const struct frame_info *info)
+{
+  if (!cap || !info)
+    return 0;
+  if (cap->n_rules == 0)
+    return 1;
+  for (__u32 i = 0; i < CNET_XDP_MAX_RULES; i++)
+    {
+      if (i >= cap->n_rules)
+        break;
+      if (rule_matches (&cap->rules[i], info))
+        return 1;
+    }
+  return 0;
+}
+
+/* Copies the first snaplen bytes of the frame into the ring buffer of
+ * every capture slot in @mask whose queue and rules match it. The frame
+ * itself goes on as if no capture ran. Global, for the same reason. */
+__noinline int
+cnet_capture_frame (struct xdp_md *ctx, __u32 mask)
+{
+  void *data = (void *) (long) ctx->data;
+  void *data_end = (void *) (long) ctx->data_end;
+  __u32 queue = ctx->rx_queue_index;
+  __u32 len = bpf_xdp_get_buff_len (ctx);
+  struct frame_info info = {};
+  struct capture_scratch *scratch;
+  __u32 loaded = 0; /* bytes of the frame in scratch->data */
+  __u32 zero = 0;
+
+  if (data + sizeof (struct ethhdr) > data_end)
+    return 0;
+  scratch = bpf_map_lookup_elem (&cnet_capture_scratch, &zero);
+  if (!scratch)
+    return 0;
+  parse_frame (data, data_end, &info);
+
+  for (__u32 slot = 0; slot < CNET_XDP_MAX_CAPTURES; slot++)
+    {
+      struct cnet_xdp_capture *cap;
+      struct cnet_xdp_capture_counters *counters;
+      void *ring;
+      __u32 caplen;
+
+      if (!(mask & (1u << slot)))
+        continue;
+      cap = bpf_map_lookup_elem (&cnet_captures, &slot);
+      counters = bpf_map_lookup_elem (&cnet_capture_counters, &slot);
+      ring = bpf_map_lookup_elem (&cnet_capture_rings, &slot);
+      if (!cap || !counters || !ring)
+        continue;
+      if (cap->queue != CNET_XDP_CAPTURE_ANY_QUEUE && cap->queue != queue)
+        continue;
+      if (!cnet_capture_matches (cap, &info))
+        continue;
+
+      caplen = len < cap->snaplen ? len : cap->snaplen;
+      if (caplen == 0 || caplen > CNET_XDP_CAPTURE_MAX_SNAPLEN)
+        continue;
+      /* The same value, in a form the verifier sees is 1 to the buffer's
+       * size (CNET_XDP_CAPTURE_MAX_SNAPLEN is a power of two). */
+      caplen = ((caplen - 1) & (CNET_XDP_CAPTURE_MAX_SNAPLEN - 1)) + 1;
+      /* The bytes are read once, for the longest snaplen asked so far. */
+      if (caplen > loaded)
+        {
+          if (bpf_xdp_load_bytes (ctx, 0, scratch->data, caplen) < 0)
+            continue;
+          loaded = caplen;
+        }
+      scratch->rec.tstamp_ns = bpf_ktime_get_ns ();
+      scratch->rec.len = len;
+      scratch->rec.caplen = caplen;
+      scratch->rec.queue = queue;
+      scratch->rec.ifindex = ctx->ingress_ifindex;
+      if (bpf_ringbuf_output (ring, scratch,
+                              sizeof (struct cnet_xdp_capture_record) + caplen,
+                              0) == 0)
+        counters->captured++;
+      else
+        counters->lost++;
+    }
+  return 0;
+}
+
 SEC ("xdp.frags")
 int
 cnet_xdp (struct xdp_md *ctx)
@@ -156,6 +302,14 @@ cnet_xdp (struct xdp_md *ctx)
   counters = bpf_map_lookup_elem (&cnet_counters, &queue);
   if (!counters)
     return XDP_PASS; /* queue beyond CNET_XDP_MAX_QUEUES */
+
+#ifndef CNET_XDP_NO_CAPTURE /* bench/cnet-bench-capture's baseline */
+  /* Capture (cnetctl capture): one load and a branch when none runs. */
+  __u32 zero = 0;
+  __u32 *capturing = bpf_map_lookup_elem (&cnet_capture_mask, &zero);
+  if (capturing && *capturing)
+    cnet_capture_frame (ctx, *capturing);
+#endif
 
   if (data + sizeof (struct ethhdr) > data_end)
     {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cnet-bus-generated.h"
+#include "cnet-capture-private.h"
 #include "cnet-client.h"
 #include "cnet-enums.h"
 #include "cnet-port-settings.h"
@@ -407,6 +408,364 @@ cnet_client_list_interfaces (CnetClient *client, GError **error)
   if (reply != NULL)
     g_variant_get (reply, "(^ao)", &paths);
   return paths;
+}
+
+/* Properties.GetAll of one object's interface, each value checked against
+ * the type the XML gives it; the object's path is added as "Object". */
+static GVariant *
+cnet_client_get_all (CnetClient *self, const char *path,
+                     const GDBusInterfaceInfo *iface, GCancellable *cancellable,
+                     GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) props = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  reply =
+    g_dbus_connection_call_sync (self->connection, CNET_DBUS_NAME, path,
+                                 "org.freedesktop.DBus.Properties", "GetAll",
+                                 g_variant_new ("(s)", iface->name),
+                                 G_VARIANT_TYPE ("(a{sv})"),
+                                 G_DBUS_CALL_FLAGS_NONE, G_MAXINT, cancellable,
+                                 &local_error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (local_error);
+      if (g_error_matches (local_error, G_DBUS_ERROR,
+                           G_DBUS_ERROR_UNKNOWN_METHOD) ||
+          g_error_matches (local_error, G_DBUS_ERROR,
+                           G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+          g_error_matches (local_error, G_DBUS_ERROR,
+                           G_DBUS_ERROR_INVALID_ARGS))
+        g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
+                     "%s: cnetd has no such object (%s)", path,
+                     local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_variant_get (reply, "(@a{sv})", &props);
+  g_variant_iter_init (&iter, props);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      const GDBusPropertyInfo *info =
+        g_dbus_interface_info_lookup_property ((GDBusInterfaceInfo *) iface,
+                                               key);
+
+      /* A newer cnetd may have more; a property of the wrong type is
+       * cnetd's bug and said so. */
+      if (info != NULL &&
+          !g_variant_is_of_type (value, G_VARIANT_TYPE (info->signature)))
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                       "%s: cnetd's %s is of type %s, not %s", path, key,
+                       g_variant_get_type_string (value), info->signature);
+          g_variant_unref (value);
+          return NULL;
+        }
+      g_variant_builder_add (&b, "{sv}", key, value);
+      g_variant_unref (value);
+    }
+  g_variant_builder_add (&b, "{sv}", "Object",
+                         g_variant_new_object_path (path));
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+/**
+ * cnet_client_get_interface_info:
+ * @client: a #CnetClient
+ * @interface: an interface name, such as "eth0", or the object path of an
+ *   interface cnetd sees
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads what cnetd knows of one interface: the properties of its
+ * `org.cnet.Cnet1.Interface` object, under their D-Bus names ("Name",
+ * "Ifindex", "MAC", "Driver", "MTU", "RxQueues", "TxQueues",
+ * "SupportedXdpModes", "AttachedXdpMode", "ZeroCopy", "Managed",
+ * "FreeQueues", "DrainingQueues", "Stats" — see the D-Bus API's
+ * documentation), each of the type given there, and "Object", the object
+ * path. "Stats" is read as the call is made, so calling again gives rates.
+ *
+ * Returns: (transfer full): a dictionary (`a{sv}`), or %NULL with @error
+ *   set (%CNET_ERROR_NOT_FOUND when cnetd sees no such interface)
+ *
+ * Since: 1.0
+ */
+GVariant *
+cnet_client_get_interface_info (CnetClient *client, const char *interface,
+                                GCancellable *cancellable, GError **error)
+{
+  g_auto (GStrv) paths = NULL;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (interface != NULL, NULL);
+
+  if (g_variant_is_object_path (interface) &&
+      g_str_has_prefix (interface, CNET_DBUS_INTERFACES_PATH "/"))
+    return cnet_client_get_all (client, interface,
+                                cnet_bus_interface_interface_info (),
+                                cancellable, error);
+
+  paths = cnet_client_list_interfaces (client, error);
+  if (paths == NULL)
+    return NULL;
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr (GVariant) info = NULL;
+      g_autoptr (GError) local_error = NULL;
+      const char *name;
+
+      info = cnet_client_get_all (client, paths[i],
+                                  cnet_bus_interface_interface_info (),
+                                  cancellable, &local_error);
+      /* It may have gone since it was listed. */
+      if (info == NULL &&
+          g_error_matches (local_error, CNET_ERROR, CNET_ERROR_NOT_FOUND))
+        continue;
+      if (info == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (g_variant_lookup (info, "Name", "&s", &name) &&
+          g_str_equal (name, interface))
+        return g_steal_pointer (&info);
+    }
+  g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
+               "%s: cnetd sees no such interface", interface);
+  return NULL;
+}
+
+/**
+ * cnet_client_list_leases:
+ * @client: a #CnetClient
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Lists every current lease, anyone's: cnetd lets everyone read them.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the object paths of
+ *   the leases (`/org/cnet/Cnet1/leases/N`), or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+char **
+cnet_client_list_leases (CnetClient *client, GCancellable *cancellable,
+                         GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  char **paths = NULL;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+
+  reply = cnet_client_call (client, CNET_DBUS_PATH,
+                            cnet_bus_manager_interface_info (), "ListLeases",
+                            NULL, cancellable, error);
+  if (reply != NULL)
+    g_variant_get (reply, "(^ao)", &paths);
+  return paths;
+}
+
+static char *
+lease_path (const char *lease)
+{
+  guint64 n;
+
+  if (g_variant_is_object_path (lease) &&
+      g_str_has_prefix (lease, CNET_DBUS_LEASES_PATH "/"))
+    return g_strdup (lease);
+  if (g_ascii_string_to_unsigned (lease, 10, 0, G_MAXUINT32, &n, NULL))
+    return g_strdup_printf (CNET_DBUS_LEASES_PATH "/%" G_GUINT64_FORMAT, n);
+  return NULL;
+}
+
+/**
+ * cnet_client_get_lease_info:
+ * @client: a #CnetClient
+ * @lease: a lease's number, such as "3", or its object path
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads one lease: the properties of its `org.cnet.Cnet1.Lease` object,
+ * under their D-Bus names ("Interface", "InterfaceObject", "Kind", "Queue",
+ * "Owner", "Uid", "Pid", "Active", "BindMode", "Rules", "Stats"), each of
+ * the type the D-Bus API gives, and "Object", the object path. "Stats" is
+ * read as the call is made.
+ *
+ * Returns: (transfer full): a dictionary (`a{sv}`), or %NULL with @error
+ *   set (%CNET_ERROR_NOT_FOUND when there is no such lease,
+ *   %CNET_ERROR_INVALID_ARGUMENT when @lease is neither a number nor a
+ *   lease's path)
+ *
+ * Since: 1.0
+ */
+GVariant *
+cnet_client_get_lease_info (CnetClient *client, const char *lease,
+                            GCancellable *cancellable, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) local_error = NULL;
+  GVariant *info;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (lease != NULL, NULL);
+
+  path = lease_path (lease);
+  if (path == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "lease \"%s\": not a lease number or a lease's object path",
+                   lease);
+      return NULL;
+    }
+  info = cnet_client_get_all (client, path, cnet_bus_lease_interface_info (),
+                              cancellable, &local_error);
+  if (info == NULL &&
+      g_error_matches (local_error, CNET_ERROR, CNET_ERROR_NOT_FOUND))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
+                   "lease %s: no such lease", lease);
+      return NULL;
+    }
+  if (info == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return info;
+}
+
+/**
+ * cnet_client_release_lease:
+ * @client: a #CnetClient
+ * @lease: a lease's number, such as "3", or its object path
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Ends a lease. cnetd lets only the lease's owner do so, or root: an
+ * operator's tool running as root may end anyone's. The lease's port, in
+ * its owner's process, then emits #CnetPort::lease-ended.
+ *
+ * Returns: %TRUE when the lease ended, or %FALSE with @error set
+ *   (%CNET_ERROR_NOT_FOUND, %CNET_ERROR_PERMISSION_DENIED, ...)
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_client_release_lease (CnetClient *client, const char *lease,
+                           GCancellable *cancellable, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), FALSE);
+  g_return_val_if_fail (lease != NULL, FALSE);
+
+  path = lease_path (lease);
+  if (path == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "lease \"%s\": not a lease number or a lease's object path",
+                   lease);
+      return FALSE;
+    }
+  reply = cnet_client_call (client, path, cnet_bus_lease_interface_info (),
+                            "Release", NULL, cancellable, &local_error);
+  if (reply != NULL)
+    return TRUE;
+  if (g_error_matches (local_error, G_DBUS_ERROR,
+                       G_DBUS_ERROR_UNKNOWN_METHOD) ||
+      g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
+    g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
+                 "lease %s: no such lease", lease);
+  else
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                "lease %s: ", lease);
+  return FALSE;
+}
+
+/**
+ * cnet_client_start_capture:
+ * @client: a #CnetClient
+ * @interface: the interface name, such as "eth0"
+ * @options: (nullable): a dictionary (`a{sv}`): "queue" (u: only frames
+ *   received on this queue), "snaplen" (u: the most bytes kept of each,
+ *   1 to 16384, the default), "rules" (as: only frames one of these
+ *   steering rules matches, such as "udp dport 53"; see #CnetMatch)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Starts a capture of what @interface receives: cnetd's XDP program copies
+ * each matching frame's first bytes into a ring buffer made for this
+ * capture and hands the frame on as before, so the kernel still gets it.
+ * cnetd asks polkit (`org.cnet.Cnet1.capture`) unless the caller is root.
+ * The capture ends with cnet_capture_stop(), when the object goes, or
+ * when cnetd ends it (the interface went; root released it).
+ *
+ * Returns: (transfer full): the capture, or %NULL with @error set
+ *   (%CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_NOT_FOUND,
+ *   %CNET_ERROR_BUSY when 8 captures run on the interface, ...)
+ *
+ * Since: 1.0
+ */
+CnetCapture *
+cnet_client_start_capture (CnetClient *client, const char *interface,
+                           GVariant *options, GCancellable *cancellable,
+                           GError **error)
+{
+  g_autoptr (GVariant) opts = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) info = NULL;
+  g_autoptr (GUnixFDList) out_fds = NULL;
+  g_autoptr (GVariantType) reply_type = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char *path;
+  gint32 h_ring, h_guard;
+  int ring_fd, guard_fd;
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (interface != NULL, NULL);
+
+  opts = options ? g_variant_ref_sink (options)
+                 : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+  reply_type =
+    cnet_client_reply_type (cnet_bus_manager_interface_info (), "StartCapture");
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (
+    client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
+    cnet_bus_manager_interface_info ()->name, "StartCapture",
+    g_variant_new ("(s@a{sv})", interface, opts), reply_type,
+    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, &out_fds, cancellable,
+    &local_error);
+  if (reply == NULL)
+    {
+      cnet_client_strip_error (local_error);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "%s: cannot capture: ", interface);
+      return NULL;
+    }
+  g_variant_get (reply, "(&ohh@a{sv})", &path, &h_ring, &h_guard, &info);
+  if (out_fds == NULL || h_ring < 0 || h_guard < 0 ||
+      h_ring >= g_unix_fd_list_get_length (out_fds) ||
+      h_guard >= g_unix_fd_list_get_length (out_fds))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: cnetd's capture answer lacks its fds", interface);
+      return NULL;
+    }
+  ring_fd = g_unix_fd_list_get (out_fds, h_ring, error);
+  if (ring_fd < 0)
+    return NULL;
+  guard_fd = g_unix_fd_list_get (out_fds, h_guard, error);
+  if (guard_fd < 0)
+    {
+      close (ring_fd);
+      return NULL;
+    }
+  return cnet_capture_new_internal (client->connection, interface, path,
+                                    ring_fd, guard_fd, info, error);
 }
 
 /**

@@ -5,6 +5,7 @@
 #error "Only <cnet/cnet.h> can be included directly."
 #endif
 
+#include "cnet-capture.h"
 #include "cnet-types.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,26 @@ G_GNUC_WARN_UNUSED_RESULT
 char *cnet_client_get_version (CnetClient *client, GError **error);
 G_GNUC_WARN_UNUSED_RESULT
 char **cnet_client_list_interfaces (CnetClient *client, GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+GVariant *cnet_client_get_interface_info (CnetClient *client,
+                                          const char *interface,
+                                          GCancellable *cancellable,
+                                          GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+char **cnet_client_list_leases (CnetClient *client, GCancellable *cancellable,
+                                GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+GVariant *cnet_client_get_lease_info (CnetClient *client, const char *lease,
+                                      GCancellable *cancellable,
+                                      GError **error);
+G_GNUC_WARN_UNUSED_RESULT
+CnetCapture *cnet_client_start_capture (CnetClient *client,
+                                        const char *interface,
+                                        GVariant *options,
+                                        GCancellable *cancellable,
+                                        GError **error);
+gboolean cnet_client_release_lease (CnetClient *client, const char *lease,
+                                    GCancellable *cancellable, GError **error);
 
 G_GNUC_WARN_UNUSED_RESULT
 CnetPort *cnet_client_open_port (CnetClient *client, const char *interface,

@@ -8,6 +8,7 @@
 #define __CNET_H_INSIDE__
 
 #include "cnet-batch.h"
+#include "cnet-capture.h"
 #include "cnet-client.h"
 #include "cnet-config.h"
 #include "cnet-context.h"

@@ -8,6 +8,7 @@
 G_BEGIN_DECLS
 
 #define CNETD_ACTION_ACQUIRE_QUEUE "org.cnet.Cnet1.acquire-queue"
+#define CNETD_ACTION_CAPTURE "org.cnet.Cnet1.capture"
 
 #define CNETD_CALLER_MAX_GROUPS 64
 

@@ -14,9 +14,10 @@ const CnetdMethodRule cnetd_method_rules[] = {
   { CNET_DBUS_INTERFACE_MANAGER, "ListInterfaces", CNETD_RULE_ANYONE },
   { CNET_DBUS_INTERFACE_MANAGER, "ListLeases", CNETD_RULE_ANYONE },
   { CNET_DBUS_INTERFACE_MANAGER, "AcquireQueue", CNETD_RULE_AUTHORIZED },
+  { CNET_DBUS_INTERFACE_MANAGER, "StartCapture", CNETD_RULE_AUTHORIZED },
   { CNET_DBUS_INTERFACE_LEASE, "Activate", CNETD_RULE_OWNER },
   { CNET_DBUS_INTERFACE_LEASE, "SetRules", CNETD_RULE_OWNER },
-  { CNET_DBUS_INTERFACE_LEASE, "Release", CNETD_RULE_OWNER },
+  { CNET_DBUS_INTERFACE_LEASE, "Release", CNETD_RULE_OWNER_OR_ROOT },
   /* Properties do not pass g-authorize-method (GDBus answers them from
    * the skeleton): every property is read-only, open to everyone, and
    * GDBus refuses setting one. */

@@ -8,9 +8,10 @@ G_BEGIN_DECLS
 /* Who may call a method of cnetd's objects. */
 typedef enum
 {
-  CNETD_RULE_ANYONE,     /* read-only: everyone */
-  CNETD_RULE_AUTHORIZED, /* the handler asks root / polkit / the group */
-  CNETD_RULE_OWNER,      /* the lease's owner (its unique bus name) only */
+  CNETD_RULE_ANYONE,        /* read-only: everyone */
+  CNETD_RULE_AUTHORIZED,    /* the handler asks root / polkit / the group */
+  CNETD_RULE_OWNER,         /* the lease's owner (its unique bus name) only */
+  CNETD_RULE_OWNER_OR_ROOT, /* the owner, or root: the handler checks */
 } CnetdRule;
 
 typedef struct

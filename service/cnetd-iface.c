@@ -295,6 +295,7 @@ cnetd_iface_remove (CnetdManager *m, guint ifindex)
     cnetd_lease_end (g_ptr_array_index (gone, i), "the interface is gone");
   if (m->uds != NULL)
     cnetd_uds_server_interface_gone (m->uds, iface->name);
+  cnetd_capture_end_on_interface (m, ifindex);
   g_hash_table_remove (m->ifaces, GUINT_TO_POINTER (ifindex));
 }
 

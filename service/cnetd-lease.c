@@ -160,17 +160,101 @@ lease_of_call (CnetdManager *m, GDBusMethodInvocation *invocation)
   return NULL;
 }
 
+static CnetdLease *
+lease_at (CnetdManager *m, const char *path)
+{
+  GHashTableIter iter;
+  CnetdLease *lease;
+
+  g_hash_table_iter_init (&iter, m->leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
+    if (g_str_equal (lease->path, path))
+      return lease;
+  return NULL;
+}
+
+typedef struct
+{
+  CnetdManager *manager;
+  CnetdDBusLease *skeleton;
+  GDBusMethodInvocation *invocation;
+} ReleaseRequest;
+
+/* Release by someone else than the owner: root may (the operator's
+ * `cnetctl release N`); the lease is looked up again, as it may have ended
+ * while the bus said who the caller is. */
+static void
+on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  ReleaseRequest *req = user_data;
+  g_autoptr (GDBusMethodInvocation) invocation = req->invocation;
+  g_autoptr (CnetdDBusLease) skeleton = req->skeleton;
+  g_autoptr (GError) error = NULL;
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  CnetdCaller caller;
+  CnetdLease *lease;
+
+  if (!cnetd_auth_get_caller_finish (res, &caller, &error))
+    {
+      cnetd_return_error (invocation, error);
+      g_free (req);
+      return;
+    }
+  lease = lease_at (req->manager, path);
+  g_free (req);
+  if (lease == NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "no lease at %s", path);
+      return;
+    }
+  if (caller.uid != 0)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                              "lease %u (%s queue %u) belongs to %s, not to "
+                              "%s; only its owner or root may release it",
+                              lease->id, lease->ifname, lease->queue,
+                              lease->owner, sender);
+      return;
+    }
+  g_message ("lease %u (%s queue %u) of %s released by root (%s, pid %u)",
+             lease->id, lease->ifname, lease->queue, lease->owner, sender,
+             caller.pid);
+  cnetd_lease_end (lease, "released by root");
+  cnetd_dbus_lease_complete_release (skeleton, invocation);
+}
+
 gboolean
 cnetd_lease_handle_release (CnetdDBusLease *skeleton,
                             GDBusMethodInvocation *invocation,
                             gpointer user_data)
 {
-  CnetdLease *lease = lease_of_call (user_data, invocation);
+  CnetdManager *m = user_data;
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  CnetdLease *lease = lease_at (m, path);
+  ReleaseRequest *req;
 
   if (lease == NULL)
-    return TRUE;
-  cnetd_lease_end (lease, "released");
-  cnetd_dbus_lease_complete_release (skeleton, invocation);
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "no lease at %s", path);
+      return TRUE;
+    }
+  if (g_strcmp0 (sender, lease->owner) == 0)
+    {
+      cnetd_lease_end (lease, "released");
+      cnetd_dbus_lease_complete_release (skeleton, invocation);
+      return TRUE;
+    }
+  req = g_new0 (ReleaseRequest, 1);
+  req->manager = m;
+  req->skeleton = g_object_ref (skeleton);
+  req->invocation = g_object_ref (invocation);
+  cnetd_auth_get_caller_async (g_dbus_method_invocation_get_connection (
+                                 invocation),
+                               sender, on_release_caller, req);
   return TRUE;
 }
 

@@ -43,6 +43,7 @@ on_bus_acquired (GDBusConnection *connection, const char *name,
       g_printerr ("cnetd: %s\n", error->message);
       d->status = 1;
       g_main_loop_quit (d->loop);
+      return;
     }
 }
 

@@ -94,6 +94,7 @@ struct _CnetdManager
   guint stats_timer;
   guint drain_timer;
   GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
+  GHashTable *captures;   /* id → CnetdCapture (cnetd-capture.c) */
   CnetdUdsServer *uds;
   const CnetdMethodRule *rules; /* cnetd-bouncer.c's table */
   gboolean stopping;            /* no program is loaded ahead any more */
@@ -184,6 +185,13 @@ gboolean cnetd_lease_handle_set_rules (CnetdDBusLease *skeleton,
                                        const char *const *rules,
                                        gpointer user_data);
 void cnetd_uds_lease_free (CnetdUdsLease *ul);
+
+/* cnetd-capture.c: capture leases (Manager.StartCapture) */
+void cnetd_capture_setup (CnetdManager *m);
+void cnetd_capture_teardown (CnetdManager *m);
+void cnetd_capture_list (CnetdManager *m, GPtrArray *paths);
+void cnetd_capture_end_on_interface (CnetdManager *m, guint ifindex);
+guint cnetd_capture_count_of_user (CnetdManager *m, guint uid);
 
 /* cnetd-acquire.c */
 gboolean cnetd_manager_handle_acquire_queue (

@@ -178,7 +178,8 @@ cnetd_manager_count_leases_of_user (CnetdManager *m, guint uid)
   g_hash_table_iter_init (&iter, m->uds_leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ul))
     n += ul->uid == uid;
-  return n;
+  /* Captures are leases too (max-leases-per-user). */
+  return n + cnetd_capture_count_of_user (m, uid);
 }
 
 static void
@@ -327,6 +328,7 @@ handle_list_leases (CnetdDBusManager *skeleton,
   g_hash_table_iter_init (&iter, m->uds_leases);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
     g_ptr_array_add (paths, ((CnetdUdsLease *) lease)->path);
+  cnetd_capture_list (m, paths);
   g_ptr_array_add (paths, NULL);
   cnetd_dbus_manager_complete_list_leases (skeleton, invocation,
                                            (const char *const *) paths->pdata);
@@ -515,6 +517,7 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
                     G_CALLBACK (handle_list_interfaces), m);
   g_signal_connect (m->skeleton, "handle-list-leases",
                     G_CALLBACK (handle_list_leases), m);
+  cnetd_capture_setup (m);
   /* The manager lives at the object manager's own path, which the server
    * does not export objects at: export the interface by hand. */
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (
@@ -557,6 +560,7 @@ cnetd_manager_free (CnetdManager *m)
     return;
   m->stopping = TRUE;
   /* Its clients' leases are the manager's: end them first. */
+  cnetd_capture_teardown (m);
   g_clear_pointer (&m->uds, cnetd_uds_server_free);
   g_clear_pointer (&m->uds_leases, g_hash_table_unref);
   if (m->leases != NULL)

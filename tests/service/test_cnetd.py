@@ -15,7 +15,7 @@ import pytest
 gi.require_version("Gio", "2.0")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from conftest import ADDR_A, ADDR_B, run  # noqa: E402
+from conftest import ADDR_A, ADDR_B, NOBODY, run  # noqa: E402
 
 MANAGER = "org.cnet.Cnet1.Manager"
 LEASE = "org.cnet.Cnet1.Lease"
@@ -88,8 +88,10 @@ def test_busctl_operator(env):
                      "Stats").stdout
     assert out.startswith("a{st}") and '"rx_ring_full"' in out and \
         '"xdp_redirected"' in out and '"rule0_hits"' in out
-    res = env.busctl("call", "org.cnet.Cnet1", lease, LEASE, "Release",
-                     check=False)
+    # busctl as someone else than the owner (or root) may not release it.
+    res = run(NOBODY + ["busctl", "--address=" + env.address, "call",
+                        "org.cnet.Cnet1", lease, LEASE, "Release"],
+              check=False)
     assert res.returncode != 0
     assert "belongs to" in res.stderr
     assert env.leases() == [lease]
@@ -307,8 +309,14 @@ def test_others_lease(env):
     proc, line = env.client("hold", 0)
     assert line.startswith("ready"), line
     (lease,) = env.leases()
-    for method, sig, args in (("Release", None, None),
-                              ("Activate", None, None),
+    res = run(NOBODY + ["busctl", "--address=" + env.address, "call",
+                        "org.cnet.Cnet1", lease, LEASE, "Release"],
+              check=False)
+    assert res.returncode != 0
+    assert "belongs to" in res.stderr and "only its owner or root" in \
+        res.stderr, res.stderr
+    # Root may release it (cnetctl release); not activate or re-rule it.
+    for method, sig, args in (("Activate", None, None),
                               ("SetRules", "(as)", (["udp dport 1"],))):
         with pytest.raises(GLib.Error) as excinfo:
             env.call(lease, LEASE, method, args, sig)
@@ -321,6 +329,8 @@ def test_others_lease(env):
     assert "is leased to" in excinfo.value.message
     assert env.leases() == [lease]
     assert env.get(lease, LEASE, "Rules") == []
+    env.call(lease, LEASE, "Release")
+    env.wait_for(lambda: env.leases() == [], "root's release")
 
 
 def test_group_authorization(env):

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cnet-config: checks a libcnet (or CNDP) configuration file and shows what
- * libcnet makes of it.
+ * cnetctl check-config: checks a libcnet (or CNDP) configuration file and
+ * shows what libcnet makes of it.
  *
- *   cnet-config [--json] FILE
+ *   cnetctl [--json] check-config FILE
  *
  * Prints the mempools, ports and threads as tables (or, with --json, as
  * JSON) and any warnings, and exits 0; or prints the error and exits 1.
  * Opens nothing: no root needed.
  */
-#include <cnet/cnet.h>
-#include <locale.h>
 #include <stdio.h>
+
+#include "cnetctl.h"
 
 static const char *
 nick (GType type, int value)
@@ -34,8 +34,8 @@ print_tables (CnetConfig *config)
            nick (CNET_TYPE_CONFIG_DIALECT, cnet_config_get_dialect (config)),
            app ? ", application " : "", app ? app : "");
 
-  g_print ("%-16s %8s %6s %8s %10s  %s\n", "MEMPOOL", "FRAMES", "SIZE",
-           "HEADROOM", "BYTES", "REGIONS");
+  g_print ("%s%-16s %8s %6s %8s %10s  %s%s\n", cnetctl_bold (), "MEMPOOL",
+           "FRAMES", "SIZE", "HEADROOM", "BYTES", "REGIONS", cnetctl_reset ());
   for (guint i = 0; i < pools->len; i++)
     {
       CnetMempoolSpec *m = g_ptr_array_index (pools, i);
@@ -92,47 +92,24 @@ print_tables (CnetConfig *config)
     }
 }
 
+/* cnetctl check-config FILE: what the cnet-config tool was. Exit 0 with
+ * the tables (and warnings on stderr), or 1 with the error. */
 int
-main (int argc, char **argv)
+cnetctl_check_config (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (CnetConfig) config = NULL;
-  gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      "Print the result as JSON, in libcnet's dialect", NULL },
-    G_OPTION_ENTRY_NULL
-  };
   const char *const *warnings;
-
-  setlocale (LC_ALL, "");
-  context = g_option_context_new ("FILE - check a libcnet or CNDP "
-                                  "configuration file");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("cnet-config: %s\n", error->message);
-      return 2;
-    }
-  if (argc != 2)
-    {
-      g_printerr ("cnet-config: give one configuration file\n");
-      return 2;
-    }
 
   config = cnet_config_new_from_file (argv[1], &error);
   if (config == NULL)
-    {
-      g_printerr ("%s\n", error->message);
-      return 1;
-    }
+    return cnetctl_fail (error);
 
-  if (json)
+  if (cnetctl_opts.json)
     {
       g_autofree char *text = cnet_config_to_json (config);
       g_print ("%s\n", text);
-      return 0;
+      return CNETCTL_EXIT_OK;
     }
   print_tables (config);
   warnings = cnet_config_get_warnings (config);
@@ -140,5 +117,5 @@ main (int argc, char **argv)
     g_print ("\n");
   for (guint i = 0; warnings[i] != NULL; i++)
     g_printerr ("warning: %s\n", warnings[i]);
-  return 0;
+  return CNETCTL_EXIT_OK;
 }
