@@ -118,7 +118,7 @@ static void
 peer_expect (Fixture *f)
 {
   g_autofree guint8 *buf = g_malloc (PAYLOAD + 1);
-  struct sockaddr_in from;
+  struct sockaddr_in from = { 0 };
   socklen_t fromlen = sizeof from;
   gssize n;
 
