@@ -11,9 +11,30 @@
 #include <xdp/libxdp.h>
 
 #include "cnet-enums.h"
+#include "cnet-features-private.h"
 #include "cnet-private.h"
 #include "cnet-xdp-common.h"
+#include "cnet-xdp-program-private.h"
 #include "cnet-xdp-program.h"
+
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_ARRIVAL_TIME ==
+                 CNET_XDP_META_ARRIVAL_TIME);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_HASH == CNET_XDP_META_HASH);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_HW_TIMESTAMP ==
+                 CNET_XDP_META_HW_TIMESTAMP);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_VLAN_TAG == CNET_XDP_META_VLAN_TAG);
+G_STATIC_ASSERT (sizeof (struct cnet_xdp_rx_meta) == 32);
+
+/* The builds of bpf/cnet-xdp.bpf.c, by RX metadata level. */
+static const char *const object_paths[] = {
+  "/org/cnet/bpf/cnet-xdp.bpf.o",            /* no metadata */
+  "/org/cnet/bpf/cnet-xdp-meta.bpf.o",       /* arrival time */
+  "/org/cnet/bpf/cnet-xdp-meta-kfunc.bpf.o", /* and the kfuncs, dev-bound */
+};
 
 /**
  * CnetXdpProgram:
@@ -52,6 +73,8 @@ struct _CnetXdpProgram
   int counters_fd;
   int rules_fd;
   int hits_fd;
+  int rx_meta_fd; /* cnet_rx_meta, in the metadata builds */
+  int meta_level; /* which of object_paths is loaded */
   int n_cpus;
   gboolean attached;
 
@@ -261,15 +284,26 @@ cnet_missing_caps (void)
                           missing->str);
 }
 
+/* Opens and loads the build of the program for RX metadata @level into
+ * *@obj_out, reusing @self's maps when it has an object already (so an
+ * upgrade keeps the sockets, rules and counters). */
 static gboolean
-cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
+cnet_xdp_program_load_object (CnetXdpProgram *self, int level,
+                              struct bpf_object **obj_out, int *prog_fd_out,
+                              GError **error)
 {
+  static const char *const shared_maps[] = { "cnet_xsks", "cnet_counters",
+                                             "cnet_rules", "cnet_rule_hits" };
   g_autoptr (GBytes) bytes = NULL;
+  struct bpf_object *obj;
+  struct bpf_program *prog;
   gconstpointer data;
   gsize size;
   long err;
 
-  bytes = g_resources_lookup_data ("/org/cnet/bpf/cnet-xdp.bpf.o",
+  *obj_out = NULL;
+  *prog_fd_out = -1;
+  bytes = g_resources_lookup_data (object_paths[level],
                                    G_RESOURCE_LOOKUP_FLAGS_NONE, error);
   if (bytes == NULL)
     return FALSE;
@@ -278,46 +312,79 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
   {
     LIBBPF_OPTS (bpf_object_open_opts, open_opts,
                  .object_name = CNET_XDP_PROG_NAME);
-    self->obj = bpf_object__open_mem (data, size, &open_opts);
+    obj = bpf_object__open_mem (data, size, &open_opts);
   }
-  err = libbpf_get_error (self->obj);
+  err = libbpf_get_error (obj);
   if (err)
     {
-      self->obj = NULL;
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
                    "%s: cannot open the embedded XDP program: %s",
                    self->interface, g_strerror ((int) -err));
       return FALSE;
     }
 
-  err = bpf_object__load (self->obj);
-  if (err)
+  prog = bpf_object__find_program_by_name (obj, "cnet_xdp");
+  if (prog == NULL)
+    prog = bpf_object__next_program (obj, NULL);
+  if (prog == NULL)
     {
-      g_autofree char *caps = cnet_missing_caps ();
-
-      /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
-       * without CAP_PERFMON, refuses the rule matching. */
-      g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
-                   "%s: cannot load the embedded XDP program: %s%s",
-                   self->interface, g_strerror ((int) -err), caps);
-      return FALSE;
-    }
-  {
-    struct bpf_program *prog =
-      bpf_object__find_program_by_name (self->obj, "cnet_xdp");
-
-    if (prog == NULL)
-      prog = bpf_object__next_program (self->obj, NULL);
-    self->prog_fd = prog ? bpf_program__fd (prog) : -1;
-  }
-  if (self->prog_fd < 0)
-    {
+      bpf_object__close (obj);
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
                    "%s: the embedded object has no XDP program",
                    self->interface);
       return FALSE;
     }
+  /* The metadata kfuncs are resolved to the driver's at load time: the
+   * program is bound to this device (and native mode). */
+  if (level >= 2)
+    {
+      bpf_program__set_ifindex (prog, self->ifindex);
+      bpf_program__set_flags (prog, bpf_program__flags (prog) |
+                                      BPF_F_XDP_DEV_BOUND_ONLY);
+    }
+  if (self->obj != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (shared_maps); i++)
+      {
+        struct bpf_map *map =
+          bpf_object__find_map_by_name (obj, shared_maps[i]);
+        int fd = bpf_object__find_map_fd_by_name (self->obj, shared_maps[i]);
+
+        if (map == NULL || fd < 0 || bpf_map__reuse_fd (map, fd) < 0)
+          {
+            bpf_object__close (obj);
+            g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                         "%s: cannot share map %s with the new XDP program",
+                         self->interface, shared_maps[i]);
+            return FALSE;
+          }
+      }
+
+  err = bpf_object__load (obj);
+  if (err)
+    {
+      g_autofree char *caps = cnet_missing_caps ();
+
+      bpf_object__close (obj);
+      /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
+       * without CAP_PERFMON, refuses the rule matching. */
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
+                   "%s: cannot load the embedded XDP program%s: %s%s",
+                   self->interface,
+                   level >= 2 ? " (device-bound, with the RX metadata kfuncs)"
+                              : "",
+                   g_strerror ((int) -err), caps);
+      return FALSE;
+    }
+  *obj_out = obj;
+  *prog_fd_out = bpf_program__fd (prog);
   return TRUE;
+}
+
+static gboolean
+cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
+{
+  return cnet_xdp_program_load_object (self, 0, &self->obj, &self->prog_fd,
+                                       error);
 }
 
 /* Attaches through a bpf_link, not netlink: the kernel detaches the
@@ -598,6 +665,7 @@ cnet_xdp_program_init (CnetXdpProgram *self)
   self->counters_fd = -1;
   self->rules_fd = -1;
   self->hits_fd = -1;
+  self->rx_meta_fd = -1;
 }
 
 /**
@@ -833,9 +901,13 @@ cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
   g_mutex_lock (&prog->lock);
   if (queue < CNET_XDP_MAX_QUEUES && prog->owners[queue] == owner)
     {
+      guint32 key = queue, none = 0;
+
       prog->owners[queue] = NULL;
       if (!cnet_xdp_program_set_rules (prog, queue, NULL, 0, NULL))
         g_debug ("%s queue %u: cannot clear the rules", prog->interface, queue);
+      if (prog->rx_meta_fd >= 0)
+        bpf_map_update_elem (prog->rx_meta_fd, &key, &none, BPF_ANY);
     }
   g_mutex_unlock (&prog->lock);
 }
@@ -925,4 +997,171 @@ cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue)
   if (bpf_map_delete_elem (prog->xsks_fd, &key) < 0 && errno != ENOENT)
     g_debug ("%s queue %u: cannot clear the XSKMAP slot: %s", prog->interface,
              queue, g_strerror (errno));
+}
+
+/* Swaps in the build of the program for RX metadata @level, keeping the
+ * maps, through the bpf_link (atomically: no frame sees no program).
+ * Under prog->lock. */
+static gboolean
+cnet_xdp_program_upgrade (CnetXdpProgram *prog, int level, GError **error)
+{
+  struct bpf_object *obj = NULL;
+  int prog_fd = -1;
+
+  if (!cnet_xdp_program_load_object (prog, level, &obj, &prog_fd, error))
+    return FALSE;
+  if (bpf_link_update (prog->link_fd, prog_fd, NULL) < 0)
+    {
+      int errsv = errno;
+
+      bpf_object__close (obj);
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s: cannot swap in the XDP program with RX metadata: %s",
+                   prog->interface, g_strerror (errsv));
+      return FALSE;
+    }
+  bpf_object__close (prog->obj);
+  prog->obj = obj;
+  prog->prog_fd = prog_fd;
+  prog->meta_level = level;
+  prog->xsks_fd = bpf_object__find_map_fd_by_name (obj, "cnet_xsks");
+  prog->counters_fd = bpf_object__find_map_fd_by_name (obj, "cnet_counters");
+  prog->rules_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rules");
+  prog->hits_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rule_hits");
+  prog->rx_meta_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rx_meta");
+  {
+    struct bpf_prog_info info = { 0 };
+    __u32 len = sizeof info;
+
+    if (bpf_obj_get_info_by_fd (prog_fd, &info, &len) == 0)
+      prog->prog_id = info.id;
+  }
+  g_debug ("%s: XDP program %u with RX metadata (level %d) swapped in",
+           prog->interface, prog->prog_id, level);
+  return TRUE;
+}
+
+/* The kfunc fields of @fields that the kernel, the driver and the attach
+ * mode allow; why the others are not, in @why. */
+static guint32
+cnet_xdp_program_kfunc_fields (CnetXdpProgram *prog, guint32 fields,
+                               GString *why)
+{
+  static const struct
+  {
+    guint32 field;
+    CnetFeatures feature;
+  } map[] = {
+    { CNET_XDP_META_HASH, CNET_FEATURE_RX_HASH },
+    { CNET_XDP_META_HW_TIMESTAMP, CNET_FEATURE_RX_HW_TIMESTAMP },
+    { CNET_XDP_META_VLAN_TAG, CNET_FEATURE_RX_VLAN_TAG },
+  };
+  guint32 granted = 0;
+
+  if ((fields & CNET_XDP_META_KFUNCS) == 0)
+    return 0;
+  if (prog->mode != CNET_XDP_MODE_NATIVE)
+    {
+      g_string_append_printf (why,
+                              "%s: the RX metadata kfuncs need native XDP; "
+                              "the program runs in generic mode",
+                              prog->interface);
+      return 0;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!(fields & map[i].field))
+        continue;
+      if (cnet_features_check (map[i].feature, prog->interface, &error))
+        granted |= map[i].field;
+      else
+        g_string_append_printf (why, "%s%s", why->len ? "; " : "",
+                                error->message);
+    }
+  return granted;
+}
+
+/* Asks the program to write RX metadata @fields (CNET_XDP_META_*) before
+ * the frames of @queue, or none with 0. Returns the fields it will write:
+ * the arrival time whenever any was asked for, the device's fields where
+ * the kernel, the driver and the attach mode allow (and a message saying
+ * why not in *@why_not, when one was left out); -1 with @error set when
+ * the program could not be changed. */
+gint64
+cnet_xdp_program_set_rx_metadata (CnetXdpProgram *prog, guint queue,
+                                  guint32 fields, char **why_not,
+                                  GError **error)
+{
+  g_autoptr (GString) why = g_string_new (NULL);
+  guint32 granted = 0;
+  guint32 key = queue;
+  int level;
+
+  if (why_not != NULL)
+    *why_not = NULL;
+  if (queue >= CNET_XDP_MAX_QUEUES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: libcnet serves queues 0 to %u only",
+                   prog->interface, queue, CNET_XDP_MAX_QUEUES - 1);
+      return -1;
+    }
+  g_mutex_lock (&prog->lock);
+  if (fields != 0)
+    {
+      granted = CNET_XDP_META_ARRIVAL_TIME |
+                cnet_xdp_program_kfunc_fields (prog, fields, why);
+      level = (granted & CNET_XDP_META_KFUNCS) ? 2 : 1;
+      if (level > prog->meta_level)
+        {
+          g_autoptr (GError) local_error = NULL;
+
+          if (!cnet_xdp_program_upgrade (prog, level, &local_error))
+            {
+              if (level < 2)
+                {
+                  g_mutex_unlock (&prog->lock);
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return -1;
+                }
+              /* Arrival times still work without the kfuncs. */
+              g_string_append_printf (why, "%s%s", why->len ? "; " : "",
+                                      local_error->message);
+              granted = CNET_XDP_META_ARRIVAL_TIME;
+              if (prog->meta_level < 1 &&
+                  !cnet_xdp_program_upgrade (prog, 1, error))
+                {
+                  g_mutex_unlock (&prog->lock);
+                  return -1;
+                }
+            }
+        }
+      if (prog->meta_level < 2)
+        granted &= ~(guint32) CNET_XDP_META_KFUNCS;
+    }
+  if (prog->rx_meta_fd >= 0 &&
+      bpf_map_update_elem (prog->rx_meta_fd, &key, &granted, BPF_ANY) < 0)
+    {
+      int errsv = errno;
+
+      g_mutex_unlock (&prog->lock);
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot ask for RX metadata: %s",
+                   prog->interface, queue, g_strerror (errsv));
+      return -1;
+    }
+  g_mutex_unlock (&prog->lock);
+  if (why_not != NULL && why->len > 0 && (fields & ~granted) != 0)
+    *why_not = g_strdup (why->str);
+  return granted;
+}
+
+/* The RX metadata build the program runs: 0 none, 1 arrival time, 2 with
+ * the kfuncs. */
+int
+cnet_xdp_program_get_rx_metadata_level (CnetXdpProgram *prog)
+{
+  return prog->meta_level;
 }
