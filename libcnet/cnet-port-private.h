@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the port's GSource (cnet-port-source.c) needs of a port.
+ * A port's state, shared by the files of the port: cnet-port.c (the
+ * GObject), cnet-port-socket.c (kernel set-up), cnet-port-datapath.c,
+ * cnet-port-lease.c and cnet-port-source.c (the GSource).
  */
 #pragma once
 
+#include <linux/if_xdp.h>
+#include <stdalign.h>
+
 #include "cnet-port.h"
+#include "cnet-private.h"
+#include "cnet-uds-private.h"
+#include "cnet-xdp-program.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +24,201 @@ typedef enum
   CNET_PORT_SOURCE_SPIN,
   CNET_PORT_SOURCE_N_EVENTS,
 } CnetPortSourceEvent;
+
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+/* Linux 6.17 (linux/if_xdp.h); Debian 12's headers are older. */
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+typedef struct
+{
+  guint32 *producer;
+  guint32 *consumer;
+  guint32 *flags;
+  void *descs;
+  guint32 mask;
+  guint32 size;
+  guint32 cached_prod;
+  guint32 cached_cons;
+  void *map;
+  gsize map_size;
+} CnetRing;
+
+struct _CnetPort
+{
+  GObject parent_instance;
+
+  /* Construct-only settings. */
+  char *interface;
+  guint queue;
+  CnetMempool *pool;
+  CnetXdpMode xdp_mode;
+  CnetBindMode bind_mode; /* asked for, then the one used */
+  CnetXdpAttachFlags attach_flags;
+  gboolean need_wakeup;
+  guint busy_poll_usecs;
+  guint busy_poll_budget;
+  guint rx_size;
+  guint tx_size;
+  guint fill_size;
+  guint comp_size;
+
+  guint ifindex;
+  CnetXdpProgram *prog;
+  gboolean queue_claimed;
+  gboolean in_xskmap;
+  int fd;
+  int gone; /* the interface went (atomic; see cnet_port_check_gone) */
+  guint32 tag;
+  CnetUmemSocket umem_socket; /* registered with the mempool once bound */
+  gboolean shares_umem;
+
+  /* A port on a socket leased from cnetd (see CnetClient): cnetd registered
+   * the UMEM, made the rings, bound it and steers to it; the port maps the
+   * rings. The guard hangs up when the lease ends. */
+  int leased_fd;
+  int guard_fd;
+  int lease_ended; /* atomic */
+  GDBusConnection *lease_connection;
+  char *lease_path;
+
+  /* A port on the XSKMAP a device plugin's socket passed (cnet-uds.c):
+   * no program of libcnet's; the socket goes in that map. */
+  char *uds_path;
+  CnetUdsClient *uds;
+
+  GMutex rules_lock;
+  GStrv rules; /* canonical text of the steering rules */
+
+  /* RX side: only the receiving thread touches these. */
+  alignas (CNET_CACHE_LINE) CnetRing rx;
+  CnetRing fill;
+  gint rx_busy;
+  guint64 rx_packets;
+  guint64 rx_bytes;
+  guint64 fill_ring_empty;
+  guint64 alloc_failures;
+  guint64 rx_wakeups;
+  gboolean fill_short; /* the last refill found the mempool empty */
+  CnetFrameCache rx_cache;
+
+  /* TX side: under tx_lock. */
+  alignas (CNET_CACHE_LINE) GMutex tx_lock;
+  CnetRing tx;
+  CnetRing comp;
+  guint outstanding_tx;
+  guint64 tx_packets;
+  guint64 tx_bytes;
+  guint64 tx_completed;
+  guint64 tx_kicks;
+  guint64 tx_kick_errors;
+  guint64 tx_ring_full;
+  CnetFrameCache tx_cache;
+
+  /* GSource counters (cnet-port-source.c), atomic. */
+  alignas (CNET_CACHE_LINE) guint64 source_events[CNET_PORT_SOURCE_N_EVENTS];
+};
+
+#define CNET_BURST_MAX 256
+/* The fewest free fill-ring slots worth a refill (see cnet_port_refill). */
+#define CNET_REFILL_BATCH 32
+
+/* --- rings: the producer/consumer protocol of linux/if_xdp.h ---------- */
+
+static inline guint32
+cnet_ring_load_acquire (const guint32 *p)
+{
+  return __atomic_load_n (p, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+cnet_ring_store_release (guint32 *p, guint32 v)
+{
+  __atomic_store_n (p, v, __ATOMIC_RELEASE);
+}
+
+/* Consumer side (RX, completion): how many entries may be read. */
+static inline guint32
+cnet_ring_peek (CnetRing *r, guint32 n)
+{
+  guint32 avail = r->cached_prod - r->cached_cons;
+
+  if (avail == 0)
+    {
+      r->cached_prod = cnet_ring_load_acquire (r->producer);
+      avail = r->cached_prod - r->cached_cons;
+    }
+  return MIN (avail, n);
+}
+
+static inline void
+cnet_ring_release (CnetRing *r, guint32 n)
+{
+  r->cached_cons += n;
+  cnet_ring_store_release (r->consumer, r->cached_cons);
+}
+
+/* Producer side (fill, TX): how many entries may be written. */
+static inline guint32
+cnet_ring_free (CnetRing *r, guint32 n)
+{
+  guint32 free_entries = r->size - (r->cached_prod - r->cached_cons);
+
+  if (free_entries < n)
+    {
+      r->cached_cons = cnet_ring_load_acquire (r->consumer);
+      free_entries = r->size - (r->cached_prod - r->cached_cons);
+    }
+  return MIN (free_entries, n);
+}
+
+static inline void
+cnet_ring_submit (CnetRing *r, guint32 n)
+{
+  r->cached_prod += n;
+  cnet_ring_store_release (r->producer, r->cached_prod);
+}
+
+static inline gboolean
+cnet_ring_needs_wakeup (CnetRing *r)
+{
+  return (__atomic_load_n (r->flags, __ATOMIC_RELAXED) &
+          XDP_RING_NEED_WAKEUP) != 0;
+}
+
+/* cnet-port-socket.c */
+gboolean cnet_port_fail (CnetPort *self, GError **error, int errsv,
+                         const char *what);
+gboolean cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error);
+gboolean cnet_port_open_socket (CnetPort *self, guint16 bind_flags,
+                                int shared_fd, GError **error);
+void cnet_port_close_socket (CnetPort *self);
+gboolean cnet_port_set_busy_poll (CnetPort *self, GError **error);
+gboolean cnet_port_check_settings (CnetPort *self, GError **error);
+gboolean cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
+                                  guint16 flags, GError **error);
+gboolean cnet_port_parse_rules (CnetPort *self, const char *const *rules,
+                                struct cnet_xdp_rule *xdp_rules, guint *n_rules,
+                                GStrv *canonical, GError **error);
+void cnet_port_start (CnetPort *self);
+
+/* cnet-port-datapath.c */
+void cnet_port_refill (CnetPort *self);
+gboolean cnet_port_check_gone (CnetPort *port, GError **error);
+
+/* cnet-port-lease.c */
+gboolean cnet_port_init_leased (CnetPort *self, GError **error);
+gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
+                                    GError **error);
+gboolean cnet_port_set_lease_rules (CnetPort *port,
+                                    const char *const *canonical,
+                                    GError **error);
 
 /* Whether the RX ring has packets, without a system call. */
 gboolean cnet_port_rx_ready (CnetPort *port);

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The lease side of a port on a socket leased from cnetd: the guard,
+ * lease-ended, and the counters and rules that live in cnetd.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <linux/if_xdp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cnet-port-private.h"
+
+/* A socket from cnetd, bound, with its UMEM and rings: map the rings and
+ * fill; cnetd steers to it when the client activates the lease. No XDP
+ * program here: the interface may not even be visible in this process's
+ * namespace. */
+gboolean
+cnet_port_init_leased (CnetPort *self, GError **error)
+{
+  self->fd = self->leased_fd;
+  self->leased_fd = -1;
+  if (!cnet_port_setup_rings (self, -1, error))
+    return FALSE;
+  cnet_port_start (self);
+  return TRUE;
+}
+
+static void
+cnet_port_set_lease_ended_error (CnetPort *port, GError **error)
+{
+  g_set_error (error, CNET_ERROR, CNET_ERROR_LEASE_ENDED,
+               "%s queue %u: the lease from cnetd has ended (released, the "
+               "interface went, or cnetd stopped); the port can no longer "
+               "receive or send",
+               port->interface, port->queue);
+}
+
+/* The lease ended: say so once, to every listener. */
+static void
+cnet_port_lease_ended (CnetPort *port)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (__atomic_exchange_n (&port->lease_ended, 1, __ATOMIC_ACQ_REL))
+    return;
+  g_debug ("%s queue %u: the lease has ended", port->interface, port->queue);
+  cnet_port_set_lease_ended_error (port, &error);
+  g_signal_emit_by_name (port, "lease-ended", error);
+}
+
+gboolean
+cnet_port_check_lease (CnetPort *port, GError **error)
+{
+  struct pollfd pfd = { .fd = port->guard_fd, .events = 0 };
+
+  if (port->guard_fd < 0)
+    return TRUE;
+  if (!__atomic_load_n (&port->lease_ended, __ATOMIC_ACQUIRE) &&
+      poll (&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+    cnet_port_lease_ended (port);
+  if (__atomic_load_n (&port->lease_ended, __ATOMIC_ACQUIRE))
+    {
+      cnet_port_set_lease_ended_error (port, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+cnet_port_get_guard_fd (CnetPort *port)
+{
+  return port->guard_fd;
+}
+
+/* A leased port's XDP counters live in cnetd: read the lease's Stats. */
+gboolean
+cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats, GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) dict = NULL;
+  g_autoptr (GVariant) rules = NULL;
+  char key[32];
+
+  if (port->lease_connection == NULL)
+    return TRUE; /* not active yet: nothing counted */
+  reply =
+    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                 port->lease_path,
+                                 "org.freedesktop.DBus.Properties", "GetAll",
+                                 g_variant_new ("(s)",
+                                                CNET_DBUS_INTERFACE_LEASE),
+                                 G_VARIANT_TYPE ("(a{sv})"),
+                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL,
+                                 error);
+  if (reply == NULL)
+    return FALSE;
+  dict = g_variant_get_child_value (reply, 0);
+  {
+    g_autoptr (GVariantDict) all = g_variant_dict_new (dict);
+    g_autoptr (GVariant) counters =
+      g_variant_dict_lookup_value (all, "Stats", G_VARIANT_TYPE ("a{st}"));
+
+    rules = g_variant_dict_lookup_value (all, "Rules", G_VARIANT_TYPE ("as"));
+    stats->n_rules = rules ? (guint) g_variant_n_children (rules) : 0;
+    if (counters == NULL)
+      return TRUE;
+    g_variant_lookup (counters, "xdp_redirected", "t", &stats->xdp_redirected);
+    g_variant_lookup (counters, "xdp_passed", "t", &stats->xdp_passed);
+    g_variant_lookup (counters, "xdp_dropped", "t", &stats->xdp_dropped);
+    for (guint i = 0; i < MIN (stats->n_rules, CNET_MATCH_MAX_RULES); i++)
+      {
+        g_snprintf (key, sizeof key, "rule%u_hits", i);
+        g_variant_lookup (counters, key, "t", &stats->rule_hits[i]);
+      }
+  }
+  return TRUE;
+}
+
+/* A leased port's rules live in cnetd's program: ask cnetd to change
+ * them (Lease.SetRules, which only the lease's owner may call). */
+gboolean
+cnet_port_set_lease_rules (CnetPort *port, const char *const *canonical,
+                           GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!cnet_port_check_lease (port, error))
+    return FALSE;
+  if (port->lease_connection == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+                   "%s queue %u: the port has no XDP program of its own and "
+                   "no lease whose rules could be changed",
+                   port->interface, port->queue);
+      return FALSE;
+    }
+  reply =
+    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                 port->lease_path, CNET_DBUS_INTERFACE_LEASE,
+                                 "SetRules",
+                                 g_variant_new ("(^as)", (char **) canonical),
+                                 G_VARIANT_TYPE ("()"),
+                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                 &local_error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_mutex_lock (&port->rules_lock);
+  g_strfreev (port->rules);
+  port->rules = g_strdupv ((GStrv) canonical);
+  g_mutex_unlock (&port->rules_lock);
+  g_object_notify (G_OBJECT (port), "rules");
+  return TRUE;
+}
+
+/* For CnetClient: a port on a socket cnetd leased and bound, with the
+ * ring sizes cnetd made its rings with (fill, completion, RX, TX). Takes
+ * @fd and @guard_fd, also on failure. */
+CnetPort *
+cnet_port_new_leased (int fd, int guard_fd, const char *interface,
+                      guint ifindex, guint queue, CnetMempool *mempool,
+                      gboolean need_wakeup, const guint ring_sizes[4],
+                      GError **error)
+{
+  g_autoptr (CnetPort) port = NULL;
+
+  port =
+    g_object_new (CNET_TYPE_PORT, "interface", interface, "queue", queue,
+                  "mempool", mempool, "need-wakeup", need_wakeup, "fill-size",
+                  ring_sizes[0], "comp-size", ring_sizes[1], "rx-size",
+                  ring_sizes[2], "tx-size", ring_sizes[3], NULL);
+  port->leased_fd = fd;
+  port->guard_fd = guard_fd;
+  port->ifindex = ifindex;
+  if (!g_initable_init (G_INITABLE (port), NULL, error))
+    return NULL;
+  return g_steal_pointer (&port);
+}
+
+/* For CnetClient: the lease is active; cnetd bound the socket. */
+void
+cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
+                     const char *lease_path, CnetBindMode bind_mode,
+                     const char *const *rules)
+{
+  g_set_object (&port->lease_connection, connection);
+  g_free (port->lease_path);
+  port->lease_path = g_strdup (lease_path);
+  port->bind_mode = bind_mode;
+  g_mutex_lock (&port->rules_lock);
+  g_strfreev (port->rules);
+  port->rules = g_strdupv ((GStrv) rules);
+  g_mutex_unlock (&port->rules_lock);
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A port's socket on the kernel UAPI (linux/if_xdp.h): UMEM registration,
+ * the four rings, socket options and the bind.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <linux/if_xdp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cnet-port-private.h"
+
+static guint32 next_tag = 1;
+
+/* --- setup on the kernel UAPI ----------------------------------------- */
+
+gboolean
+cnet_port_fail (CnetPort *self, GError **error, int errsv, const char *what)
+{
+  g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+               "%s queue %u: %s: %s", self->interface, self->queue, what,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+static gboolean
+cnet_port_map_ring (CnetPort *self, CnetRing *ring, guint size,
+                    const struct xdp_ring_offset *off, gsize desc_size,
+                    off_t pgoff, GError **error)
+{
+  ring->map_size = off->desc + size * desc_size;
+  ring->map = mmap (NULL, ring->map_size, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_POPULATE, self->fd, pgoff);
+  if (ring->map == MAP_FAILED)
+    {
+      ring->map = NULL;
+      return cnet_port_fail (self, error, errno, "cannot map a ring");
+    }
+  ring->producer = (guint32 *) ((guint8 *) ring->map + off->producer);
+  ring->consumer = (guint32 *) ((guint8 *) ring->map + off->consumer);
+  ring->flags = (guint32 *) ((guint8 *) ring->map + off->flags);
+  ring->descs = (guint8 *) ring->map + off->desc;
+  ring->size = size;
+  ring->mask = size - 1;
+  ring->cached_prod = *ring->producer;
+  ring->cached_cons = *ring->consumer;
+  return TRUE;
+}
+
+static void
+cnet_port_unmap_ring (CnetRing *ring)
+{
+  if (ring->map != NULL)
+    munmap (ring->map, ring->map_size);
+  memset (ring, 0, sizeof *ring);
+}
+
+static gboolean
+cnet_port_register_umem (CnetPort *self, GError **error)
+{
+  struct xdp_umem_reg reg = {
+    .addr = (guint64) (guintptr) self->pool->area,
+    .len = self->pool->area_size,
+    .chunk_size = self->pool->frame_size,
+    .headroom = self->pool->umem_headroom,
+  };
+
+  if (setsockopt (self->fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) < 0)
+    {
+      int errsv = errno;
+      struct rlimit rl;
+
+      if ((errsv == ENOBUFS || errsv == ENOMEM || errsv == EPERM) &&
+          getrlimit (RLIMIT_MEMLOCK, &rl) == 0 &&
+          rl.rlim_cur != RLIM_INFINITY && geteuid () != 0)
+        {
+          g_set_error (error, CNET_ERROR, CNET_ERROR_NO_MEMORY,
+                       "%s queue %u: cannot register the UMEM: the mempool's "
+                       "%" G_GSIZE_FORMAT " bytes exceed what RLIMIT_MEMLOCK "
+                       "(%llu bytes) lets this process lock; use fewer or "
+                       "smaller frames (%s)",
+                       self->interface, self->queue, self->pool->area_size,
+                       (unsigned long long) rl.rlim_cur, g_strerror (errsv));
+          return FALSE;
+        }
+      return cnet_port_fail (self, error, errsv, "cannot register the UMEM");
+    }
+  return TRUE;
+}
+
+static gboolean
+cnet_port_set_ring_size (CnetPort *self, int opt, guint size, const char *name,
+                         GError **error)
+{
+  if (setsockopt (self->fd, SOL_XDP, opt, &size, sizeof size) < 0)
+    {
+      g_autofree char *what =
+        g_strdup_printf ("cannot create the %s ring of %u entries", name, size);
+      return cnet_port_fail (self, error, errno, what);
+    }
+  return TRUE;
+}
+
+/* In copy mode the kernel sends at most XDP_MAX_TX_SKB_BUDGET frames per
+ * sendto() (32 unless raised) and answers EAGAIN for the rest, so a burst of
+ * 64 costs two system calls. Kernels from 6.17 take a per-socket budget up
+ * to the TX ring's size; raising it makes one kick send the whole ring.
+ * Older kernels say ENOPROTOOPT: they keep 32, which works, only slower. */
+static void
+cnet_port_set_tx_budget (CnetPort *self)
+{
+  guint budget = self->tx_size;
+
+  if (setsockopt (self->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
+                  sizeof budget) < 0)
+    g_debug ("%s queue %u: TX budget stays at the kernel's default: %s",
+             self->interface, self->queue, g_strerror (errno));
+}
+
+/* Registers the UMEM on the socket (unless it will share @shared_fd's),
+ * creates the four rings and maps them. A leased socket comes with its
+ * UMEM and rings made by cnetd: then it only maps them. */
+gboolean
+cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
+{
+  struct xdp_mmap_offsets off;
+  socklen_t optlen = sizeof off;
+
+  if (self->guard_fd >= 0)
+    goto map;
+  if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
+                                "fill", error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING, self->comp_size,
+                                "completion", error) ||
+      !cnet_port_set_ring_size (self, XDP_RX_RING, self->rx_size, "RX",
+                                error) ||
+      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX", error))
+    return FALSE;
+
+  cnet_port_set_tx_budget (self);
+
+map:
+  if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
+    return cnet_port_fail (self, error, errno, "cannot read the ring offsets");
+
+  if (!cnet_port_map_ring (self, &self->fill, self->fill_size, &off.fr,
+                           sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING, error) ||
+      !cnet_port_map_ring (self, &self->comp, self->comp_size, &off.cr,
+                           sizeof (guint64), XDP_UMEM_PGOFF_COMPLETION_RING,
+                           error) ||
+      !cnet_port_map_ring (self, &self->rx, self->rx_size, &off.rx,
+                           sizeof (struct xdp_desc), XDP_PGOFF_RX_RING,
+                           error) ||
+      !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
+                           sizeof (struct xdp_desc), XDP_PGOFF_TX_RING, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+/* Creates the socket, registers the UMEM (or shares @shared_fd's: then
+ * the socket gets a fill and a completion ring of its own, as the kernel
+ * requires for another queue, and inherits that socket's bind flags),
+ * creates and maps the four rings and binds. */
+
+gboolean
+cnet_port_open_socket (CnetPort *self, guint16 bind_flags, int shared_fd,
+                       GError **error)
+{
+  struct sockaddr_xdp sxdp = {
+    .sxdp_family = AF_XDP,
+    .sxdp_ifindex = self->ifindex,
+    .sxdp_queue_id = self->queue,
+    .sxdp_flags = shared_fd >= 0 ? XDP_SHARED_UMEM : bind_flags,
+    .sxdp_shared_umem_fd = shared_fd >= 0 ? (guint32) shared_fd : 0,
+  };
+
+  self->fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (self->fd < 0)
+    {
+      int errsv = errno;
+      if (errsv == EPERM || errsv == EACCES)
+        return cnet_port_fail (self, error, errsv,
+                               "creating an AF_XDP socket needs CAP_NET_RAW");
+      return cnet_port_fail (self, error, errsv,
+                             "cannot create an AF_XDP socket");
+    }
+  if (!cnet_port_setup_rings (self, shared_fd, error))
+    return FALSE;
+
+  if (bind (self->fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
+    {
+      int errsv = errno;
+      CnetNetdevInfo netdev;
+
+      switch (errsv)
+        {
+        case EBUSY:
+          g_set_error (error, CNET_ERROR, CNET_ERROR_BUSY,
+                       "%s queue %u: the queue has an AF_XDP socket already "
+                       "(%s)",
+                       self->interface, self->queue, g_strerror (errsv));
+          return FALSE;
+        case EOPNOTSUPP:
+          if (bind_flags & XDP_ZEROCOPY)
+            {
+              cnet_netdev_lookup (self->interface, &netdev, NULL);
+              g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                           "%s queue %u: driver %s does not support "
+                           "zero-copy AF_XDP; bind in copy or auto mode (%s)",
+                           self->interface, self->queue, netdev.driver,
+                           g_strerror (errsv));
+              return FALSE;
+            }
+          break;
+        default:
+          break;
+        }
+      return cnet_port_fail (self, error, errsv, "cannot bind the socket");
+    }
+  return TRUE;
+}
+
+void
+cnet_port_close_socket (CnetPort *self)
+{
+  cnet_port_unmap_ring (&self->rx);
+  cnet_port_unmap_ring (&self->tx);
+  cnet_port_unmap_ring (&self->fill);
+  cnet_port_unmap_ring (&self->comp);
+  if (self->fd >= 0)
+    close (self->fd);
+  self->fd = -1;
+}
+
+gboolean
+cnet_port_set_busy_poll (CnetPort *self, GError **error)
+{
+  int one = 1;
+  int usecs = (int) self->busy_poll_usecs;
+  int budget = (int) self->busy_poll_budget;
+
+  if (self->busy_poll_usecs == 0)
+    return TRUE;
+  if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
+        0 ||
+      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof usecs) <
+        0 ||
+      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
+                  sizeof budget) < 0)
+    return cnet_port_fail (self, error, errno,
+                           "cannot enable busy polling (a busy-poll budget "
+                           "above the default needs CAP_NET_ADMIN)");
+  return TRUE;
+}
+
+gboolean
+cnet_port_check_settings (CnetPort *self, GError **error)
+{
+  const struct
+  {
+    const char *name;
+    guint size;
+  } rings[] = {
+    { "rx-size", self->rx_size },
+    { "tx-size", self->tx_size },
+    { "fill-size", self->fill_size },
+    { "comp-size", self->comp_size },
+  };
+
+  if (self->interface == NULL || self->pool == NULL)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "a port needs an interface and a mempool");
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rings); i++)
+    if (rings[i].size < 64 || rings[i].size > 65536 ||
+        (rings[i].size & (rings[i].size - 1)) != 0)
+      {
+        g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                     "%s queue %u: %s %u is not allowed: a power of two "
+                     "from 64 to 65536",
+                     self->interface, self->queue, rings[i].name,
+                     rings[i].size);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Binds with a UMEM of the socket's own, in the bind mode asked for. */
+gboolean
+cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
+                         guint16 flags, GError **error)
+{
+  g_autoptr (GError) zc_error = NULL;
+  guint64 features;
+
+  switch (self->bind_mode)
+    {
+    case CNET_BIND_MODE_ZEROCOPY:
+      return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
+    case CNET_BIND_MODE_COPY:
+      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
+    case CNET_BIND_MODE_AUTO:
+    default:
+      break;
+    }
+
+  /* When the kernel says the driver has no zero-copy, do not try. */
+  if (cnet_netdev_xdp_features (self->ifindex, &features) &&
+      !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
+    {
+      self->bind_mode = CNET_BIND_MODE_COPY;
+      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
+    }
+
+  /* A socket whose bind failed cannot be bound again: start over. */
+  if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, &zc_error))
+    {
+      self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
+      return TRUE;
+    }
+  if (!g_error_matches (zc_error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED))
+    {
+      g_propagate_error (error, g_steal_pointer (&zc_error));
+      return FALSE;
+    }
+  g_info ("%s queue %u: zero-copy not supported by driver %s, using copy "
+          "mode",
+          self->interface, self->queue, netdev->driver);
+  cnet_port_close_socket (self);
+  if (!cnet_port_open_socket (self, flags | XDP_COPY, -1, error))
+    return FALSE;
+  self->bind_mode = CNET_BIND_MODE_COPY;
+  return TRUE;
+}
+
+/* Parses @rules into the XDP program's form and the canonical text. */
+gboolean
+cnet_port_parse_rules (CnetPort *self, const char *const *rules,
+                       struct cnet_xdp_rule *xdp_rules, guint *n_rules,
+                       GStrv *canonical, GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = rules ? g_strv_length ((GStrv) rules) : 0;
+
+  if (n > CNET_MATCH_MAX_RULES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: %u steering rules are too many; a port may "
+                   "have %u",
+                   self->interface, self->queue, n, CNET_MATCH_MAX_RULES);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (CnetMatch) match = cnet_match_new (rules[i], &local_error);
+
+      if (match == NULL)
+        {
+          g_set_error (error, CNET_ERROR, local_error->code, "%s queue %u: %s",
+                       self->interface, self->queue, local_error->message);
+          return FALSE;
+        }
+      cnet_match_to_xdp (match, &xdp_rules[i]);
+      {
+        g_autofree char *text = cnet_match_to_string (match);
+        g_strv_builder_add (builder, text);
+      }
+    }
+  *n_rules = n;
+  *canonical = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+/* Puts the first frames on the fill ring and starts counting. */
+void
+cnet_port_start (CnetPort *self)
+{
+  self->tag = g_atomic_int_add (&next_tag, 1);
+  cnet_mempool_register_cache (self->pool, &self->rx_cache);
+  cnet_mempool_register_cache (self->pool, &self->tx_cache);
+  while (cnet_ring_free (&self->fill, 1) > 0)
+    {
+      guint32 before = self->fill.cached_prod;
+      cnet_port_refill (self);
+      if (self->fill.cached_prod == before)
+        break; /* mempool empty */
+    }
+  self->alloc_failures = 0;
+  self->fill_ring_empty = 0;
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AcquireQueue: from the call to a bound socket and a guard in the
+ * client's hands (docs/cnetd.md, "Lease protocol").
+ */
+
+#include "cnetd-build-config.h"
+
+#include <gio/gunixfdlist.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cnetd-manager-private.h"
+
+/* --- AcquireQueue ------------------------------------------------------- */
+
+typedef struct
+{
+  CnetdManager *manager;
+  GDBusMethodInvocation *invocation;
+  char *ifname;
+  guint queue;
+  CnetdAcquireOptions opts;
+  CnetdCaller caller;
+  CnetdUmem umem;
+  gint64 drain_deadline; /* monotonic µs; 0 until it first meets a drain */
+} AcquireRequest;
+
+static void
+acquire_request_free (AcquireRequest *req)
+{
+  g_object_unref (req->invocation);
+  g_free (req->ifname);
+  cnetd_acquire_options_clear (&req->opts);
+  cnetd_umem_clear (&req->umem);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AcquireRequest, acquire_request_free)
+
+static const char *
+queue_busy_reason (CnetdIface *iface, guint queue, char *buf, gsize len)
+{
+  CnetdLease *other;
+  CnetdDrain *d;
+
+  switch (cnetd_iface_queue_state (iface, queue))
+    {
+    case QUEUE_LEASED:
+      other = cnetd_manager_find_lease (iface->manager, iface->ifindex, queue);
+      g_return_val_if_fail (other != NULL, "queue is leased");
+      g_snprintf (buf, len, "queue is leased to %s (uid %u, pid %u)",
+                  other->owner, other->caller.uid, other->caller.pid);
+      return buf;
+    case QUEUE_DRAINING:
+      d = cnetd_iface_find_drain (iface, queue);
+      g_return_val_if_fail (d != NULL, "queue is draining");
+      g_snprintf (buf, len,
+                  "queue is draining: lease %u of %s (uid %u, pid %u) ended, "
+                  "but its socket may still be open and send; it can be "
+                  "leased again once every fd and ring mapping of that "
+                  "socket is closed",
+                  d->lease_id, d->owner, d->uid, d->pid);
+      return buf;
+    case QUEUE_OCCUPIED:
+      g_snprintf (buf, len,
+                  "another AF_XDP socket is bound to the queue (not one cnetd "
+                  "leased: a program of its own, or a client of an earlier "
+                  "cnetd that still holds its socket)");
+      return buf;
+    case QUEUE_FREE:
+    default:
+      return NULL;
+    }
+}
+
+/* Makes a guard pair: cnetd keeps one end, watched for the client hanging
+ * up; its own reading side is shut so that a client cannot queue data in
+ * cnetd's memory. Returns the client's end, or -1. */
+static int
+cnetd_lease_make_guard (CnetdLease *lease, GError **error)
+{
+  int pair[2];
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "cannot make a guard for the lease: %s", g_strerror (errsv));
+      return -1;
+    }
+  shutdown (pair[0], SHUT_RD);
+  lease->guard_fd = pair[0];
+  lease->guard_source = g_unix_fd_add (pair[0], G_IO_HUP | G_IO_ERR,
+                                       cnetd_lease_on_guard_hup, lease);
+  return pair[1];
+}
+
+static gboolean on_drain_retry (gpointer user_data);
+
+/* Whether the owner of the lease that left @queue draining has exited. */
+static gboolean
+drain_owner_exited (CnetdIface *iface, guint queue)
+{
+  CnetdDrain *d = cnetd_iface_find_drain (iface, queue);
+  struct pollfd pfd;
+
+  if (d == NULL || d->pidfd < 0)
+    return TRUE;
+  pfd.fd = d->pidfd;
+  pfd.events = POLLIN;
+  return poll (&pfd, 1, 0) > 0;
+}
+
+/* A queue that drains because its owner died frees itself as soon as the
+ * kernel has released the dead process's socket; a request for it waits
+ * that out (without blocking the main loop) for up to
+ * CNETD_DRAIN_WAIT_USEC before it says Busy. While the owner lives, it
+ * most likely still holds the socket: Busy at once. Returns TRUE when it
+ * took @req to try again later. */
+static gboolean
+acquire_wait_for_drain (AcquireRequest *req, CnetdIface *iface, guint queue)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!drain_owner_exited (iface, queue))
+    return FALSE;
+  if (req->drain_deadline == 0)
+    req->drain_deadline = now + CNETD_DRAIN_WAIT_USEC;
+  if (now >= req->drain_deadline)
+    return FALSE;
+  g_timeout_add (CNETD_DRAIN_RETRY_MS, on_drain_retry, req);
+  return TRUE;
+}
+
+/* Answers @req; returns TRUE when it keeps @req for later. */
+static gboolean
+finish_acquire (AcquireRequest *req)
+{
+  CnetdManager *m = req->manager;
+  GDBusMethodInvocation *invocation = req->invocation;
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  const CnetdConfig *config = m->config;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GUnixFDList) fds = NULL;
+  g_autoptr (CnetXdpProgram) prog = NULL;
+  CnetdIface *iface;
+  CnetdLease *lease, *sharing;
+  CnetdXskBound bound = { FALSE, FALSE };
+  GVariantBuilder info;
+  guint queue = req->queue, n_queues;
+  guint64 user_bytes;
+  char reason[512];
+  int fd, pidfd, guard;
+
+  /* The world may have changed while polkit thought. */
+  iface = cnetd_manager_find_iface (m, req->ifname);
+  if (iface == NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "%s: no such interface", req->ifname);
+      return FALSE;
+    }
+  if (cnetd_manager_count_leases_of_user (m, req->caller.uid) >=
+      config->max_leases_per_user)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_LIMIT_EXCEEDED,
+                              "uid %u holds %u leases, the most cnetd allows "
+                              "one "
+                              "user (max-leases-per-user)",
+                              req->caller.uid, config->max_leases_per_user);
+      return FALSE;
+    }
+  sharing = cnetd_manager_find_umem_lease (m, sender, &req->umem);
+  user_bytes = cnetd_manager_umem_bytes_of_user (m, req->caller.uid);
+  if (sharing == NULL &&
+      user_bytes + req->umem.size > config->max_umem_bytes_per_user)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_LIMIT_EXCEEDED,
+                              "uid %u has %" G_GUINT64_FORMAT " bytes of UMEM "
+                              "pinned through cnetd; %" G_GUINT64_FORMAT
+                              " more "
+                              "would pass max-umem-bytes-per-user "
+                              "(%" G_GUINT64_FORMAT " bytes)",
+                              req->caller.uid, user_bytes, req->umem.size,
+                              config->max_umem_bytes_per_user);
+      return FALSE;
+    }
+
+  n_queues = MIN (iface->n_rx_queues, CNET_XDP_PROGRAM_MAX_QUEUES);
+  if (queue == CNET_DBUS_ANY_QUEUE)
+    {
+      gboolean wait = FALSE;
+
+      for (queue = 0; queue < n_queues; queue++)
+        {
+          QueueState state = cnetd_iface_queue_state (iface, queue);
+          if (state == QUEUE_FREE)
+            break;
+          wait = wait ||
+                 (state == QUEUE_DRAINING && drain_owner_exited (iface, queue));
+        }
+      if (queue >= n_queues && wait &&
+          acquire_wait_for_drain (req, iface, CNET_DBUS_ANY_QUEUE))
+        return TRUE;
+      if (queue >= n_queues)
+        {
+          cnetd_return_new_error (invocation, CNET_ERROR_BUSY,
+                                  "%s: none of its %u queues is free (leased, "
+                                  "draining, or with a socket of another "
+                                  "program)",
+                                  req->ifname, iface->n_rx_queues);
+          return FALSE;
+        }
+    }
+  else if (queue >= n_queues)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_OUT_OF_RANGE,
+                              "%s queue %u: the interface has %u receive "
+                              "queues "
+                              "(0 to %u)",
+                              req->ifname, queue, iface->n_rx_queues,
+                              iface->n_rx_queues - 1);
+      return FALSE;
+    }
+  else if (queue_busy_reason (iface, queue, reason, sizeof reason) != NULL)
+    {
+      QueueState state = cnetd_iface_queue_state (iface, queue);
+
+      if (state == QUEUE_DRAINING && acquire_wait_for_drain (req, iface, queue))
+        return TRUE;
+      cnetd_return_new_error (invocation, CNET_ERROR_BUSY, "%s queue %u: %s",
+                              req->ifname, queue, reason);
+      return FALSE;
+    }
+
+  /* The owner process, to end the lease when it exits. The bus saw this
+   * pid when the caller connected; if it is gone, so is the caller. */
+  pidfd = (int) syscall (SYS_pidfd_open, (pid_t) req->caller.pid, 0);
+  if (pidfd < 0)
+    {
+      int errsv = errno;
+      cnetd_return_new_error (invocation, CNET_ERROR_INVALID_STATE,
+                              "%s queue %u: cannot watch the caller's process "
+                              "%u: "
+                              "%s",
+                              req->ifname, queue, req->caller.pid,
+                              g_strerror (errsv));
+      return FALSE;
+    }
+
+  prog = cnet_xdp_program_attach (req->ifname, req->opts.xdp_mode,
+                                  CNET_XDP_ATTACH_NONE, &error);
+  if (prog == NULL || !cnet_xdp_program_claim_queue (prog, queue, req, &error))
+    {
+      close (pidfd);
+      cnetd_return_error (invocation, error);
+      return FALSE;
+    }
+  if (sharing != NULL)
+    req->opts.need_wakeup = sharing->need_wakeup;
+  fd = cnetd_xsk_open (req->ifname, iface->ifindex, queue, &req->opts,
+                       &req->umem, sharing ? sharing->fd : -1, &bound, &error);
+  if (fd < 0)
+    {
+      close (pidfd);
+      cnet_xdp_program_release_queue (prog, queue, req);
+      cnetd_return_error (invocation, error);
+      return FALSE;
+    }
+
+  lease = g_new0 (CnetdLease, 1);
+  lease->manager = m;
+  lease->id = ++m->next_lease_id;
+  lease->path = g_strdup_printf (CNET_DBUS_LEASES_PATH "/%u", lease->id);
+  lease->ifindex = iface->ifindex;
+  lease->ifname = g_strdup (req->ifname);
+  lease->queue = queue;
+  lease->owner = g_strdup (sender);
+  lease->caller = req->caller;
+  lease->fd = fd;
+  lease->guard_fd = -1;
+  lease->pidfd = pidfd;
+  lease->umem_dev = req->umem.dev;
+  lease->umem_ino = req->umem.ino;
+  lease->umem_bytes = req->umem.size;
+  lease->prog = g_steal_pointer (&prog);
+  lease->need_wakeup = bound.need_wakeup;
+  lease->zerocopy = bound.zerocopy;
+  memcpy (lease->rules, req->opts.rules, sizeof lease->rules);
+  lease->n_rules = req->opts.n_rules;
+  /* The queue was claimed for the request; it is the lease's now. */
+  cnet_xdp_program_release_queue (lease->prog, queue, req);
+  if (!cnet_xdp_program_claim_queue (lease->prog, queue, lease, &error))
+    g_assert_not_reached ();
+
+  lease->object = cnetd_dbus_object_skeleton_new (lease->path);
+  lease->skeleton =
+    cnetd_stats_skeleton_new (cnetd_lease_skeleton_get_type (),
+                              (CnetdRefreshFunc) cnetd_lease_refresh_stats,
+                              lease);
+  cnetd_dbus_lease_set_interface (lease->skeleton, lease->ifname);
+  cnetd_dbus_lease_set_interface_object (lease->skeleton, iface->path);
+  cnetd_dbus_lease_set_queue (lease->skeleton, queue);
+  cnetd_dbus_lease_set_kind (lease->skeleton, "dbus");
+  cnetd_dbus_lease_set_owner (lease->skeleton, sender);
+  cnetd_dbus_lease_set_uid (lease->skeleton, req->caller.uid);
+  cnetd_dbus_lease_set_pid (lease->skeleton, req->caller.pid);
+  cnetd_dbus_lease_set_active (lease->skeleton, FALSE);
+  cnetd_dbus_lease_set_bind_mode (lease->skeleton,
+                                  bound.zerocopy ? "zerocopy" : "copy");
+  cnetd_dbus_lease_set_rules (lease->skeleton,
+                              req->opts.rules_text
+                                ? (const char *const *) req->opts.rules_text
+                                : (const char *const[]){ NULL });
+  cnetd_manager_guard_skeleton (m, lease->skeleton);
+  g_signal_connect (lease->skeleton, "handle-activate",
+                    G_CALLBACK (cnetd_lease_handle_activate), m);
+  g_signal_connect (lease->skeleton, "handle-release",
+                    G_CALLBACK (cnetd_lease_handle_release), m);
+  g_signal_connect (lease->skeleton, "handle-set-rules",
+                    G_CALLBACK (cnetd_lease_handle_set_rules), m);
+  cnetd_dbus_object_skeleton_set_lease (lease->object, lease->skeleton);
+  cnetd_lease_refresh_stats (lease);
+  g_hash_table_insert (m->leases, GUINT_TO_POINTER (lease->id), lease);
+  g_dbus_object_manager_server_export (m->server,
+                                       G_DBUS_OBJECT_SKELETON (lease->object));
+  lease->watch_id =
+    g_bus_watch_name_on_connection (m->connection, sender,
+                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                    cnetd_lease_on_owner_vanished, m, NULL);
+  lease->pid_source =
+    g_unix_fd_add (lease->pidfd, G_IO_IN, cnetd_lease_on_owner_exited, lease);
+  cnetd_iface_update_free_queues (iface);
+  cnetd_iface_update_attached (iface);
+
+  g_message ("lease %u: %s queue %u to %s (uid %u, pid %u), %" G_GUINT64_FORMAT
+             "-byte UMEM%s, %s bind",
+             lease->id, lease->ifname, queue, sender, req->caller.uid,
+             req->caller.pid, req->umem.size,
+             sharing ? " shared with its other lease" : "",
+             bound.zerocopy ? "zero-copy" : "copy");
+  guard = cnetd_lease_make_guard (lease, &error);
+  fds = g_unix_fd_list_new ();
+  if (guard < 0 || g_unix_fd_list_append (fds, fd, &error) < 0 ||
+      g_unix_fd_list_append (fds, guard, &error) < 0)
+    {
+      if (guard >= 0)
+        close (guard);
+      cnetd_return_error (invocation, error);
+      cnetd_lease_end (lease, "its socket could not be passed");
+      return FALSE;
+    }
+  close (guard); /* the list holds a copy */
+
+  g_variant_builder_init (&info, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&info, "{sv}", "queue", g_variant_new_uint32 (queue));
+  g_variant_builder_add (&info, "{sv}", "ifindex",
+                         g_variant_new_uint32 (iface->ifindex));
+  g_variant_builder_add (&info, "{sv}", "bind-mode",
+                         g_variant_new_string (bound.zerocopy ? "zerocopy"
+                                                              : "copy"));
+  g_variant_builder_add (&info, "{sv}", "need-wakeup",
+                         g_variant_new_boolean (bound.need_wakeup));
+  g_variant_builder_add (&info, "{sv}", "rules",
+                         g_variant_new_strv (req->opts.rules_text
+                                               ? (const char *const *)
+                                                   req->opts.rules_text
+                                               : (const char *const[]){ NULL },
+                                             -1));
+  /* Takes the invocation's reference; the request keeps its own. */
+  cnetd_dbus_manager_complete_acquire_queue (m->skeleton, invocation, fds,
+                                             lease->path,
+                                             g_variant_new_handle (0),
+                                             g_variant_new_handle (1),
+                                             g_variant_builder_end (&info));
+  return FALSE;
+}
+
+static void
+on_authorized (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (AcquireRequest) req = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cnetd_auth_check_finish (res, &error))
+    {
+      if (req->queue == CNET_DBUS_ANY_QUEUE)
+        g_prefix_error (&error, "%s (any queue): ", req->ifname);
+      else
+        g_prefix_error (&error, "%s queue %u: ", req->ifname, req->queue);
+      cnetd_return_error (req->invocation, error);
+      return;
+    }
+  if (finish_acquire (req))
+    g_steal_pointer (&req);
+}
+
+static gboolean
+on_drain_retry (gpointer user_data)
+{
+  AcquireRequest *req = user_data;
+
+  if (!finish_acquire (req))
+    acquire_request_free (req);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AcquireRequest *req = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!cnetd_auth_get_caller_finish (res, &req->caller, &error))
+    {
+      cnetd_return_error (req->invocation, error);
+      acquire_request_free (req);
+      return;
+    }
+  cnetd_auth_check_async (req->manager->connection, req->manager->config,
+                          g_dbus_method_invocation_get_sender (req->invocation),
+                          &req->caller, CNETD_ACTION_ACQUIRE_QUEUE,
+                          on_authorized, req);
+}
+
+gboolean
+cnetd_manager_handle_acquire_queue (CnetdDBusManager *skeleton,
+                                    GDBusMethodInvocation *invocation,
+                                    GUnixFDList *fd_list, const char *ifname,
+                                    guint queue, GVariant *options,
+                                    GVariant *umem_handle, gpointer user_data)
+{
+  CnetdManager *m = user_data;
+  g_autoptr (AcquireRequest) req = g_new0 (AcquireRequest, 1);
+  g_autoptr (GError) error = NULL;
+  gint32 handle = g_variant_get_handle (umem_handle);
+  CnetdIface *iface;
+  int fd;
+
+  req->manager = m;
+  req->invocation = g_object_ref (invocation);
+  req->ifname = g_strdup (ifname);
+  req->queue = queue;
+  req->umem.fd = -1;
+  cnetd_acquire_options_init (&req->opts);
+
+  if (!cnetd_acquire_options_parse (&req->opts, options, &error))
+    {
+      cnetd_return_error (invocation, error);
+      return TRUE;
+    }
+  iface = cnetd_manager_find_iface (m, ifname);
+  if (iface == NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "%s: no such interface", ifname);
+      return TRUE;
+    }
+  if (cnetd_config_find_uds (m->config, ifname) != NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                              "%s: cnetd serves this interface over the device "
+                              "plugin's socket %s, whose clients may write any "
+                              "queue's XSKMAP entry; it leases none of its "
+                              "queues "
+                              "over D-Bus",
+                              ifname,
+                              cnetd_config_find_uds (m->config, ifname)->path);
+      return TRUE;
+    }
+  if (!cnetd_config_manages (m->config, ifname))
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                              "%s: cnetd's configuration (%s) does not let it "
+                              "manage this interface",
+                              ifname,
+                              m->config->path ? m->config->path
+                                              : "the defaults");
+      return TRUE;
+    }
+  if (fd_list == NULL || handle < 0 ||
+      handle >= g_unix_fd_list_get_length (fd_list))
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_INVALID_ARGUMENT,
+                              "%s: the UMEM handle %d names no file descriptor "
+                              "of "
+                              "the call",
+                              ifname, handle);
+      return TRUE;
+    }
+  fd = g_unix_fd_list_get (fd_list, handle, &error);
+  if (fd < 0 ||
+      !cnetd_umem_check (&req->umem, fd, req->opts.frame_size, &error))
+    {
+      g_prefix_error (&error, "%s: ", ifname);
+      cnetd_return_error (invocation, error);
+      return TRUE;
+    }
+  cnetd_auth_get_caller_async (m->connection,
+                               g_dbus_method_invocation_get_sender (invocation),
+                               on_caller, g_steal_pointer (&req));
+  return TRUE;
+}

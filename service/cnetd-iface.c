@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cnetd's interface objects: one per network interface, kept up to date
+ * from rtnetlink, with the queues that are free, leased and draining.
+ */
+
+#include "cnetd-build-config.h"
+
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cnetd-manager-private.h"
+
+/* --- interfaces ---------------------------------------------------------- */
+
+static void
+cnetd_drain_free (CnetdDrain *d)
+{
+  if (d->pidfd >= 0)
+    close (d->pidfd);
+  g_free (d->owner);
+  g_free (d);
+}
+
+CnetdDrain *
+cnetd_iface_find_drain (CnetdIface *iface, guint queue)
+{
+  for (guint i = 0; i < iface->draining->len; i++)
+    {
+      CnetdDrain *d = g_ptr_array_index (iface->draining, i);
+      if (d->queue == queue)
+        return d;
+    }
+  return NULL;
+}
+
+/* What @queue is now. A draining queue whose socket the kernel no longer
+ * has is free: its entry goes here. */
+QueueState
+cnetd_iface_queue_state (CnetdIface *iface, guint queue)
+{
+  CnetdDrain *d;
+  gboolean has_xsk = FALSE;
+  gboolean known;
+
+  if (cnetd_manager_find_lease (iface->manager, iface->ifindex, queue) != NULL)
+    return QUEUE_LEASED;
+  known = cnet_netdev_queue_has_xsk (iface->ifindex, queue, &has_xsk);
+  d = cnetd_iface_find_drain (iface, queue);
+  if (d != NULL)
+    {
+      /* Without the kernel's word (before Linux 6.13), bind() decides. */
+      if (!known || !has_xsk)
+        {
+          g_message ("%s queue %u: drained; the socket of lease %u is closed",
+                     iface->name, queue, d->lease_id);
+          g_ptr_array_remove (iface->draining, d);
+          return QUEUE_FREE;
+        }
+      return QUEUE_DRAINING;
+    }
+  return known && has_xsk ? QUEUE_OCCUPIED : QUEUE_FREE;
+}
+
+void
+cnetd_iface_update_free_queues (CnetdIface *iface)
+{
+  GVariantBuilder free_b, drain_b;
+
+  g_variant_builder_init (&free_b, G_VARIANT_TYPE ("au"));
+  g_variant_builder_init (&drain_b, G_VARIANT_TYPE ("au"));
+  for (guint q = 0; q < MIN (iface->n_rx_queues, CNET_XDP_PROGRAM_MAX_QUEUES);
+       q++)
+    switch (cnetd_iface_queue_state (iface, q))
+      {
+      case QUEUE_FREE:
+        g_variant_builder_add (&free_b, "u", q);
+        break;
+      case QUEUE_DRAINING:
+        g_variant_builder_add (&drain_b, "u", q);
+        break;
+      case QUEUE_LEASED:
+      case QUEUE_OCCUPIED:
+      default:
+        break;
+      }
+  cnetd_dbus_interface_set_free_queues (iface->skeleton,
+                                        g_variant_builder_end (&free_b));
+  cnetd_dbus_interface_set_draining_queues (iface->skeleton,
+                                            g_variant_builder_end (&drain_b));
+}
+
+static CnetXdpProgram *
+cnetd_iface_program (CnetdIface *iface)
+{
+  GHashTableIter iter;
+  CnetdLease *lease;
+
+  g_hash_table_iter_init (&iter, iface->manager->leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
+    if (lease->ifindex == iface->ifindex)
+      return lease->prog;
+  return NULL;
+}
+
+void
+cnetd_iface_update_attached (CnetdIface *iface)
+{
+  CnetXdpProgram *prog = cnetd_iface_program (iface);
+
+  cnetd_dbus_interface_set_attached_xdp_mode (iface->skeleton,
+                                              prog
+                                                ? cnetd_xdp_mode_name (
+                                                    cnet_xdp_program_get_mode (
+                                                      prog))
+                                                : "");
+}
+
+static void
+cnetd_iface_update (CnetdIface *iface, const CnetdLinkInfo *link)
+{
+  CnetdDBusInterface *s = iface->skeleton;
+  CnetNetdevInfo netdev;
+  g_autoptr (GString) mac = g_string_new (NULL);
+  const char *modes[3] = { NULL };
+  guint64 features = 0;
+  guint n_modes = 0;
+
+  g_free (iface->name);
+  iface->name = g_strdup (link->name);
+  iface->n_rx_queues = link->n_rx_queues;
+  if (cnet_netdev_lookup (link->name, &netdev, NULL) && netdev.n_rx_queues)
+    iface->n_rx_queues = netdev.n_rx_queues;
+
+  for (guint i = 0; i < link->mac_len; i++)
+    g_string_append_printf (mac, "%s%02x", i ? ":" : "", link->mac[i]);
+  if (cnet_netdev_xdp_features (link->ifindex, &features) &&
+      (features & CNET_NETDEV_XDP_ACT_BASIC))
+    modes[n_modes++] = "native";
+  modes[n_modes++] = "generic";
+
+  cnetd_dbus_interface_set_name (s, link->name);
+  cnetd_dbus_interface_set_ifindex (s, link->ifindex);
+  cnetd_dbus_interface_set_mac (s, mac->str);
+  cnetd_dbus_interface_set_driver (s, netdev.driver[0] ? netdev.driver
+                                                       : "unknown");
+  cnetd_dbus_interface_set_mtu (s, link->mtu);
+  cnetd_dbus_interface_set_rx_queues (s, iface->n_rx_queues);
+  cnetd_dbus_interface_set_tx_queues (s, link->n_tx_queues);
+  cnetd_dbus_interface_set_supported_xdp_modes (s, modes);
+  cnetd_dbus_interface_set_zero_copy (s,
+                                      (features &
+                                       CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY) != 0);
+  cnetd_dbus_interface_set_managed (s, cnetd_config_manages (iface->manager
+                                                               ->config,
+                                                             link->name));
+  cnetd_iface_update_free_queues (iface);
+  cnetd_iface_update_attached (iface);
+}
+
+void
+cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
+{
+  CnetdIface *iface =
+    g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (link->ifindex));
+
+  if (iface == NULL)
+    {
+      iface = g_new0 (CnetdIface, 1);
+      iface->manager = m;
+      iface->ifindex = link->ifindex;
+      iface->draining =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) cnetd_drain_free);
+      iface->path =
+        g_strdup_printf (CNET_DBUS_INTERFACES_PATH "/%u", link->ifindex);
+      iface->object = cnetd_dbus_object_skeleton_new (iface->path);
+      iface->skeleton =
+        cnetd_stats_skeleton_new (cnetd_iface_skeleton_get_type (),
+                                  (CnetdRefreshFunc) cnetd_iface_refresh_stats,
+                                  iface);
+      cnetd_manager_guard_skeleton (m, iface->skeleton);
+      cnetd_dbus_object_skeleton_set_interface (iface->object, iface->skeleton);
+      g_hash_table_insert (m->ifaces, GUINT_TO_POINTER (link->ifindex), iface);
+      cnetd_iface_update (iface, link);
+      g_dbus_object_manager_server_export (m->server, G_DBUS_OBJECT_SKELETON (
+                                                        iface->object));
+      g_debug ("%s: interface %u appeared", link->name, link->ifindex);
+      return;
+    }
+  cnetd_iface_update (iface, link);
+}
+
+void
+cnetd_iface_free (CnetdIface *iface)
+{
+  g_dbus_object_manager_server_unexport (iface->manager->server, iface->path);
+  g_object_set_data (G_OBJECT (iface->skeleton), "cnetd-owner", NULL);
+  g_clear_object (&iface->skeleton);
+  g_clear_object (&iface->object);
+  g_ptr_array_unref (iface->draining);
+  g_free (iface->name);
+  g_free (iface->path);
+  g_free (iface);
+}
+
+static void
+cnetd_iface_remove (CnetdManager *m, guint ifindex)
+{
+  CnetdIface *iface =
+    g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (ifindex));
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  CnetdLease *lease;
+
+  if (iface == NULL)
+    return;
+  g_debug ("%s: interface %u disappeared", iface->name, ifindex);
+  g_hash_table_iter_init (&iter, m->leases);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
+    if (lease->ifindex == ifindex)
+      g_ptr_array_add (gone, lease);
+  for (guint i = 0; i < gone->len; i++)
+    cnetd_lease_end (g_ptr_array_index (gone, i), "the interface is gone");
+  if (m->uds != NULL)
+    cnetd_uds_server_interface_gone (m->uds, iface->name);
+  g_hash_table_remove (m->ifaces, GUINT_TO_POINTER (ifindex));
+}
+
+gboolean
+cnetd_iface_on_netlink (int fd, GIOCondition condition, gpointer user_data)
+{
+  CnetdManager *m = user_data;
+  char buf[32768];
+  gssize n;
+
+  while ((n = recv (fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+    {
+      for (struct nlmsghdr *nlh = (struct nlmsghdr *) buf;
+           NLMSG_OK (nlh, (guint) n); nlh = NLMSG_NEXT (nlh, n))
+        {
+          CnetdLinkInfo link;
+
+          if (!cnetd_link_parse (nlh, &link))
+            continue;
+          if (nlh->nlmsg_type == RTM_DELLINK)
+            cnetd_iface_remove (m, link.ifindex);
+          else
+            cnetd_iface_add_or_update (m, &link);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What cnetd-manager.c, cnetd-iface.c, cnetd-lease.c and cnetd-acquire.c
+ * share: the manager's, interfaces' and leases' state. */
+#pragma once
+
+#include <sys/types.h>
+
+#include "cnet-private.h"
+#include "cnet-xdp-program.h"
+#include "cnetd-auth.h"
+#include "cnetd-dbus-generated.h"
+#include "cnetd-link.h"
+#include "cnetd-manager.h"
+#include "cnetd-uds.h"
+#include "cnetd-xsk.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  CnetdManager *manager;
+  guint ifindex;
+  char *name;
+  char *path;
+  guint n_rx_queues;
+  CnetdDBusObjectSkeleton *object;
+  CnetdDBusInterface *skeleton;
+  GPtrArray *draining; /* CnetdDrain *, owned */
+} CnetdIface;
+
+/* A queue whose lease ended while its socket may still be open somewhere:
+ * not leased again until the kernel says no socket is bound to it. Its
+ * UMEM stays pinned meanwhile and still counts against its user. */
+typedef struct
+{
+  guint queue;
+  guint lease_id;
+  char *owner;
+  guint uid;
+  guint pid;
+  int pidfd; /* the owner process, to tell whether it still lives */
+  dev_t umem_dev;
+  ino_t umem_ino;
+  guint64 umem_bytes;
+} CnetdDrain;
+
+typedef struct
+{
+  CnetdManager *manager;
+  guint id;
+  char *path;
+  CnetdDBusObjectSkeleton *object;
+  CnetdDBusLease *skeleton;
+
+  guint ifindex;
+  char *ifname;
+  guint queue;
+  char *owner;
+  CnetdCaller caller;
+  guint watch_id;
+
+  int fd;       /* cnetd's copy of the socket */
+  int guard_fd; /* cnetd's end of the guard; the client holds the other */
+  guint guard_source;
+  int pidfd; /* the owner process */
+  guint pid_source;
+  dev_t umem_dev; /* the client's memfd */
+  ino_t umem_ino;
+  guint64 umem_bytes;
+  CnetXdpProgram *prog;
+  gboolean active;
+  gboolean need_wakeup;
+  gboolean zerocopy;
+  struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
+  guint n_rules;
+} CnetdLease;
+
+struct _CnetdManager
+{
+  GDBusConnection *connection;
+  CnetdConfig *config;
+  GDBusObjectManagerServer *server;
+  CnetdDBusManager *skeleton;
+  GHashTable *ifaces; /* ifindex → CnetdIface */
+  GHashTable *leases; /* id → CnetdLease */
+  guint next_lease_id;
+  int nl_fd;
+  guint nl_source;
+  guint stats_timer;
+  guint drain_timer;
+  GHashTable *uds_leases; /* id → CnetdUdsLease (cnetd-uds.c's clients) */
+  CnetdUdsServer *uds;
+  const CnetdMethodRule *rules; /* cnetd-bouncer.c's table */
+};
+
+/* What a client of the device plugin's socket holds (cnetd-uds.c): an
+ * interface's XSKMAP; shown as a lease of kind "uds" and counted in its
+ * user's limits. */
+typedef struct
+{
+  guint id;
+  guint uid;
+  char *path;
+  CnetdDBusObjectSkeleton *object;
+  CnetdDBusLease *skeleton;
+} CnetdUdsLease;
+
+/* How often draining queues are looked at (netdev netlink; the kernel
+ * sends no event when a socket's buffer pool goes). */
+#define CNETD_DRAIN_POLL_MS 100
+/* How long AcquireQueue waits for a draining queue whose owner process
+ * has exited before it says Busy: the kernel's release of the socket runs
+ * after an RCU grace period, from a work queue that takes the RTNL lock,
+ * which a busy machine (namespaces coming and going) can hold for long. */
+#define CNETD_DRAIN_WAIT_USEC (30 * G_USEC_PER_SEC)
+#define CNETD_DRAIN_RETRY_MS 10
+
+typedef enum
+{
+  QUEUE_FREE,
+  QUEUE_LEASED,
+  QUEUE_DRAINING, /* a lease of ours ended; its socket may still be open */
+  QUEUE_OCCUPIED, /* a socket cnetd did not lease is bound to it */
+} QueueState;
+
+/* The Stats properties are refreshed on each read: cnetd-manager.c
+ * subclasses the generated skeletons to call @refresh(@owner) first. */
+typedef void (*CnetdRefreshFunc) (gpointer owner);
+GType cnetd_lease_skeleton_get_type (void);
+GType cnetd_iface_skeleton_get_type (void);
+
+/* cnetd-manager.c */
+gpointer cnetd_stats_skeleton_new (GType type, CnetdRefreshFunc refresh,
+                                   gpointer owner);
+void cnetd_return_error (GDBusMethodInvocation *invocation, GError *error);
+void cnetd_return_new_error (GDBusMethodInvocation *invocation, CnetError code,
+                             const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+const char *cnetd_xdp_mode_name (CnetXdpMode mode);
+CnetdIface *cnetd_manager_find_iface (CnetdManager *m, const char *name);
+guint64 cnetd_manager_umem_bytes_of_user (CnetdManager *m, guint uid);
+CnetdLease *cnetd_manager_find_lease (CnetdManager *m, guint ifindex,
+                                      guint queue);
+guint cnetd_manager_count_leases_of_user (CnetdManager *m, guint uid);
+CnetdLease *cnetd_manager_find_umem_lease (CnetdManager *m, const char *owner,
+                                           const CnetdUmem *umem);
+void cnetd_manager_guard_skeleton (CnetdManager *m, gpointer skeleton);
+void cnetd_iface_refresh_stats (CnetdIface *iface);
+void cnetd_lease_refresh_stats (CnetdLease *lease);
+void cnetd_manager_watch_draining (CnetdManager *m);
+
+/* cnetd-iface.c */
+CnetdDrain *cnetd_iface_find_drain (CnetdIface *iface, guint queue);
+QueueState cnetd_iface_queue_state (CnetdIface *iface, guint queue);
+void cnetd_iface_update_free_queues (CnetdIface *iface);
+void cnetd_iface_update_attached (CnetdIface *iface);
+void cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link);
+void cnetd_iface_free (CnetdIface *iface);
+gboolean cnetd_iface_on_netlink (int fd, GIOCondition condition,
+                                 gpointer user_data);
+
+/* cnetd-lease.c */
+void cnetd_lease_end (CnetdLease *lease, const char *why);
+gboolean cnetd_lease_on_guard_hup (int fd, GIOCondition condition,
+                                   gpointer user_data);
+gboolean cnetd_lease_on_owner_exited (int fd, GIOCondition condition,
+                                      gpointer user_data);
+void cnetd_lease_on_owner_vanished (GDBusConnection *connection,
+                                    const char *name, gpointer user_data);
+gboolean cnetd_lease_handle_release (CnetdDBusLease *skeleton,
+                                     GDBusMethodInvocation *invocation,
+                                     gpointer user_data);
+gboolean cnetd_lease_handle_activate (CnetdDBusLease *skeleton,
+                                      GDBusMethodInvocation *invocation,
+                                      gpointer user_data);
+gboolean cnetd_lease_handle_set_rules (CnetdDBusLease *skeleton,
+                                       GDBusMethodInvocation *invocation,
+                                       const char *const *rules,
+                                       gpointer user_data);
+void cnetd_uds_lease_free (CnetdUdsLease *ul);
+
+/* cnetd-acquire.c */
+gboolean cnetd_manager_handle_acquire_queue (
+  CnetdDBusManager *skeleton, GDBusMethodInvocation *invocation,
+  GUnixFDList *fd_list, const char *ifname, guint queue, GVariant *options,
+  GVariant *umem_handle, gpointer user_data);
+
+G_END_DECLS
