@@ -157,6 +157,19 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
   return n;
 }
 
+/* For the GSource of a port that busy-polls: one busy poll of the driver
+ * (the kernel's sk_busy_loop, on a recvfrom() of the socket), then whether
+ * the RX ring has packets. FALSE without doing anything for other ports. */
+gboolean
+cnet_port_busy_poll (CnetPort *port)
+{
+  if (port->busy_poll_usecs == 0 || port->fd < 0)
+    return FALSE;
+  port->rx_wakeups++;
+  recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  return cnet_port_rx_ready (port);
+}
+
 /* Takes completed frames off the completion ring. Under tx_lock. The port
  * holds a reference on its mempool, so dropping a packet's pin on it here
  * never finalizes it. */

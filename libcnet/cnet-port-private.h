@@ -220,6 +220,10 @@ gboolean cnet_port_set_lease_rules (CnetPort *port,
                                     const char *const *canonical,
                                     GError **error);
 
+/* One busy poll of the driver for a port that busy-polls; then whether
+ * the RX ring has packets (cnet-port-datapath.c). */
+gboolean cnet_port_busy_poll (CnetPort *port);
+
 /* Whether the RX ring has packets, without a system call. */
 gboolean cnet_port_rx_ready (CnetPort *port);
 
