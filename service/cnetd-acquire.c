@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cnetd-manager-private.h"
+#include "cnetd-napi.h"
 
 /* --- AcquireQueue ------------------------------------------------------- */
 
@@ -298,6 +299,19 @@ finish_acquire (AcquireRequest *req)
   if (!cnet_xdp_program_claim_queue (lease->prog, queue, lease, &error))
     g_assert_not_reached ();
 
+  /* Preferred busy polling needs interface settings a client cannot make
+   * (docs/data-path.md): cnetd makes them while such leases last. Without
+   * them the socket options still work, less well: say so, go on. */
+  if (req->opts.busy_poll_usecs != 0)
+    {
+      g_autoptr (GError) napi_error = NULL;
+
+      lease->napi_held =
+        cnetd_napi_hold (iface->ifindex, req->ifname, &napi_error);
+      if (!lease->napi_held)
+        g_message ("lease %u: %s", lease->id, napi_error->message);
+    }
+
   lease->object = cnetd_dbus_object_skeleton_new (lease->path);
   lease->skeleton =
     cnetd_stats_skeleton_new (cnetd_lease_skeleton_get_type (),
@@ -366,6 +380,8 @@ finish_acquire (AcquireRequest *req)
                                                               : "copy"));
   g_variant_builder_add (&info, "{sv}", "need-wakeup",
                          g_variant_new_boolean (bound.need_wakeup));
+  g_variant_builder_add (&info, "{sv}", "busy-poll-napi",
+                         g_variant_new_boolean (lease->napi_held));
   g_variant_builder_add (&info, "{sv}", "rules",
                          g_variant_new_strv (req->opts.rules_text
                                                ? (const char *const *)

@@ -71,6 +71,7 @@ typedef struct
   gboolean active;
   gboolean need_wakeup;
   gboolean zerocopy;
+  gboolean napi_held; /* holds the interface's busy-poll NAPI settings */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
 } CnetdLease;

@@ -119,8 +119,7 @@ cnetd_napi_release (guint ifindex)
   g_autoptr (GArray) now = NULL;
 
   if (holds == NULL ||
-      (hold = g_hash_table_lookup (holds, GUINT_TO_POINTER (ifindex))) ==
-        NULL)
+      (hold = g_hash_table_lookup (holds, GUINT_TO_POINTER (ifindex))) == NULL)
     return;
   if (--hold->n_holds > 0)
     return;

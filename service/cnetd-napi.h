@@ -10,8 +10,8 @@ G_BEGIN_DECLS
 /* What cnetd sets on a leased interface's NAPI instances while a lease
  * with busy polling exists (cnetd-napi.c). */
 #define CNETD_NAPI_DEFER_HARD_IRQS 2
-#define CNETD_NAPI_GRO_FLUSH_TIMEOUT_NS 200000u       /* 200 us */
-#define CNETD_NAPI_IRQ_SUSPEND_TIMEOUT_NS 20000000u   /* 20 ms */
+#define CNETD_NAPI_GRO_FLUSH_TIMEOUT_NS 200000u     /* 200 us */
+#define CNETD_NAPI_IRQ_SUSPEND_TIMEOUT_NS 20000000u /* 20 ms */
 
 void cnetd_napi_busy_poll_settings (CnetNapi *napi);
 

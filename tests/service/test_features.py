@@ -6,12 +6,15 @@ busy polling needs for a lease and restores them when the lease goes."""
 import json
 import os
 import socket
+import sys
 
 from gi.repository import GLib
 
 IFACE = "org.cnet.Cnet1.Interface"
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETDEV_PY = os.path.join(HERE, "..", "python")
+sys.path.insert(0, NETDEV_PY)
+from udsref import getsockopt_int  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def netlink(env, code):
@@ -78,9 +81,13 @@ def test_busy_poll_napi_settings(env):
     before = napis(env)
     assert before, "veth with GRO has NAPI instances"
     env.start_cnetd()
-    lease, sock, guard, _ = env.acquire(
+    lease, sock, guard, info = env.acquire(
         0, {"busy-poll-usecs": GLib.Variant("u", 50),
             "busy-poll-budget": GLib.Variant("u", 64)})
+    assert info["busy-poll-napi"] is True
+    # The socket's own options (SO_PREFER_BUSY_POLL 69, SO_BUSY_POLL 46).
+    assert getsockopt_int(sock, socket.SOL_SOCKET, 69) == 1
+    assert getsockopt_int(sock, socket.SOL_SOCKET, 46) == 50
     during = napis(env)
     assert during, "NAPI instances during the lease"
     for napi_id, values in during.items():
@@ -92,7 +99,8 @@ def test_busy_poll_napi_settings(env):
     os.close(guard)
     env.wait_for(lambda: napis(env) == before,
                  "the NAPI settings to be restored")
-    lease, sock, guard, _ = env.acquire(0)
+    lease, sock, guard, info = env.acquire(0)
+    assert info["busy-poll-napi"] is False
     assert napis(env) == before
     env.call(lease, "org.cnet.Cnet1.Lease", "Release")
     os.close(sock)
