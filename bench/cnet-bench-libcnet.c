@@ -53,6 +53,12 @@ libcnet_setup (Bench *b, GError **error)
       client = cnet_client_new (b->cnetd, NULL, error);
       if (client == NULL)
         return FALSE;
+      if (b->busy_poll > 0)
+        {
+          /* cnetd also sets the interface's NAPI settings for it. */
+          g_variant_builder_add (&opts, "{sv}", "busy-poll-usecs",
+                                 g_variant_new_uint32 (b->busy_poll));
+        }
       if (b->n_rules > 0)
         g_variant_builder_add (&opts, "{sv}", "rules",
                                g_variant_new_strv ((const char *const *) rules,
