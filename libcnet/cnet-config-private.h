@@ -8,6 +8,7 @@
 
 #include "cnet-config.h"
 #include "cnet-mempool-spec.h"
+#include "cnet-port-settings.h"
 #include "cnet-port-spec.h"
 #include "cnet-thread-spec.h"
 
@@ -84,16 +85,8 @@ struct _CnetPortSpec
   guint queue;
   char *mempool;
   guint region;
-  CnetXdpMode xdp_mode;
-  CnetBindMode bind_mode;
+  CnetPortSettings settings;
   CnetXdpAttachFlags attach_flags;
-  gboolean need_wakeup;
-  guint busy_poll_usecs;
-  guint busy_poll_budget;
-  guint rx_size;
-  guint tx_size;
-  guint fill_size;
-  guint comp_size;
   GStrv rules;
   char *uds_path; /* the device plugin's socket, or NULL */
   char *origin;   /* the path of the port-groups entry it came from, or NULL */

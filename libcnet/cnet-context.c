@@ -212,6 +212,53 @@ prefix_error (GError **error, GError *local, const char *name, const char *what,
   return FALSE;
 }
 
+/* A port as @spec describes it: its settings (cnet-port-settings.c) and
+ * the rest. */
+static CnetPort *
+cnet_context_new_port (CnetPortSpec *spec, CnetMempool *pool, GError **error)
+{
+  const char *names[CNET_PORT_N_SETTINGS + 6];
+  GValue values[CNET_PORT_N_SETTINGS + 6] = { G_VALUE_INIT };
+  guint n = 0;
+  GObject *port;
+
+#define ADD(name, type, setter, v)                                             \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    names[n] = name;                                                           \
+    g_value_init (&values[n], type);                                           \
+    setter (&values[n], v);                                                    \
+    n++;                                                                       \
+  }                                                                            \
+  G_STMT_END
+  ADD ("interface", G_TYPE_STRING, g_value_set_string, spec->interface);
+  ADD ("queue", G_TYPE_UINT, g_value_set_uint, spec->queue);
+  ADD ("mempool", CNET_TYPE_MEMPOOL, g_value_set_object, pool);
+  ADD ("attach-flags", CNET_TYPE_XDP_ATTACH_FLAGS, g_value_set_flags,
+       spec->attach_flags);
+  ADD ("rules", G_TYPE_STRV, g_value_set_boxed, spec->rules);
+  ADD ("uds-path", G_TYPE_STRING, g_value_set_string, spec->uds_path);
+#undef ADD
+  for (guint i = 0; i < CNET_PORT_N_SETTINGS; i++)
+    {
+      const CnetPortSettingInfo *info = &cnet_port_setting_infos[i];
+
+      names[n] = info->name;
+      g_value_init (&values[n], cnet_port_setting_value_type (info));
+      cnet_port_settings_get_value (&spec->settings, info, &values[n]);
+      n++;
+    }
+  port = g_object_new_with_properties (CNET_TYPE_PORT, n, names, values);
+  for (guint i = 0; i < n; i++)
+    g_value_unset (&values[i]);
+  if (!g_initable_init (G_INITABLE (port), NULL, error))
+    {
+      g_object_unref (port);
+      return NULL;
+    }
+  return CNET_PORT (port);
+}
+
 static gboolean
 cnet_context_create_locked (CnetContext *self, CnetConfig *config,
                             GError **error)
@@ -245,17 +292,7 @@ cnet_context_create_locked (CnetContext *self, CnetConfig *config,
       CnetPort *port;
 
       g_assert (pool != NULL); /* the config checked the reference */
-      port =
-        g_initable_new (CNET_TYPE_PORT, NULL, &local, "interface",
-                        spec->interface, "queue", spec->queue, "mempool", pool,
-                        "xdp-mode", spec->xdp_mode, "bind-mode",
-                        spec->bind_mode, "attach-flags", spec->attach_flags,
-                        "need-wakeup", spec->need_wakeup, "busy-poll-usecs",
-                        spec->busy_poll_usecs, "busy-poll-budget",
-                        spec->busy_poll_budget, "rx-size", spec->rx_size,
-                        "tx-size", spec->tx_size, "fill-size", spec->fill_size,
-                        "comp-size", spec->comp_size, "rules", spec->rules,
-                        "uds-path", spec->uds_path, NULL);
+      port = cnet_context_new_port (spec, pool, &local);
       if (port == NULL)
         return prefix_error (error, local, name, cndp ? "lport" : "port",
                              spec->name);

@@ -146,8 +146,8 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 
   /* The kernel asks to be woken when it found the fill ring empty (zero-copy
    * drivers); busy polling drives the driver from here. */
-  if ((port->need_wakeup && cnet_ring_needs_wakeup (&port->fill)) ||
-      (port->busy_poll_usecs != 0 && n == 0))
+  if ((port->settings.need_wakeup && cnet_ring_needs_wakeup (&port->fill)) ||
+      (port->settings.busy_poll_usecs != 0 && n == 0))
     {
       port->rx_wakeups++;
       recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
@@ -222,7 +222,7 @@ cnet_port_kick_locked (CnetPort *self)
 {
   for (guint tries = 0; tries < 64; tries++)
     {
-      if (self->need_wakeup && !cnet_ring_needs_wakeup (&self->tx))
+      if (self->settings.need_wakeup && !cnet_ring_needs_wakeup (&self->tx))
         return;
       self->tx_kicks++;
       if (sendto (self->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)

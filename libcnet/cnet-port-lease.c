@@ -196,7 +196,7 @@ cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
   g_set_object (&port->lease_connection, connection);
   g_free (port->lease_path);
   port->lease_path = g_strdup (lease_path);
-  port->bind_mode = bind_mode;
+  port->settings.bind_mode = bind_mode;
   g_mutex_lock (&port->rules_lock);
   g_strfreev (port->rules);
   port->rules = g_strdupv ((GStrv) rules);

@@ -9,6 +9,7 @@
 #include <linux/if_xdp.h>
 #include <stdalign.h>
 
+#include "cnet-port-settings.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
 #include "cnet-uds-private.h"
@@ -58,16 +59,8 @@ struct _CnetPort
   char *interface;
   guint queue;
   CnetMempool *pool;
-  CnetXdpMode xdp_mode;
-  CnetBindMode bind_mode; /* asked for, then the one used */
+  CnetPortSettings settings; /* bind_mode: asked for, then the one used */
   CnetXdpAttachFlags attach_flags;
-  gboolean need_wakeup;
-  guint busy_poll_usecs;
-  guint busy_poll_budget;
-  guint rx_size;
-  guint tx_size;
-  guint fill_size;
-  guint comp_size;
 
   guint ifindex;
   CnetXdpProgram *prog;

@@ -115,7 +115,7 @@ cnet_port_set_ring_size (CnetPort *self, int opt, guint size, const char *name,
 static void
 cnet_port_set_tx_budget (CnetPort *self)
 {
-  guint budget = self->tx_size;
+  guint budget = self->settings.tx_size;
 
   if (setsockopt (self->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
                   sizeof budget) < 0)
@@ -135,13 +135,15 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
   if (self->guard_fd >= 0)
     goto map;
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING, self->fill_size,
-                                "fill", error) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING, self->comp_size,
-                                "completion", error) ||
-      !cnet_port_set_ring_size (self, XDP_RX_RING, self->rx_size, "RX",
+      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING,
+                                self->settings.fill_size, "fill", error) ||
+      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
+                                self->settings.comp_size, "completion",
                                 error) ||
-      !cnet_port_set_ring_size (self, XDP_TX_RING, self->tx_size, "TX", error))
+      !cnet_port_set_ring_size (self, XDP_RX_RING, self->settings.rx_size, "RX",
+                                error) ||
+      !cnet_port_set_ring_size (self, XDP_TX_RING, self->settings.tx_size, "TX",
+                                error))
     return FALSE;
 
   cnet_port_set_tx_budget (self);
@@ -150,15 +152,15 @@ map:
   if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
     return cnet_port_fail (self, error, errno, "cannot read the ring offsets");
 
-  if (!cnet_port_map_ring (self, &self->fill, self->fill_size, &off.fr,
+  if (!cnet_port_map_ring (self, &self->fill, self->settings.fill_size, &off.fr,
                            sizeof (guint64), XDP_UMEM_PGOFF_FILL_RING, error) ||
-      !cnet_port_map_ring (self, &self->comp, self->comp_size, &off.cr,
+      !cnet_port_map_ring (self, &self->comp, self->settings.comp_size, &off.cr,
                            sizeof (guint64), XDP_UMEM_PGOFF_COMPLETION_RING,
                            error) ||
-      !cnet_port_map_ring (self, &self->rx, self->rx_size, &off.rx,
+      !cnet_port_map_ring (self, &self->rx, self->settings.rx_size, &off.rx,
                            sizeof (struct xdp_desc), XDP_PGOFF_RX_RING,
                            error) ||
-      !cnet_port_map_ring (self, &self->tx, self->tx_size, &off.tx,
+      !cnet_port_map_ring (self, &self->tx, self->settings.tx_size, &off.tx,
                            sizeof (struct xdp_desc), XDP_PGOFF_TX_RING, error))
     return FALSE;
 
@@ -244,10 +246,10 @@ gboolean
 cnet_port_set_busy_poll (CnetPort *self, GError **error)
 {
   int one = 1;
-  int usecs = (int) self->busy_poll_usecs;
-  int budget = (int) self->busy_poll_budget;
+  int usecs = (int) self->settings.busy_poll_usecs;
+  int budget = (int) self->settings.busy_poll_budget;
 
-  if (self->busy_poll_usecs == 0)
+  if (self->settings.busy_poll_usecs == 0)
     return TRUE;
   if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
         0 ||
@@ -264,16 +266,7 @@ cnet_port_set_busy_poll (CnetPort *self, GError **error)
 gboolean
 cnet_port_check_settings (CnetPort *self, GError **error)
 {
-  const struct
-  {
-    const char *name;
-    guint size;
-  } rings[] = {
-    { "rx-size", self->rx_size },
-    { "tx-size", self->tx_size },
-    { "fill-size", self->fill_size },
-    { "comp-size", self->comp_size },
-  };
+  g_autoptr (GError) local = NULL;
 
   if (self->interface == NULL || self->pool == NULL)
     {
@@ -281,17 +274,13 @@ cnet_port_check_settings (CnetPort *self, GError **error)
                    "a port needs an interface and a mempool");
       return FALSE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (rings); i++)
-    if (rings[i].size < 64 || rings[i].size > 65536 ||
-        (rings[i].size & (rings[i].size - 1)) != 0)
-      {
-        g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                     "%s queue %u: %s %u is not allowed: a power of two "
-                     "from 64 to 65536",
-                     self->interface, self->queue, rings[i].name,
-                     rings[i].size);
-        return FALSE;
-      }
+  if (!cnet_port_settings_check (&self->settings, &local))
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                   "%s queue %u: %s", self->interface, self->queue,
+                   local->message);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -303,7 +292,7 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   g_autoptr (GError) zc_error = NULL;
   guint64 features;
 
-  switch (self->bind_mode)
+  switch (self->settings.bind_mode)
     {
     case CNET_BIND_MODE_ZEROCOPY:
       return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
@@ -318,14 +307,14 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   if (cnet_netdev_xdp_features (self->ifindex, &features) &&
       !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
     {
-      self->bind_mode = CNET_BIND_MODE_COPY;
+      self->settings.bind_mode = CNET_BIND_MODE_COPY;
       return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
     }
 
   /* A socket whose bind failed cannot be bound again: start over. */
   if (cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, &zc_error))
     {
-      self->bind_mode = CNET_BIND_MODE_ZEROCOPY;
+      self->settings.bind_mode = CNET_BIND_MODE_ZEROCOPY;
       return TRUE;
     }
   if (!g_error_matches (zc_error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED))
@@ -339,7 +328,7 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
   cnet_port_close_socket (self);
   if (!cnet_port_open_socket (self, flags | XDP_COPY, -1, error))
     return FALSE;
-  self->bind_mode = CNET_BIND_MODE_COPY;
+  self->settings.bind_mode = CNET_BIND_MODE_COPY;
   return TRUE;
 }
 

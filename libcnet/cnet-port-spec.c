@@ -23,19 +23,12 @@ enum
   PROP_QUEUE,
   PROP_MEMPOOL,
   PROP_REGION,
-  PROP_XDP_MODE,
-  PROP_BIND_MODE,
   PROP_ATTACH_FLAGS,
-  PROP_NEED_WAKEUP,
-  PROP_BUSY_POLL_USECS,
-  PROP_BUSY_POLL_BUDGET,
-  PROP_RX_SIZE,
-  PROP_TX_SIZE,
-  PROP_FILL_SIZE,
-  PROP_COMP_SIZE,
   PROP_RULES,
   PROP_UDS_PATH,
-  N_PROPS
+  /* Then one per row of cnet_port_setting_infos. */
+  PROP_FIRST_SETTING,
+  N_PROPS = PROP_FIRST_SETTING + CNET_PORT_N_SETTINGS
 };
 
 static GParamSpec *props[N_PROPS];
@@ -84,35 +77,8 @@ cnet_port_spec_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_REGION:
       g_value_set_uint (value, self->region);
       break;
-    case PROP_XDP_MODE:
-      g_value_set_enum (value, self->xdp_mode);
-      break;
-    case PROP_BIND_MODE:
-      g_value_set_enum (value, self->bind_mode);
-      break;
     case PROP_ATTACH_FLAGS:
       g_value_set_flags (value, self->attach_flags);
-      break;
-    case PROP_NEED_WAKEUP:
-      g_value_set_boolean (value, self->need_wakeup);
-      break;
-    case PROP_BUSY_POLL_USECS:
-      g_value_set_uint (value, self->busy_poll_usecs);
-      break;
-    case PROP_BUSY_POLL_BUDGET:
-      g_value_set_uint (value, self->busy_poll_budget);
-      break;
-    case PROP_RX_SIZE:
-      g_value_set_uint (value, self->rx_size);
-      break;
-    case PROP_TX_SIZE:
-      g_value_set_uint (value, self->tx_size);
-      break;
-    case PROP_FILL_SIZE:
-      g_value_set_uint (value, self->fill_size);
-      break;
-    case PROP_COMP_SIZE:
-      g_value_set_uint (value, self->comp_size);
       break;
     case PROP_RULES:
       g_value_set_boxed (value, self->rules);
@@ -121,7 +87,13 @@ cnet_port_spec_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, self->uds_path);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_FIRST_SETTING && prop_id < N_PROPS)
+        cnet_port_settings_get_value (&self->settings,
+                                      &cnet_port_setting_infos
+                                        [prop_id - PROP_FIRST_SETTING],
+                                      value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -207,10 +179,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_XDP_MODE] =
-    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE,
-                       CNET_XDP_MODE_AUTO,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:bind-mode:
@@ -219,10 +187,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_BIND_MODE] =
-    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE,
-                       CNET_BIND_MODE_AUTO,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:attach-flags:
@@ -244,9 +208,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_NEED_WAKEUP] =
-    g_param_spec_boolean ("need-wakeup", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:busy-poll-usecs:
@@ -256,9 +217,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_BUSY_POLL_USECS] =
-    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:busy-poll-budget:
@@ -267,9 +225,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_BUSY_POLL_BUDGET] =
-    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:rx-size:
@@ -278,9 +233,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_RX_SIZE] =
-    g_param_spec_uint ("rx-size", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:tx-size:
@@ -289,9 +241,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_TX_SIZE] =
-    g_param_spec_uint ("tx-size", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:fill-size:
@@ -300,9 +249,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_FILL_SIZE] =
-    g_param_spec_uint ("fill-size", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:comp-size:
@@ -311,9 +257,6 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_COMP_SIZE] =
-    g_param_spec_uint ("comp-size", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPortSpec:rules:
@@ -339,12 +282,19 @@ cnet_port_spec_class_init (CnetPortSpecClass *klass)
     g_param_spec_string ("uds-path", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /* The settings' pspecs come from their table (cnet-port-settings.c);
+   * their documentation is above. */
+  for (guint i = 0; i < CNET_PORT_N_SETTINGS; i++)
+    props[PROP_FIRST_SETTING + i] =
+      cnet_port_setting_pspec (&cnet_port_setting_infos[i], TRUE);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
 cnet_port_spec_init (CnetPortSpec *self)
 {
+  cnet_port_settings_init (&self->settings);
 }
 
 CnetPortSpec *
@@ -473,7 +423,7 @@ CnetXdpMode
 cnet_port_spec_get_xdp_mode (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), CNET_XDP_MODE_AUTO);
-  return spec->xdp_mode;
+  return spec->settings.xdp_mode;
 }
 
 /**
@@ -490,7 +440,7 @@ CnetBindMode
 cnet_port_spec_get_bind_mode (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), CNET_BIND_MODE_AUTO);
-  return spec->bind_mode;
+  return spec->settings.bind_mode;
 }
 
 /**
@@ -525,7 +475,7 @@ gboolean
 cnet_port_spec_get_need_wakeup (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), FALSE);
-  return spec->need_wakeup;
+  return spec->settings.need_wakeup;
 }
 
 /**
@@ -543,7 +493,7 @@ guint
 cnet_port_spec_get_busy_poll_usecs (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->busy_poll_usecs;
+  return spec->settings.busy_poll_usecs;
 }
 
 /**
@@ -560,7 +510,7 @@ guint
 cnet_port_spec_get_busy_poll_budget (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->busy_poll_budget;
+  return spec->settings.busy_poll_budget;
 }
 
 /**
@@ -577,7 +527,7 @@ guint
 cnet_port_spec_get_rx_size (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->rx_size;
+  return spec->settings.rx_size;
 }
 
 /**
@@ -594,7 +544,7 @@ guint
 cnet_port_spec_get_tx_size (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->tx_size;
+  return spec->settings.tx_size;
 }
 
 /**
@@ -611,7 +561,7 @@ guint
 cnet_port_spec_get_fill_size (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->fill_size;
+  return spec->settings.fill_size;
 }
 
 /**
@@ -628,7 +578,7 @@ guint
 cnet_port_spec_get_comp_size (CnetPortSpec *spec)
 {
   g_return_val_if_fail (CNET_IS_PORT_SPEC (spec), 0);
-  return spec->comp_size;
+  return spec->settings.comp_size;
 }
 
 /**

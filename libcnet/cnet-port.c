@@ -49,21 +49,14 @@ enum
   PROP_INTERFACE,
   PROP_QUEUE,
   PROP_MEMPOOL,
-  PROP_XDP_MODE,
-  PROP_BIND_MODE,
   PROP_ATTACH_FLAGS,
-  PROP_NEED_WAKEUP,
-  PROP_BUSY_POLL_USECS,
-  PROP_BUSY_POLL_BUDGET,
-  PROP_RX_SIZE,
-  PROP_TX_SIZE,
-  PROP_FILL_SIZE,
-  PROP_COMP_SIZE,
   PROP_RULES,
   PROP_IFINDEX,
   PROP_XDP_PROGRAM,
   PROP_UDS_PATH,
-  N_PROPS
+  /* Then one per row of cnet_port_setting_infos. */
+  PROP_FIRST_SETTING,
+  N_PROPS = PROP_FIRST_SETTING + CNET_PORT_N_SETTINGS
 };
 
 static GParamSpec *props[N_PROPS];
@@ -94,7 +87,7 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
   struct cnet_xdp_rule xdp_rules[CNET_MATCH_MAX_RULES];
   g_auto (GStrv) canonical = NULL;
   CnetNetdevInfo netdev;
-  guint16 flags = self->need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
+  guint16 flags = self->settings.need_wakeup ? XDP_USE_NEED_WAKEUP : 0;
   guint16 shared_flags = 0;
   guint n_rules = 0;
   int shared_fd;
@@ -139,8 +132,9 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
     }
   else
     {
-      self->prog = cnet_xdp_program_attach (self->interface, self->xdp_mode,
-                                            self->attach_flags, error);
+      self->prog =
+        cnet_xdp_program_attach (self->interface, self->settings.xdp_mode,
+                                 self->attach_flags, error);
       if (self->prog == NULL)
         return FALSE;
       if (!cnet_xdp_program_claim_queue (self->prog, self->queue, self, error))
@@ -158,23 +152,26 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
       if (!ok)
         return FALSE;
       self->shares_umem = TRUE;
-      self->bind_mode = (shared_flags & XDP_ZEROCOPY) ? CNET_BIND_MODE_ZEROCOPY
-                                                      : CNET_BIND_MODE_COPY;
-      self->need_wakeup = (shared_flags & XDP_USE_NEED_WAKEUP) != 0;
+      self->settings.bind_mode = (shared_flags & XDP_ZEROCOPY)
+                                   ? CNET_BIND_MODE_ZEROCOPY
+                                   : CNET_BIND_MODE_COPY;
+      self->settings.need_wakeup = (shared_flags & XDP_USE_NEED_WAKEUP) != 0;
     }
   else if (!cnet_port_bind_own_umem (self, &netdev, flags, error))
     return FALSE;
   self->umem_socket.fd = self->fd;
   self->umem_socket.flags =
-    (self->need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
-    (self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY);
+    (self->settings.need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
+    (self->settings.bind_mode == CNET_BIND_MODE_ZEROCOPY ? XDP_ZEROCOPY
+                                                         : XDP_COPY);
   cnet_mempool_add_umem_socket (self->pool, &self->umem_socket);
 
-  if (self->uds != NULL && self->busy_poll_usecs != 0)
+  if (self->uds != NULL && self->settings.busy_poll_usecs != 0)
     {
       if (!cnet_uds_client_config_busy_poll (self->uds, self->fd,
-                                             self->busy_poll_usecs,
-                                             self->busy_poll_budget, error))
+                                             self->settings.busy_poll_usecs,
+                                             self->settings.busy_poll_budget,
+                                             error))
         return FALSE;
     }
   else if (!cnet_port_set_busy_poll (self, error))
@@ -189,8 +186,8 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
       self->in_xskmap = TRUE;
       g_debug ("%s queue %u: port up on uds_path %s, %s mode", self->interface,
                self->queue, self->uds_path,
-               self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy"
-                                                          : "copy");
+               self->settings.bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy"
+                                                                   : "copy");
       return TRUE;
     }
 
@@ -203,7 +200,8 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
 
   g_debug ("%s queue %u: port up, %s mode, XDP program %u", self->interface,
            self->queue,
-           self->bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy" : "copy",
+           self->settings.bind_mode == CNET_BIND_MODE_ZEROCOPY ? "zero-copy"
+                                                               : "copy",
            cnet_xdp_program_get_id (self->prog));
   return TRUE;
 }
@@ -296,37 +294,8 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MEMPOOL:
       g_value_set_object (value, self->pool);
       break;
-    case PROP_XDP_MODE:
-      g_value_set_enum (value, self->prog
-                                 ? cnet_xdp_program_get_mode (self->prog)
-                                 : self->xdp_mode);
-      break;
-    case PROP_BIND_MODE:
-      g_value_set_enum (value, self->bind_mode);
-      break;
     case PROP_ATTACH_FLAGS:
       g_value_set_flags (value, self->attach_flags);
-      break;
-    case PROP_NEED_WAKEUP:
-      g_value_set_boolean (value, self->need_wakeup);
-      break;
-    case PROP_BUSY_POLL_USECS:
-      g_value_set_uint (value, self->busy_poll_usecs);
-      break;
-    case PROP_BUSY_POLL_BUDGET:
-      g_value_set_uint (value, self->busy_poll_budget);
-      break;
-    case PROP_RX_SIZE:
-      g_value_set_uint (value, self->rx_size);
-      break;
-    case PROP_TX_SIZE:
-      g_value_set_uint (value, self->tx_size);
-      break;
-    case PROP_FILL_SIZE:
-      g_value_set_uint (value, self->fill_size);
-      break;
-    case PROP_COMP_SIZE:
-      g_value_set_uint (value, self->comp_size);
       break;
     case PROP_RULES:
       g_value_take_boxed (value, cnet_port_get_rules (self));
@@ -341,7 +310,18 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, self->uds_path);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_FIRST_SETTING && prop_id < N_PROPS)
+        {
+          const CnetPortSettingInfo *info =
+            &cnet_port_setting_infos[prop_id - PROP_FIRST_SETTING];
+
+          cnet_port_settings_get_value (&self->settings, info, value);
+          /* The mode asked for until attached, then the one used. */
+          if (g_str_equal (info->name, "xdp-mode") && self->prog != NULL)
+            g_value_set_enum (value, cnet_xdp_program_get_mode (self->prog));
+        }
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -362,35 +342,8 @@ cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_MEMPOOL:
       self->pool = g_value_dup_object (value);
       break;
-    case PROP_XDP_MODE:
-      self->xdp_mode = g_value_get_enum (value);
-      break;
-    case PROP_BIND_MODE:
-      self->bind_mode = g_value_get_enum (value);
-      break;
     case PROP_ATTACH_FLAGS:
       self->attach_flags = g_value_get_flags (value);
-      break;
-    case PROP_NEED_WAKEUP:
-      self->need_wakeup = g_value_get_boolean (value);
-      break;
-    case PROP_BUSY_POLL_USECS:
-      self->busy_poll_usecs = g_value_get_uint (value);
-      break;
-    case PROP_BUSY_POLL_BUDGET:
-      self->busy_poll_budget = g_value_get_uint (value);
-      break;
-    case PROP_RX_SIZE:
-      self->rx_size = g_value_get_uint (value);
-      break;
-    case PROP_TX_SIZE:
-      self->tx_size = g_value_get_uint (value);
-      break;
-    case PROP_FILL_SIZE:
-      self->fill_size = g_value_get_uint (value);
-      break;
-    case PROP_COMP_SIZE:
-      self->comp_size = g_value_get_uint (value);
       break;
     case PROP_RULES:
       self->rules = g_value_dup_boxed (value);
@@ -399,17 +352,14 @@ cnet_port_set_property (GObject *object, guint prop_id, const GValue *value,
       self->uds_path = g_value_dup_string (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_FIRST_SETTING && prop_id < N_PROPS)
+        cnet_port_settings_set_value (&self->settings,
+                                      &cnet_port_setting_infos
+                                        [prop_id - PROP_FIRST_SETTING],
+                                      value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-static GParamSpec *
-cnet_port_ring_pspec (const char *name)
-{
-  return g_param_spec_uint (name, NULL, NULL, 0, G_MAXUINT,
-                            CNET_PORT_DEFAULT_RING_SIZE,
-                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                              G_PARAM_STATIC_STRINGS);
 }
 
 static void
@@ -466,11 +416,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_XDP_MODE] =
-    g_param_spec_enum ("xdp-mode", NULL, NULL, CNET_TYPE_XDP_MODE,
-                       CNET_XDP_MODE_AUTO,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPort:bind-mode:
@@ -481,11 +426,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_BIND_MODE] =
-    g_param_spec_enum ("bind-mode", NULL, NULL, CNET_TYPE_BIND_MODE,
-                       CNET_BIND_MODE_AUTO,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPort:attach-flags:
@@ -508,10 +448,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_NEED_WAKEUP] =
-    g_param_spec_boolean ("need-wakeup", NULL, NULL, TRUE,
-                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                            G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPort:busy-poll-usecs:
@@ -522,23 +458,15 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_BUSY_POLL_USECS] =
-    g_param_spec_uint ("busy-poll-usecs", NULL, NULL, 0, G_MAXINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPort:busy-poll-budget:
    *
    * The number of frames one busy poll may process
-   * (`SO_BUSY_POLL_BUDGET`).
+   * (`SO_BUSY_POLL_BUDGET`), from 1 to 1024.
    *
    * Since: 1.0
    */
-  props[PROP_BUSY_POLL_BUDGET] =
-    g_param_spec_uint ("busy-poll-budget", NULL, NULL, 1, G_MAXUINT16, 64,
-                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
-                         G_PARAM_STATIC_STRINGS);
 
   /**
    * CnetPort:rx-size:
@@ -547,7 +475,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_RX_SIZE] = cnet_port_ring_pspec ("rx-size");
 
   /**
    * CnetPort:tx-size:
@@ -556,7 +483,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_TX_SIZE] = cnet_port_ring_pspec ("tx-size");
 
   /**
    * CnetPort:fill-size:
@@ -566,7 +492,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_FILL_SIZE] = cnet_port_ring_pspec ("fill-size");
 
   /**
    * CnetPort:comp-size:
@@ -575,7 +500,6 @@ cnet_port_class_init (CnetPortClass *klass)
    *
    * Since: 1.0
    */
-  props[PROP_COMP_SIZE] = cnet_port_ring_pspec ("comp-size");
 
   /**
    * CnetPort:rules:
@@ -632,6 +556,12 @@ cnet_port_class_init (CnetPortClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                            G_PARAM_STATIC_STRINGS);
 
+  /* The settings' pspecs come from their table (cnet-port-settings.c);
+   * their documentation is above. */
+  for (guint i = 0; i < CNET_PORT_N_SETTINGS; i++)
+    props[PROP_FIRST_SETTING + i] =
+      cnet_port_setting_pspec (&cnet_port_setting_infos[i], FALSE);
+
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -661,11 +591,8 @@ cnet_port_init (CnetPort *self)
   self->leased_fd = -1;
   self->guard_fd = -1;
   self->umem_socket.fd = -1;
-  self->need_wakeup = TRUE;
   g_mutex_init (&self->rules_lock);
-  self->busy_poll_budget = 64;
-  self->rx_size = self->tx_size = CNET_PORT_DEFAULT_RING_SIZE;
-  self->fill_size = self->comp_size = CNET_PORT_DEFAULT_RING_SIZE;
+  cnet_port_settings_init (&self->settings);
   g_mutex_init (&self->tx_lock);
 }
 
@@ -804,7 +731,7 @@ CnetBindMode
 cnet_port_get_bind_mode (CnetPort *port)
 {
   g_return_val_if_fail (CNET_IS_PORT (port), CNET_BIND_MODE_AUTO);
-  return port->bind_mode;
+  return port->settings.bind_mode;
 }
 
 /**
@@ -819,7 +746,7 @@ gboolean
 cnet_port_get_need_wakeup (CnetPort *port)
 {
   g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
-  return port->need_wakeup;
+  return port->settings.need_wakeup;
 }
 
 /**

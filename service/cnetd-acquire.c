@@ -254,7 +254,7 @@ finish_acquire (AcquireRequest *req)
       return FALSE;
     }
 
-  prog = cnet_xdp_program_attach (req->ifname, req->opts.xdp_mode,
+  prog = cnet_xdp_program_attach (req->ifname, req->opts.port.xdp_mode,
                                   CNET_XDP_ATTACH_NONE, &error);
   if (prog == NULL || !cnet_xdp_program_claim_queue (prog, queue, req, &error))
     {
@@ -263,7 +263,7 @@ finish_acquire (AcquireRequest *req)
       return FALSE;
     }
   if (sharing != NULL)
-    req->opts.need_wakeup = sharing->need_wakeup;
+    req->opts.port.need_wakeup = sharing->need_wakeup;
   fd = cnetd_xsk_open (req->ifname, iface->ifindex, queue, &req->opts,
                        &req->umem, sharing ? sharing->fd : -1, &bound, &error);
   if (fd < 0)

@@ -16,11 +16,8 @@ void
 cnetd_acquire_options_init (CnetdAcquireOptions *opts)
 {
   memset (opts, 0, sizeof *opts);
-  opts->need_wakeup = TRUE;
-  opts->busy_poll_budget = 64;
+  cnet_port_settings_init (&opts->port);
   opts->frame_size = 2048;
-  opts->rx_size = opts->tx_size = 2048;
-  opts->fill_size = opts->comp_size = 2048;
 }
 
 void
@@ -29,58 +26,11 @@ cnetd_acquire_options_clear (CnetdAcquireOptions *opts)
   g_clear_pointer (&opts->rules_text, g_strfreev);
 }
 
+/* The mempool's options, which the port settings do not have. */
 static gboolean
-parse_mode (const char *option, const char *value, const char *const *names,
-            int *out, GError **error)
+parse_umem_option (CnetdAcquireOptions *opts, const char *key, guint v,
+                   GError **error)
 {
-  for (int i = 0; names[i] != NULL; i++)
-    if (g_str_equal (value, names[i]))
-      {
-        *out = i;
-        return TRUE;
-      }
-  g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-               "option \"%s\": \"%s\" is not one of %s, %s, %s", option, value,
-               names[0], names[1], names[2]);
-  return FALSE;
-}
-
-static gboolean
-is_ring_size (guint n)
-{
-  return n >= 64 && n <= 65536 && (n & (n - 1)) == 0;
-}
-
-/* The numeric options: each checked against its range. */
-static gboolean
-parse_number (CnetdAcquireOptions *opts, const char *key, guint v,
-              GError **error)
-{
-  struct
-  {
-    const char *key;
-    guint *field;
-  } rings[] = {
-    { "rx-size", &opts->rx_size },
-    { "tx-size", &opts->tx_size },
-    { "fill-size", &opts->fill_size },
-    { "comp-size", &opts->comp_size },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (rings); i++)
-    if (g_str_equal (key, rings[i].key))
-      {
-        if (!is_ring_size (v))
-          {
-            g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                         "option \"%s\": %u is not a power of two from 64 "
-                         "to 65536",
-                         key, v);
-            return FALSE;
-          }
-        *rings[i].field = v;
-        return TRUE;
-      }
   if (g_str_equal (key, "frame-size"))
     {
       if (v != 2048 && v != 4096)
@@ -91,7 +41,7 @@ parse_number (CnetdAcquireOptions *opts, const char *key, guint v,
         }
       opts->frame_size = v;
     }
-  else if (g_str_equal (key, "headroom"))
+  else
     {
       /* The kernel wants headroom below the frame size minus its own 256
        * bytes; checked against the frame size once all options are read. */
@@ -102,30 +52,6 @@ parse_number (CnetdAcquireOptions *opts, const char *key, guint v,
           return FALSE;
         }
       opts->headroom = v;
-    }
-  else if (g_str_equal (key, "busy-poll-usecs"))
-    {
-      if (v > 1000000)
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"busy-poll-usecs\": %u is more than a "
-                       "second",
-                       v);
-          return FALSE;
-        }
-      opts->busy_poll_usecs = v;
-    }
-  else if (g_str_equal (key, "busy-poll-budget"))
-    {
-      if (v < 1 || v > 1024)
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"busy-poll-budget\": %u is not from 1 to "
-                       "1024",
-                       v);
-          return FALSE;
-        }
-      opts->busy_poll_budget = v;
     }
   return TRUE;
 }
@@ -164,25 +90,23 @@ cnetd_rules_parse (GVariant *strv, struct cnet_xdp_rule *rules, guint *n_rules,
   return TRUE;
 }
 
-/* Reads the a{sv} of AcquireQueue strictly: known keys, right types. */
+static char *
+known_options (void)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < CNET_PORT_N_SETTINGS; i++)
+    g_string_append_printf (s, "%s, ", cnet_port_setting_infos[i].name);
+  g_string_append (s, "rules, frame-size, headroom");
+  return g_string_free (s, FALSE);
+}
+
+/* Reads the a{sv} of AcquireQueue strictly: known keys, right types. The
+ * port settings are those of libcnet's table, checked the same way. */
 gboolean
 cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
                              GError **error)
 {
-  static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
-  static const char *const bind_modes[] = { "auto", "copy", "zerocopy", NULL };
-  static const struct
-  {
-    const char *key;
-    const char *type;
-  } known[] = {
-    { "xdp-mode", "s" },         { "bind-mode", "s" },
-    { "need-wakeup", "b" },      { "busy-poll-usecs", "u" },
-    { "busy-poll-budget", "u" }, { "rules", "as" },
-    { "frame-size", "u" },       { "headroom", "u" },
-    { "rx-size", "u" },          { "tx-size", "u" },
-    { "fill-size", "u" },        { "comp-size", "u" },
-  };
   GVariantIter iter;
   const char *key;
   GVariant *next;
@@ -193,20 +117,25 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
   while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
     {
       g_autoptr (GVariant) value = next;
-      const char *type = NULL;
-      int mode;
+      const CnetPortSettingInfo *info = cnet_port_setting_lookup (key);
+      const char *type =
+        info                         ? NULL
+        : g_str_equal (key, "rules") ? "as"
+        : g_str_equal (key, "frame-size") || g_str_equal (key, "headroom")
+          ? "u"
+          : NULL;
 
-      for (guint i = 0; i < G_N_ELEMENTS (known); i++)
-        if (g_str_equal (key, known[i].key))
-          type = known[i].type;
+      if (info != NULL)
+        {
+          if (!cnet_port_settings_set_variant (&opts->port, info, value, error))
+            return FALSE;
+          continue;
+        }
       if (type == NULL)
         {
+          g_autofree char *known = known_options ();
           g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                       "option \"%s\" is unknown; known: xdp-mode, "
-                       "bind-mode, need-wakeup, busy-poll-usecs, "
-                       "busy-poll-budget, rules, frame-size, headroom, "
-                       "rx-size, tx-size, fill-size, comp-size",
-                       key);
+                       "option \"%s\" is unknown; known: %s", key, known);
           return FALSE;
         }
       if (!g_variant_is_of_type (value, G_VARIANT_TYPE (type)))
@@ -216,23 +145,7 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
                        g_variant_get_type_string (value));
           return FALSE;
         }
-      if (g_str_equal (key, "xdp-mode"))
-        {
-          if (!parse_mode (key, g_variant_get_string (value, NULL), xdp_modes,
-                           &mode, error))
-            return FALSE;
-          opts->xdp_mode = mode;
-        }
-      else if (g_str_equal (key, "bind-mode"))
-        {
-          if (!parse_mode (key, g_variant_get_string (value, NULL), bind_modes,
-                           &mode, error))
-            return FALSE;
-          opts->bind_mode = mode;
-        }
-      else if (g_str_equal (key, "need-wakeup"))
-        opts->need_wakeup = g_variant_get_boolean (value);
-      else if (g_str_equal (key, "rules"))
+      if (g_str_equal (key, "rules"))
         {
           if (!cnetd_rules_parse (value, opts->rules, &opts->n_rules,
                                   &opts->rules_text, error))
@@ -241,7 +154,8 @@ cnetd_acquire_options_parse (CnetdAcquireOptions *opts, GVariant *options,
               return FALSE;
             }
         }
-      else if (!parse_number (opts, key, g_variant_get_uint32 (value), error))
+      else if (!parse_umem_option (opts, key, g_variant_get_uint32 (value),
+                                   error))
         return FALSE;
     }
   if (opts->headroom + CNETD_XDP_PACKET_HEADROOM >= opts->frame_size)

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cnet-port-settings.h"
 #include "cnet-private.h"
 
 G_BEGIN_DECLS
@@ -11,14 +12,9 @@ G_BEGIN_DECLS
  * fuzz target tests/fuzz/fuzz-cnetd-options.c reaches the parser directly. */
 typedef struct
 {
-  CnetXdpMode xdp_mode;
-  CnetBindMode bind_mode;
-  gboolean need_wakeup;
-  guint busy_poll_usecs; /* 0: no busy polling */
-  guint busy_poll_budget;
-  guint frame_size; /* the UMEM's chunk size */
-  guint headroom;   /* the UMEM's headroom */
-  guint rx_size, tx_size, fill_size, comp_size;
+  CnetPortSettings port; /* the port settings (cnet-port-settings.c) */
+  guint frame_size;      /* the UMEM's chunk size */
+  guint headroom;        /* the UMEM's headroom */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
   GStrv rules_text; /* the rules, normalised; NULL when none was given */

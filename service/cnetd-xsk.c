@@ -162,18 +162,20 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
     }
   if ((shared_fd < 0 &&
        !xsk_register_umem (fd, ifname, queue, opts, umem, error)) ||
-      !xsk_ring (fd, XDP_UMEM_FILL_RING, opts->fill_size, "fill", ifname, queue,
+      !xsk_ring (fd, XDP_UMEM_FILL_RING, opts->port.fill_size, "fill", ifname,
+                 queue, error) ||
+      !xsk_ring (fd, XDP_UMEM_COMPLETION_RING, opts->port.comp_size,
+                 "completion", ifname, queue, error) ||
+      !xsk_ring (fd, XDP_RX_RING, opts->port.rx_size, "RX", ifname, queue,
                  error) ||
-      !xsk_ring (fd, XDP_UMEM_COMPLETION_RING, opts->comp_size, "completion",
-                 ifname, queue, error) ||
-      !xsk_ring (fd, XDP_RX_RING, opts->rx_size, "RX", ifname, queue, error) ||
-      !xsk_ring (fd, XDP_TX_RING, opts->tx_size, "TX", ifname, queue, error))
+      !xsk_ring (fd, XDP_TX_RING, opts->port.tx_size, "TX", ifname, queue,
+                 error))
     goto fail;
 
   /* One kick sends a whole TX ring in copy mode (Linux 6.17; older kernels
    * keep their default of 32, which works). */
   {
-    guint budget = opts->tx_size;
+    guint budget = opts->port.tx_size;
     if (setsockopt (fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
                     sizeof budget) < 0)
       g_debug ("%s queue %u: TX budget stays at the kernel's default: %s",
@@ -188,10 +190,10 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
                 "cannot bind the socket to the device");
       goto fail;
     }
-  if (opts->busy_poll_usecs != 0)
+  if (opts->port.busy_poll_usecs != 0)
     {
-      int one = 1, usecs = (int) opts->busy_poll_usecs,
-          budget = (int) opts->busy_poll_budget;
+      int one = 1, usecs = (int) opts->port.busy_poll_usecs,
+          budget = (int) opts->port.busy_poll_budget;
 
       if (setsockopt (fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
             0 ||
@@ -213,12 +215,12 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
     }
   else
     {
-      zerocopy = opts->bind_mode == CNET_BIND_MODE_ZEROCOPY ||
-                 (opts->bind_mode == CNET_BIND_MODE_AUTO &&
+      zerocopy = opts->port.bind_mode == CNET_BIND_MODE_ZEROCOPY ||
+                 (opts->port.bind_mode == CNET_BIND_MODE_AUTO &&
                   cnet_netdev_xdp_features (ifindex, &features) &&
                   (features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY));
       sxdp.sxdp_flags = (zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
-                        (opts->need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
+                        (opts->port.need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
     }
   if (bind (fd, (struct sockaddr *) &sxdp, sizeof sxdp) < 0)
     {
@@ -242,7 +244,7 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
         zerocopy = (xo.flags & XDP_OPTIONS_ZEROCOPY) != 0;
     }
   bound->zerocopy = zerocopy;
-  bound->need_wakeup = opts->need_wakeup;
+  bound->need_wakeup = opts->port.need_wakeup;
   return fd;
 
 fail:

@@ -46,8 +46,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_assert (error == NULL);
   g_assert (opts.n_rules <= CNET_MATCH_MAX_RULES);
-  g_assert (opts.xdp_mode <= CNET_XDP_MODE_GENERIC);
-  g_assert (opts.bind_mode <= CNET_BIND_MODE_ZEROCOPY);
+  g_assert (opts.port.xdp_mode <= CNET_XDP_MODE_GENERIC);
+  g_assert (opts.port.bind_mode <= CNET_BIND_MODE_ZEROCOPY);
   for (guint i = 0; opts.rules_text != NULL && opts.rules_text[i] != NULL; i++)
     {
       g_autoptr (CnetMatch) m = cnet_match_new (opts.rules_text[i], &error);
