@@ -84,7 +84,8 @@ libcnet_setup (Bench *b, GError **error)
                         "xdp-mode", CNET_XDP_MODE_NATIVE, "bind-mode",
                         CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
                         "rx-size", ring, "tx-size", ring, "fill-size", ring,
-                        "comp-size", ring, "rules",
+                        "comp-size", ring, "rx-metadata",
+                        (CnetRxMetadataFlags) b->rx_metadata, "rules",
                         b->n_rules > 0 ? rules : NULL, NULL);
       b->setup_ms = (g_get_monotonic_time () - t0) / 1000.0;
       if (st->port != NULL)
@@ -140,6 +141,15 @@ libcnet_rx_drop_loop (Bench *b)
     {
       guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
 
+      /* With metadata: what an application that wants it reads. */
+      if (b->rx_metadata != 0)
+        for (guint i = 0; i < n; i++)
+          {
+            guint64 t;
+
+            if (cnet_packet_get_arrival_time (pkts[i], &t))
+              b->meta_sum += t;
+          }
       if (n > 0)
         cnet_packet_free_bulk (pkts, n);
       b->rx += n;

@@ -6,6 +6,8 @@
 
 #include "cnet-bus-generated.h"
 #include "cnet-client.h"
+#include "cnet-enums.h"
+#include "cnet-port-settings.h"
 #include "cnet-port.h"
 #include "cnet-private.h"
 
@@ -594,6 +596,15 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   cnet_port_set_lease (data->port, self->connection, lease,
                        bind_mode_from_string (bind_mode), rules);
+  {
+    g_autofree const char **meta = NULL;
+    guint flags = 0;
+
+    if (g_variant_lookup (info, "rx-metadata", "^a&s", &meta))
+      cnet_flags_from_nicks (CNET_TYPE_RX_METADATA_FLAGS,
+                             (const char *const *) meta, &flags, NULL);
+    cnet_port_set_lease_rx_metadata (data->port, flags);
+  }
   if (g_task_return_error_if_cancelled (task))
     return;
 

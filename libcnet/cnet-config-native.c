@@ -112,6 +112,10 @@ cnet_config_parse_port_setting (CnetReader *c, const char *path,
         return FALSE;
       u = (guint) e;
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      if (!cnet_reader_get_flags (c, path, v, info->enum_type (), &u))
+        return FALSE;
+      break;
     case CNET_PORT_SETTING_BOOLEAN:
       if (!cnet_reader_get_bool (c, path, v, &b))
         return FALSE;

@@ -15,6 +15,7 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
+#include "cnet-port-settings.h"
 
 /* Where @path is. A path the scanner did not record (it always does) points
  * at the top of the file rather than nowhere. */
@@ -213,6 +214,38 @@ cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
                             klass->values[i].value_nick);
   return fail_at (c, path, FALSE, "\"%s\" is not one of %s",
                   json_node_get_string (node), nicks->str);
+}
+
+/* Flags: an array of their nicks, such as ["arrival-time", "hash"]. */
+gboolean
+cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
+                       GType type, guint *out)
+{
+  g_autofree char *all = cnet_flags_list_nicks (type);
+  JsonArray *array;
+  guint value = 0;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail_at (c, path, FALSE, "expected a list of %s, found %s", all,
+                    cnet_reader_describe_node (node));
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      const char *nick[2] = { NULL, NULL };
+      guint v;
+
+      if (!cnet_reader_is_value_of (e, G_TYPE_STRING))
+        return fail_at (c, path, FALSE, "expected a list of %s, found %s in it",
+                        all, cnet_reader_describe_node (e));
+      nick[0] = json_node_get_string (e);
+      if (!cnet_flags_from_nicks (type, nick, &v, NULL))
+        return fail_at (c, path, FALSE, "\"%s\" is not one of %s", nick[0],
+                        all);
+      value |= v;
+    }
+  *out = value;
+  return TRUE;
 }
 
 /* A ring size: @scale descriptors per unit (1024 for CNDP), a power of two

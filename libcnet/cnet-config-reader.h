@@ -78,6 +78,8 @@ gboolean cnet_reader_get_uint (CnetReader *c, const char *path, JsonNode *node,
                                guint *out);
 gboolean cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
                                GType type, int *out);
+gboolean cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
+                                GType type, guint *out);
 gboolean cnet_reader_get_ring_size (CnetReader *c, const char *path,
                                     JsonNode *node, guint scale,
                                     gboolean zero_is_default, guint *out);

@@ -118,6 +118,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     guint32 cons = port->rx.cached_cons, mask = port->rx.mask;
     guint8 *area = pool->area;
     guint64 frame_mask = ~(guint64) (pool->frame_size - 1);
+    guint8 rx_meta = port->rx_meta;
 
     for (guint32 i = 0; i < n; i++)
       {
@@ -127,6 +128,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 
         cnet_packet_init_owned (pkt, (guint16) (desc->addr - frame),
                                 (guint16) desc->len);
+        pkt->rx_meta = rx_meta;
         bytes += desc->len;
         packets[i] = pkt;
       }
@@ -163,7 +165,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 gboolean
 cnet_port_busy_poll (CnetPort *port)
 {
-  if (port->busy_poll_usecs == 0 || port->fd < 0)
+  if (port->settings.busy_poll_usecs == 0 || port->fd < 0)
     return FALSE;
   port->rx_wakeups++;
   recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);

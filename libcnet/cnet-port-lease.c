@@ -202,3 +202,10 @@ cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
   port->rules = g_strdupv ((GStrv) rules);
   g_mutex_unlock (&port->rules_lock);
 }
+
+void
+cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags)
+{
+  port->settings.rx_metadata = (CnetRxMetadataFlags) flags;
+  port->rx_meta = flags != 0;
+}

@@ -63,6 +63,8 @@ struct _CnetPort
   CnetXdpAttachFlags attach_flags;
 
   guint ifindex;
+  CnetFeatures features; /* cnet_port_get_features(), once probed */
+  gboolean features_probed;
   CnetXdpProgram *prog;
   gboolean queue_claimed;
   gboolean in_xskmap;
@@ -93,6 +95,7 @@ struct _CnetPort
   alignas (CNET_CACHE_LINE) CnetRing rx;
   CnetRing fill;
   gint rx_busy;
+  guint8 rx_meta; /* the XDP program writes RX metadata for this queue */
   guint64 rx_packets;
   guint64 rx_bytes;
   guint64 fill_ring_empty;

@@ -41,11 +41,16 @@ const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS] = {
   { "comp-size", CNET_PORT_SETTING_UINT, NULL, 64, 65536,
     CNET_PORT_DEFAULT_RING_SIZE, CNET_PORT_SETTING_POWER_OF_TWO, "descriptors",
     SETTING (comp_size) },
+  /* RX metadata the XDP program writes before each frame
+   * (docs/data-path.md); a port reads back what it got. */
+  { "rx-metadata", CNET_PORT_SETTING_FLAGS, cnet_rx_metadata_flags_get_type, 0,
+    0, CNET_RX_METADATA_NONE, 0, NULL, SETTING (rx_metadata) },
 };
 
 /* Every field is an int-sized enum, gboolean or guint. */
 G_STATIC_ASSERT (sizeof (CnetXdpMode) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetBindMode) == sizeof (guint));
+G_STATIC_ASSERT (sizeof (CnetRxMetadataFlags) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetPortSettings) ==
                  CNET_PORT_N_SETTINGS * sizeof (guint));
@@ -97,6 +102,11 @@ cnet_port_setting_describe_range (const CnetPortSettingInfo *info)
         g_autofree char *nicks = cnet_enum_list_nicks (info->enum_type ());
         return g_strdup_printf ("one of %s", nicks);
       }
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autofree char *nicks = cnet_flags_list_nicks (info->enum_type ());
+        return g_strdup_printf ("a list of %s", nicks);
+      }
     case CNET_PORT_SETTING_BOOLEAN:
       return g_strdup ("true or false");
     case CNET_PORT_SETTING_UINT:
@@ -123,6 +133,14 @@ cnet_port_setting_check (const CnetPortSettingInfo *info, guint value,
       if (g_enum_get_value (klass, (int) value) != NULL)
         return TRUE;
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autoptr (GFlagsClass) fklass = g_type_class_ref (info->enum_type ());
+
+        if ((value & ~fklass->mask) == 0)
+          return TRUE;
+        break;
+      }
     case CNET_PORT_SETTING_BOOLEAN:
       if (value <= 1)
         return TRUE;
@@ -168,6 +186,9 @@ cnet_port_setting_pspec (const CnetPortSettingInfo *info, gboolean read_only)
     case CNET_PORT_SETTING_ENUM:
       return g_param_spec_enum (info->name, NULL, NULL, info->enum_type (),
                                 (int) info->default_value, flags);
+    case CNET_PORT_SETTING_FLAGS:
+      return g_param_spec_flags (info->name, NULL, NULL, info->enum_type (),
+                                 info->default_value, flags);
     case CNET_PORT_SETTING_BOOLEAN:
       return g_param_spec_boolean (info->name, NULL, NULL, info->default_value,
                                    flags);
@@ -184,6 +205,7 @@ cnet_port_setting_value_type (const CnetPortSettingInfo *info)
   switch (info->kind)
     {
     case CNET_PORT_SETTING_ENUM:
+    case CNET_PORT_SETTING_FLAGS:
       return info->enum_type ();
     case CNET_PORT_SETTING_BOOLEAN:
       return G_TYPE_BOOLEAN;
@@ -203,6 +225,9 @@ cnet_port_settings_get_value (const CnetPortSettings *settings,
     {
     case CNET_PORT_SETTING_ENUM:
       g_value_set_enum (value, (int) v);
+      break;
+    case CNET_PORT_SETTING_FLAGS:
+      g_value_set_flags (value, v);
       break;
     case CNET_PORT_SETTING_BOOLEAN:
       g_value_set_boolean (value, (gboolean) v);
@@ -224,6 +249,9 @@ cnet_port_settings_set_value (CnetPortSettings *settings,
     case CNET_PORT_SETTING_ENUM:
       cnet_port_settings_set (settings, info, (guint) g_value_get_enum (value));
       break;
+    case CNET_PORT_SETTING_FLAGS:
+      cnet_port_settings_set (settings, info, g_value_get_flags (value));
+      break;
     case CNET_PORT_SETTING_BOOLEAN:
       cnet_port_settings_set (settings, info, !!g_value_get_boolean (value));
       break;
@@ -241,6 +269,8 @@ cnet_port_setting_dbus_type (const CnetPortSettingInfo *info)
     {
     case CNET_PORT_SETTING_ENUM:
       return "s";
+    case CNET_PORT_SETTING_FLAGS:
+      return "as";
     case CNET_PORT_SETTING_BOOLEAN:
       return "b";
     case CNET_PORT_SETTING_UINT:
@@ -257,6 +287,11 @@ setting_to_variant (const CnetPortSettingInfo *info, guint v)
     case CNET_PORT_SETTING_ENUM:
       return g_variant_new_string (
         cnet_enum_to_nick (info->enum_type (), (int) v));
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+        return g_variant_new_strv ((const char *const *) nicks, -1);
+      }
     case CNET_PORT_SETTING_BOOLEAN:
       return g_variant_new_boolean (v);
     case CNET_PORT_SETTING_UINT:
@@ -312,6 +347,21 @@ cnet_port_settings_set_variant (CnetPortSettings *settings,
         v = (guint) e;
         break;
       }
+    case CNET_PORT_SETTING_FLAGS:
+      {
+        g_autofree const char **nicks = g_variant_get_strv (value, NULL);
+        const char *bad = NULL;
+
+        if (!cnet_flags_from_nicks (info->enum_type (), nicks, &v, &bad))
+          {
+            g_autofree char *all = cnet_flags_list_nicks (info->enum_type ());
+            g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                         "option \"%s\": \"%s\" is not one of %s", info->name,
+                         bad, all);
+            return FALSE;
+          }
+        break;
+      }
     case CNET_PORT_SETTING_BOOLEAN:
       v = g_variant_get_boolean (value);
       break;
@@ -346,6 +396,16 @@ cnet_port_settings_to_json (const CnetPortSettings *settings,
                                          cnet_enum_to_nick (info->enum_type (),
                                                             (int) v));
           break;
+        case CNET_PORT_SETTING_FLAGS:
+          {
+            g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+
+            json_builder_begin_array (builder);
+            for (guint j = 0; nicks[j] != NULL; j++)
+              json_builder_add_string_value (builder, nicks[j]);
+            json_builder_end_array (builder);
+            break;
+          }
         case CNET_PORT_SETTING_BOOLEAN:
           json_builder_add_boolean_value (builder, v);
           break;
@@ -388,5 +448,53 @@ cnet_enum_list_nicks (GType type)
   for (guint i = 0; i < klass->n_values; i++)
     g_string_append_printf (nicks, "%s%s", i ? ", " : "",
                             klass->values[i].value_nick);
+  return g_string_free (nicks, FALSE);
+}
+
+GStrv
+cnet_flags_to_nicks (GType type, guint value)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+
+  for (guint i = 0; i < klass->n_values; i++)
+    if (klass->values[i].value != 0 &&
+        (value & klass->values[i].value) == klass->values[i].value)
+      g_strv_builder_add (b, klass->values[i].value_nick);
+  return g_strv_builder_end (b);
+}
+
+gboolean
+cnet_flags_from_nicks (GType type, const char *const *nicks, guint *value,
+                       const char **bad)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+
+  *value = 0;
+  for (guint i = 0; nicks != NULL && nicks[i] != NULL; i++)
+    {
+      GFlagsValue *v = g_flags_get_value_by_nick (klass, nicks[i]);
+
+      if (v == NULL)
+        {
+          if (bad != NULL)
+            *bad = nicks[i];
+          return FALSE;
+        }
+      *value |= v->value;
+    }
+  return TRUE;
+}
+
+char *
+cnet_flags_list_nicks (GType type)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+  GString *nicks = g_string_new (NULL);
+
+  for (guint i = 0; i < klass->n_values; i++)
+    if (klass->values[i].value != 0)
+      g_string_append_printf (nicks, "%s%s", nicks->len ? ", " : "",
+                              klass->values[i].value_nick);
   return g_string_free (nicks, FALSE);
 }

@@ -31,6 +31,7 @@ typedef struct
   guint tx_size;
   guint fill_size;
   guint comp_size;
+  CnetRxMetadataFlags rx_metadata; /* asked for; a port stores what it got */
 } CnetPortSettings;
 
 typedef enum
@@ -38,6 +39,7 @@ typedef enum
   CNET_PORT_SETTING_UINT,
   CNET_PORT_SETTING_BOOLEAN,
   CNET_PORT_SETTING_ENUM,
+  CNET_PORT_SETTING_FLAGS, /* by nicks: "as" on D-Bus, a JSON array */
 } CnetPortSettingKind;
 
 typedef enum
@@ -50,7 +52,7 @@ typedef struct
 {
   const char *name;
   CnetPortSettingKind kind;
-  GType (*enum_type) (void); /* for CNET_PORT_SETTING_ENUM */
+  GType (*enum_type) (void); /* for CNET_PORT_SETTING_ENUM and _FLAGS */
   guint min, max;            /* for CNET_PORT_SETTING_UINT */
   guint default_value;
   CnetPortSettingFlags flags;
@@ -58,7 +60,7 @@ typedef struct
   gsize offset;     /* of the field in CnetPortSettings */
 } CnetPortSettingInfo;
 
-#define CNET_PORT_N_SETTINGS 9
+#define CNET_PORT_N_SETTINGS 10
 
 extern const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS];
 
@@ -110,5 +112,12 @@ const char *cnet_enum_to_nick (GType type, int value);
 gboolean cnet_enum_from_nick (GType type, const char *nick, int *value);
 /* The nicks of @type, comma-separated, for messages. */
 char *cnet_enum_list_nicks (GType type);
+
+/* Flags by their GFlags nicks: the set bits' nicks, and back (FALSE with
+ * the first unknown nick in @bad). */
+GStrv cnet_flags_to_nicks (GType type, guint value);
+gboolean cnet_flags_from_nicks (GType type, const char *const *nicks,
+                                guint *value, const char **bad);
+char *cnet_flags_list_nicks (GType type);
 
 G_END_DECLS

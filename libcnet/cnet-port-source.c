@@ -55,9 +55,9 @@ cnet_port_source_prepare (GSource *source, gint *timeout)
     return TRUE;
   if (!self->active)
     return FALSE;
-  if (MAX (self->spin_usecs, self->port->busy_poll_usecs) > 0 &&
+  if (MAX (self->spin_usecs, self->port->settings.busy_poll_usecs) > 0 &&
       g_source_get_time (source) - self->last_active <
-        MAX (self->spin_usecs, self->port->busy_poll_usecs))
+        MAX (self->spin_usecs, self->port->settings.busy_poll_usecs))
     {
       if (cnet_port_busy_poll (self->port))
         return TRUE;

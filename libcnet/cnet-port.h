@@ -8,6 +8,7 @@
 #include <glib-object.h>
 
 #include "cnet-batch.h"
+#include "cnet-features.h"
 #include "cnet-port-stats.h"
 #include "cnet-types.h"
 
@@ -61,6 +62,7 @@ CnetXdpProgram *cnet_port_get_xdp_program (CnetPort *port);
 CnetBindMode cnet_port_get_bind_mode (CnetPort *port);
 gboolean cnet_port_get_need_wakeup (CnetPort *port);
 int cnet_port_get_fd (CnetPort *port);
+CnetFeatures cnet_port_get_features (CnetPort *port);
 
 guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);

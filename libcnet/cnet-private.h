@@ -48,6 +48,7 @@ struct _CnetPacket
   guint16 buf_len;  /* the frame size */
   guint32 port_tag; /* the port holding it, with _KERNEL and _IN_FLIGHT */
   guint8 pool_ref;  /* holds a reference on pool (taken for bindings) */
+  guint8 rx_meta;   /* received by a port with RX metadata */
 };
 
 G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
@@ -164,6 +165,7 @@ cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
   pkt->len = len;
   pkt->ref_count = 1;
   pkt->state = CNET_PACKET_STATE_OWNED;
+  pkt->rx_meta = 0;
 }
 
 /* cnet-error.c */
@@ -213,6 +215,8 @@ CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
                                 guint ifindex, guint queue,
                                 CnetMempool *mempool, gboolean need_wakeup,
                                 const guint ring_sizes[4], GError **error);
+/* For CnetClient: the RX metadata cnetd's program writes for the lease. */
+void cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags);
 void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
                           const char *lease_path, CnetBindMode bind_mode,
                           const char *const *rules);

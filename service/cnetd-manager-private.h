@@ -72,6 +72,7 @@ typedef struct
   gboolean need_wakeup;
   gboolean zerocopy;
   gboolean napi_held; /* holds the interface's busy-poll NAPI settings */
+  guint rx_metadata;  /* CnetRxMetadataFlags the program writes for it */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
 } CnetdLease;

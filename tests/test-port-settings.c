@@ -43,6 +43,8 @@ good_value (const CnetPortSettingInfo *info)
       return info->default_value == 0 ? 1 : 0;
     case CNET_PORT_SETTING_BOOLEAN:
       return !info->default_value;
+    case CNET_PORT_SETTING_FLAGS:
+      return info->default_value == 0 ? 3 : 0; /* the first two flags */
     case CNET_PORT_SETTING_UINT:
     default:
       return info->default_value == info->max ? info->min : info->max;
@@ -114,6 +116,11 @@ parse_options (const CnetPortSettingInfo *info, GVariant *value,
 static GVariant *
 to_variant (const CnetPortSettingInfo *info, guint v)
 {
+  if (info->kind == CNET_PORT_SETTING_FLAGS)
+    {
+      g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+      return g_variant_new_strv ((const char *const *) nicks, -1);
+    }
   if (info->kind == CNET_PORT_SETTING_ENUM)
     return g_variant_new_string (
       cnet_enum_to_nick (info->enum_type (), (int) v));
@@ -125,6 +132,12 @@ to_variant (const CnetPortSettingInfo *info, guint v)
 static char *
 to_json (const CnetPortSettingInfo *info, guint v)
 {
+  if (info->kind == CNET_PORT_SETTING_FLAGS)
+    {
+      g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+      g_autofree char *joined = g_strjoinv ("\", \"", nicks);
+      return nicks[0] ? g_strdup_printf ("[\"%s\"]", joined) : g_strdup ("[]");
+    }
   if (info->kind == CNET_PORT_SETTING_ENUM)
     return g_strdup_printf ("\"%s\"",
                             cnet_enum_to_nick (info->enum_type (), (int) v));
@@ -214,7 +227,23 @@ test_in_range (void)
       }
       g_value_unset (&value);
       out = cnet_config_to_json (config);
-      g_assert_nonnull (strstr (out, member));
+      if (info->kind == CNET_PORT_SETTING_FLAGS)
+        {
+          /* Pretty-printed: one nick a line after the member's name. */
+          g_auto (GStrv) nicks = cnet_flags_to_nicks (info->enum_type (), v);
+          g_autofree char *name = g_strdup_printf ("\"%s\" : [", info->name);
+          const char *at = strstr (out, name);
+
+          g_assert_nonnull (at);
+          for (guint j = 0; nicks[j] != NULL; j++)
+            {
+              g_autofree char *q = g_strdup_printf ("\"%s\"", nicks[j]);
+              at = strstr (at, q);
+              g_assert_nonnull (at);
+            }
+        }
+      else
+        g_assert_nonnull (strstr (out, member));
 
       error = parse_options (info, to_variant (info, v), &opts);
       g_assert_no_error (error);
