@@ -105,3 +105,26 @@ def test_busy_poll_napi_settings(env):
     env.call(lease, "org.cnet.Cnet1.Lease", "Release")
     os.close(sock)
     os.close(guard)
+
+
+def test_lease_rx_metadata(env):
+    """RX metadata through a lease: the option by nicks, the reply says
+    what cnetd's program writes for the queue (veth, native: all three of
+    the device's fields and the arrival time), and a bad nick is named."""
+    env.start_cnetd()
+    lease, sock, guard, info = env.acquire(
+        0, {"rx-metadata": GLib.Variant("as", ["arrival-time", "hash",
+                                                "vlan-tag"])})
+    assert sorted(info["rx-metadata"]) == ["arrival-time", "hash",
+                                           "vlan-tag"]
+    env.call(lease, "org.cnet.Cnet1.Lease", "Release")
+    os.close(sock)
+    os.close(guard)
+    env.wait_for(lambda: env.leases() == [], "the lease to go")
+    try:
+        env.acquire(0, {"rx-metadata": GLib.Variant("as", ["colour"])})
+    except GLib.Error as err:
+        assert "rx-metadata" in err.message and "colour" in err.message and \
+            "arrival-time" in err.message, err.message
+    else:
+        raise AssertionError("an unknown rx-metadata nick was taken")
