@@ -142,7 +142,7 @@ libcnet_rx_drop_loop (Bench *b)
       guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
 
       /* With metadata: what an application that wants it reads. */
-      if (b->rx_metadata != 0)
+      if (b->meta_read)
         for (guint i = 0; i < n; i++)
           {
             guint64 t;
