@@ -730,7 +730,8 @@ on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
  * @options: (nullable): an `a{sv}` of lease options, as
  *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
  *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
- *   "rules", "rx-size", "tx-size", "fill-size", "comp-size" (the mempool
+ *   "rx-metadata", "rules", "rx-size", "tx-size", "fill-size",
+ *   "comp-size" (the mempool
  *   gives "frame-size" and "headroom"); a floating reference is sunk
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
