@@ -282,7 +282,10 @@ cnet_config_parse_cnet_mempools (CnetReader *c, JsonNode *node,
 static gboolean
 cnet_reader_get_rules (CnetReader *c, const char *path, JsonNode *v, GStrv *out)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) local = NULL;
+  g_autofree char *epath = NULL;
+  guint bad = 0;
   JsonArray *array;
 
   if (!JSON_NODE_HOLDS_ARRAY (v))
@@ -290,29 +293,25 @@ cnet_reader_get_rules (CnetReader *c, const char *path, JsonNode *v, GStrv *out)
                     "expected an array of steering rules, found %s",
                     cnet_reader_describe_node (v));
   array = json_node_get_array (v);
-  if (json_array_get_length (array) > CNET_MATCH_MAX_RULES)
-    return fail_at (c, path, FALSE, "%u rules are too many; a port may have %u",
-                    json_array_get_length (array), CNET_MATCH_MAX_RULES);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autofree char *epath = cnet_config_path_append_index (path, i);
-      g_autofree char *rule = NULL;
-      g_autofree char *canonical = NULL;
-      g_autoptr (GError) local = NULL;
-      g_autoptr (CnetMatch) match = NULL;
+      char *rule = NULL;
 
+      epath = cnet_config_path_append_index (path, i);
       if (!cnet_reader_get_string (c, epath, json_array_get_element (array, i),
                                    FALSE, &rule))
         return FALSE;
-      match = cnet_match_new (rule, &local);
-      if (match == NULL)
-        return fail_at (c, epath, FALSE, "%s", local->message);
-      canonical = cnet_match_to_string (match);
-      g_strv_builder_add (builder, canonical);
+      g_ptr_array_add (strings, rule);
+      g_clear_pointer (&epath, g_free);
     }
-  g_strfreev (*out);
-  *out = g_strv_builder_end (builder);
-  return TRUE;
+  g_ptr_array_add (strings, NULL);
+  if (cnet_match_compile_rules ((const char *const *) strings->pdata, NULL,
+                                NULL, out, &bad, &local))
+    return TRUE;
+  if (bad == G_MAXUINT)
+    return fail_at (c, path, FALSE, "%s", local->message);
+  epath = cnet_config_path_append_index (path, bad);
+  return fail_at (c, epath, FALSE, "%s", local->message);
 }
 
 void

@@ -427,3 +427,51 @@ cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule)
 {
   *rule = match->rule;
 }
+
+/* The one rule compiler: @rules (up to CNET_MATCH_MAX_RULES) into the XDP
+ * program's form (@xdp may be NULL when only checking) and their canonical
+ * text. On a bad rule, *@bad_index (if given) says which; too many rules
+ * is CNET_ERROR_OUT_OF_RANGE with *@bad_index set to G_MAXUINT. */
+gboolean
+cnet_match_compile_rules (const char *const *rules, struct cnet_xdp_rule *xdp,
+                          guint *n_rules, GStrv *canonical, guint *bad_index,
+                          GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  guint n = rules ? g_strv_length ((GStrv) rules) : 0;
+
+  if (n > CNET_MATCH_MAX_RULES)
+    {
+      if (bad_index != NULL)
+        *bad_index = G_MAXUINT;
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%u steering rules are too many; at most %u", n,
+                   CNET_MATCH_MAX_RULES);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (CnetMatch) match = cnet_match_new (rules[i], error);
+
+      if (match == NULL)
+        {
+          if (bad_index != NULL)
+            *bad_index = i;
+          return FALSE;
+        }
+      if (xdp != NULL)
+        xdp[i] = match->rule;
+      {
+        g_autofree char *text = cnet_match_to_string (match);
+        g_strv_builder_add (builder, text);
+      }
+    }
+  if (n_rules != NULL)
+    *n_rules = n;
+  if (canonical != NULL)
+    {
+      g_strfreev (*canonical);
+      *canonical = g_strv_builder_end (builder);
+    }
+  return TRUE;
+}

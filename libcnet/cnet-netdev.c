@@ -250,3 +250,23 @@ cnet_netdev_queue_has_xsk (guint ifindex, guint queue, gboolean *has_xsk)
   *has_xsk = r >= 0;
   return TRUE;
 }
+
+/* The bind mode to try for @asked on @ifindex, decided here for the
+ * library and cnetd alike. %CNET_BIND_MODE_AUTO is zero-copy when the
+ * kernel says the driver has it and copy when it says not; when the kernel
+ * cannot say (before Linux 6.3), zero-copy if the caller can fall back to
+ * copy on EOPNOTSUPP (@can_retry: it opens a fresh socket, since a socket
+ * whose bind failed cannot be bound again), else copy. */
+CnetBindMode
+cnet_bind_mode_choose (CnetBindMode asked, guint ifindex, gboolean can_retry)
+{
+  guint64 features;
+
+  if (asked != CNET_BIND_MODE_AUTO)
+    return asked;
+  if (cnet_netdev_xdp_features (ifindex, &features))
+    return (features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY)
+             ? CNET_BIND_MODE_ZEROCOPY
+             : CNET_BIND_MODE_COPY;
+  return can_retry ? CNET_BIND_MODE_ZEROCOPY : CNET_BIND_MODE_COPY;
+}

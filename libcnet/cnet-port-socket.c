@@ -290,25 +290,20 @@ cnet_port_bind_own_umem (CnetPort *self, const CnetNetdevInfo *netdev,
                          guint16 flags, GError **error)
 {
   g_autoptr (GError) zc_error = NULL;
-  guint64 features;
+  CnetBindMode mode =
+    cnet_bind_mode_choose (self->settings.bind_mode, self->ifindex, TRUE);
 
-  switch (self->settings.bind_mode)
+  if (mode == CNET_BIND_MODE_COPY ||
+      self->settings.bind_mode != CNET_BIND_MODE_AUTO)
     {
-    case CNET_BIND_MODE_ZEROCOPY:
-      return cnet_port_open_socket (self, flags | XDP_ZEROCOPY, -1, error);
-    case CNET_BIND_MODE_COPY:
-      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
-    case CNET_BIND_MODE_AUTO:
-    default:
-      break;
-    }
-
-  /* When the kernel says the driver has no zero-copy, do not try. */
-  if (cnet_netdev_xdp_features (self->ifindex, &features) &&
-      !(features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY))
-    {
-      self->settings.bind_mode = CNET_BIND_MODE_COPY;
-      return cnet_port_open_socket (self, flags | XDP_COPY, -1, error);
+      if (!cnet_port_open_socket (self,
+                                  flags | (mode == CNET_BIND_MODE_ZEROCOPY
+                                             ? XDP_ZEROCOPY
+                                             : XDP_COPY),
+                                  -1, error))
+        return FALSE;
+      self->settings.bind_mode = mode;
+      return TRUE;
     }
 
   /* A socket whose bind failed cannot be bound again: start over. */
@@ -338,36 +333,12 @@ cnet_port_parse_rules (CnetPort *self, const char *const *rules,
                        struct cnet_xdp_rule *xdp_rules, guint *n_rules,
                        GStrv *canonical, GError **error)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  guint n = rules ? g_strv_length ((GStrv) rules) : 0;
-
-  if (n > CNET_MATCH_MAX_RULES)
+  if (!cnet_match_compile_rules (rules, xdp_rules, n_rules, canonical, NULL,
+                                 error))
     {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                   "%s queue %u: %u steering rules are too many; a port may "
-                   "have %u",
-                   self->interface, self->queue, n, CNET_MATCH_MAX_RULES);
+      g_prefix_error (error, "%s queue %u: ", self->interface, self->queue);
       return FALSE;
     }
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (GError) local_error = NULL;
-      g_autoptr (CnetMatch) match = cnet_match_new (rules[i], &local_error);
-
-      if (match == NULL)
-        {
-          g_set_error (error, CNET_ERROR, local_error->code, "%s queue %u: %s",
-                       self->interface, self->queue, local_error->message);
-          return FALSE;
-        }
-      cnet_match_to_xdp (match, &xdp_rules[i]);
-      {
-        g_autofree char *text = cnet_match_to_string (match);
-        g_strv_builder_add (builder, text);
-      }
-    }
-  *n_rules = n;
-  *canonical = g_strv_builder_end (builder);
   return TRUE;
 }
 

@@ -184,6 +184,8 @@ gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
                              GError **error);
 gboolean cnet_netdev_exists (guint ifindex);
 gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
+CnetBindMode cnet_bind_mode_choose (CnetBindMode asked, guint ifindex,
+                                    gboolean can_retry);
 gboolean cnet_netdev_queue_has_xsk (guint ifindex, guint queue,
                                     gboolean *has_xsk);
 
@@ -223,5 +225,9 @@ void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
 
 /* cnet-match.c */
 void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);
+gboolean cnet_match_compile_rules (const char *const *rules,
+                                   struct cnet_xdp_rule *xdp, guint *n_rules,
+                                   GStrv *canonical, guint *bad_index,
+                                   GError **error);
 
 G_END_DECLS

@@ -63,31 +63,8 @@ cnetd_rules_parse (GVariant *strv, struct cnet_xdp_rule *rules, guint *n_rules,
                    GStrv *text, GError **error)
 {
   g_autofree const char **strings = g_variant_get_strv (strv, NULL);
-  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-  guint n = g_strv_length ((GStrv) strings);
 
-  if (n > CNET_MATCH_MAX_RULES)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                   "%u rules are too many; a lease may have %u", n,
-                   CNET_MATCH_MAX_RULES);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (CnetMatch) match = cnet_match_new (strings[i], error);
-      g_autofree char *canonical = NULL;
-
-      if (match == NULL)
-        return FALSE;
-      cnet_match_to_xdp (match, &rules[i]);
-      canonical = cnet_match_to_string (match);
-      g_strv_builder_add (b, canonical);
-    }
-  *n_rules = n;
-  g_strfreev (*text);
-  *text = g_strv_builder_end (b);
-  return TRUE;
+  return cnet_match_compile_rules (strings, rules, n_rules, text, NULL, error);
 }
 
 static char *

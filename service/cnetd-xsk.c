@@ -150,7 +150,6 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
     .sxdp_ifindex = ifindex,
     .sxdp_queue_id = queue,
   };
-  guint64 features = 0;
   gboolean zerocopy;
   int fd;
 
@@ -215,10 +214,9 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
     }
   else
     {
-      zerocopy = opts->port.bind_mode == CNET_BIND_MODE_ZEROCOPY ||
-                 (opts->port.bind_mode == CNET_BIND_MODE_AUTO &&
-                  cnet_netdev_xdp_features (ifindex, &features) &&
-                  (features & CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY));
+      /* One socket, bound once: no falling back from zero-copy. */
+      zerocopy = cnet_bind_mode_choose (opts->port.bind_mode, ifindex, FALSE) ==
+                 CNET_BIND_MODE_ZEROCOPY;
       sxdp.sxdp_flags = (zerocopy ? XDP_ZEROCOPY : XDP_COPY) |
                         (opts->port.need_wakeup ? XDP_USE_NEED_WAKEUP : 0);
     }

@@ -244,7 +244,7 @@ def test_bad_calls(env):
         ((env.veth_a, 0, {"rules": GLib.Variant("as", ["udp dport 0"])}),
          "InvalidArgument", "port 0 is out of range"),
         ((env.veth_a, 0, {"rules": GLib.Variant("as", ["udp"] * 17)}),
-         "OutOfRange", "17 rules are too many"),
+         "OutOfRange", "17 steering rules are too many"),
         ((env.veth_a, 0, {"xdp-mode": GLib.Variant("s", "turbo")}),
          "InvalidArgument", '"turbo" is not one of auto, native, generic'),
         ((env.veth_a, 0, {"rx-size": GLib.Variant("u", 100)}),
