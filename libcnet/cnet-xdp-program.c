@@ -73,8 +73,9 @@ struct _CnetXdpProgram
   int counters_fd;
   int rules_fd;
   int hits_fd;
-  int rx_meta_fd; /* cnet_rx_meta, in the metadata builds */
-  int meta_level; /* which of object_paths is loaded */
+  int rx_meta_fd;      /* cnet_rx_meta, in the metadata builds */
+  GPtrArray *old_objs; /* builds swapped out, closed at finalize */
+  int meta_level;      /* which of object_paths is loaded */
   int n_cpus;
   gboolean attached;
 
@@ -293,7 +294,8 @@ cnet_xdp_program_load_object (CnetXdpProgram *self, int level,
                               GError **error)
 {
   static const char *const shared_maps[] = { "cnet_xsks", "cnet_counters",
-                                             "cnet_rules", "cnet_rule_hits" };
+                                             "cnet_rules", "cnet_rule_hits",
+                                             "cnet_rx_meta" };
   g_autoptr (GBytes) bytes = NULL;
   struct bpf_object *obj;
   struct bpf_program *prog;
@@ -349,6 +351,9 @@ cnet_xdp_program_load_object (CnetXdpProgram *self, int level,
           bpf_object__find_map_by_name (obj, shared_maps[i]);
         int fd = bpf_object__find_map_fd_by_name (self->obj, shared_maps[i]);
 
+        /* cnet_rx_meta is only in the metadata builds. */
+        if (fd < 0 && g_str_equal (shared_maps[i], "cnet_rx_meta"))
+          continue;
         if (map == NULL || fd < 0 || bpf_map__reuse_fd (map, fd) < 0)
           {
             bpf_object__close (obj);
@@ -525,6 +530,9 @@ cnet_xdp_program_finalize (GObject *object)
     close (self->link_fd);
   if (self->obj != NULL)
     bpf_object__close (self->obj);
+  for (guint i = 0; i < self->old_objs->len; i++)
+    bpf_object__close (g_ptr_array_index (self->old_objs, i));
+  g_ptr_array_unref (self->old_objs);
   g_free (self->interface);
   g_mutex_clear (&self->lock);
 
@@ -666,6 +674,7 @@ cnet_xdp_program_init (CnetXdpProgram *self)
   self->rules_fd = -1;
   self->hits_fd = -1;
   self->rx_meta_fd = -1;
+  self->old_objs = g_ptr_array_new ();
 }
 
 /**
@@ -1020,15 +1029,14 @@ cnet_xdp_program_upgrade (CnetXdpProgram *prog, int level, GError **error)
                    prog->interface, g_strerror (errsv));
       return FALSE;
     }
-  bpf_object__close (prog->obj);
+  /* The old object stays open until the program goes: other threads may
+   * be using its map fds (the same maps) right now, without the lock. */
+  g_ptr_array_add (prog->old_objs, prog->obj);
   prog->obj = obj;
   prog->prog_fd = prog_fd;
   prog->meta_level = level;
-  prog->xsks_fd = bpf_object__find_map_fd_by_name (obj, "cnet_xsks");
-  prog->counters_fd = bpf_object__find_map_fd_by_name (obj, "cnet_counters");
-  prog->rules_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rules");
-  prog->hits_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rule_hits");
-  prog->rx_meta_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rx_meta");
+  if (prog->rx_meta_fd < 0)
+    prog->rx_meta_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rx_meta");
   {
     struct bpf_prog_info info = { 0 };
     __u32 len = sizeof info;

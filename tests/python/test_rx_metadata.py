@@ -3,6 +3,7 @@
 times, the device's hash and VLAN tag through the metadata kfuncs, each
 with its valid flag; read per packet and per batch from Python."""
 import array
+import json
 import os
 import socket
 import struct
@@ -179,3 +180,46 @@ def test_old_kernel_gets_arrival_times(cnet, netns, monkeypatch):
     monkeypatch.setenv("CNET_KERNEL_RELEASE", "6.1.0-28-amd64")
     pool, port = open_port(cnet, netns, M.ARRIVAL_TIME | M.HASH)
     assert port.props.rx_metadata == M.ARRIVAL_TIME
+
+
+def test_two_queues_keep_their_requests(cnet, netns):
+    """Queue 0 asks for arrival times (the arrival-time build goes in);
+    queue 1 then asks for the hash too (the kfunc build is swapped in
+    through the link): queue 0 keeps what it asked for, and each queue's
+    frames carry their port's fields."""
+    M = cnet.RxMetadataFlags
+    a, b = netns.veth_a + "q", netns.veth_b + "q"
+    subprocess.run(["ip", "link", "add", a, "numrxqueues", "2",
+                    "numtxqueues", "2", "type", "veth", "peer", "name", b,
+                    "numrxqueues", "2", "numtxqueues", "2"], check=True)
+    for dev in (a, b):
+        subprocess.run(["ip", "link", "set", dev, "up"], check=True)
+    pool = cnet.Mempool.new(8192, 2048, 0)
+    ports = []
+    for queue, flags in ((0, M.ARRIVAL_TIME), (1, M.ARRIVAL_TIME | M.HASH)):
+        port = cnet.Port(interface=a, queue=queue, mempool=pool,
+                         rx_metadata=flags)
+        port.init(None)
+        assert port.props.rx_metadata == flags
+        ports.append(port)
+    sock = packet_socket(b)
+    mac_a = bytes.fromhex(json.loads(subprocess.run(
+        ["ip", "-j", "link", "show", a], check=True, capture_output=True,
+        text=True).stdout)[0]["address"].replace(":", ""))
+    # Many flows, so that the peer's transmit hash spreads them over both
+    # of its queues (veth receives on the queue it sent on).
+    seen = {0: set(), 1: set()}
+    batch = cnet.Batch.new(64)
+    for round_ in range(20):
+        for i in range(64):
+            sock.send(udp_frame(mac_a, netns.mac_b, i, 64,
+                                dport=1000 + round_ * 64 + i))
+        for queue, port in enumerate(ports):
+            while port.receive(batch) > 0:
+                seen[queue] |= set(bytes(
+                    batch.get_rx_metadata_flags().get_data()))
+                batch.clear()
+        if seen[0] and seen[1]:
+            break
+    assert seen[0] == {int(M.ARRIVAL_TIME)}, seen
+    assert seen[1] == {int(M.ARRIVAL_TIME | M.HASH)}, seen
