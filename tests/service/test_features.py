@@ -7,10 +7,12 @@ import json
 import os
 import socket
 import sys
+import time
 
 from gi.repository import GLib
 
 IFACE = "org.cnet.Cnet1.Interface"
+ADDR_A = "192.0.2.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETDEV_PY = os.path.join(HERE, "..", "python")
 sys.path.insert(0, NETDEV_PY)
@@ -128,3 +130,38 @@ def test_lease_rx_metadata(env):
             "arrival-time" in err.message, err.message
     else:
         raise AssertionError("an unknown rx-metadata nick was taken")
+
+
+def test_lessee_rx_metadata(env):
+    """An unprivileged client (nobody) leases a queue with RX metadata
+    through CnetClient and reads arrival times and flags from its batches:
+    the kernel's datagrams from namespace B arrive as socket buffers, so
+    the hash is valid too."""
+    env.start_cnetd()
+    lessee = env.lessee()
+    res = lessee("openmeta", env.veth_a, 0, "arrival-time,hash")
+    assert sorted(res["rx-metadata"]) == ["arrival-time", "hash"], res
+    # The queue's frames go to the lessee, so A's stack answers no ARP.
+    env.ns_run(env.ns_b, ["ip", "neigh", "replace", ADDR_A, "lladdr",
+                          env.mac_a, "dev", env.veth_b])
+    t0 = time.monotonic_ns()
+    script = f"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"x" * 32, ("{ADDR_A}", 9999))
+"""
+    env.ns_run(env.ns_b, ["/usr/bin/python3", "-c", script])
+    times, flags = [], []
+    deadline = time.monotonic() + 5
+    while len(times) < 20 and time.monotonic() < deadline:
+        res = lessee("receivemeta")
+        times += res["times"]
+        flags += res["flags"]
+        if res["received"] == 0:
+            lessee("wait", 100)
+    t1 = time.monotonic_ns()
+    assert len(times) >= 20, (times, flags)
+    assert all(t0 <= t <= t1 for t in times)
+    assert times == sorted(times)
+    assert set(flags) == {3}, flags  # arrival-time | hash
