@@ -120,6 +120,12 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
 
   if (!cnet_port_check_settings (self, error))
     return FALSE;
+  /* Below the core's kernel, say so rather than fail somewhere inside. */
+  if (!cnet_features_check (CNET_FEATURE_NONE, NULL, error))
+    {
+      g_prefix_error (error, "%s queue %u: ", self->interface, self->queue);
+      return FALSE;
+    }
   if (self->leased_fd >= 0)
     return cnet_port_init_leased (self, error);
   if (!cnet_port_parse_rules (self, (const char *const *) self->rules,

@@ -116,3 +116,15 @@ def test_old_kernel_degrades(cnet, netns, monkeypatch):
         cnet.features_check(F.NONE, None)
     assert_not_supported(excinfo, cnet, "libcnet needs Linux 5.9",
                          "this kernel is 4.19.0")
+
+
+def test_port_on_too_old_kernel(cnet, netns, monkeypatch):
+    """A port on a kernel older than the core's (faked) fails at once with
+    a message naming the interface, the minimum and the kernel."""
+    monkeypatch.setenv("CNET_KERNEL_RELEASE", "5.4.0")
+    pool = cnet.Mempool.new(256, 2048, 0)
+    with pytest.raises(GLib.Error) as excinfo:
+        cnet.Port.new(netns.veth_a, 0, pool)
+    assert_not_supported(excinfo, cnet, netns.veth_a,
+                         "libcnet needs Linux 5.9", "this kernel is 5.4.0")
+    assert not netns.xdp_attached(netns.veth_a)
