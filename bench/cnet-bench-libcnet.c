@@ -58,6 +58,12 @@ libcnet_setup (Bench *b, GError **error)
       if (b->multi_buffer)
         g_variant_builder_add (&opts, "{sv}", "multi-buffer",
                                g_variant_new_boolean (TRUE));
+      if (b->busy_poll > 0)
+        {
+          /* cnetd also sets the interface's NAPI settings for it. */
+          g_variant_builder_add (&opts, "{sv}", "busy-poll-usecs",
+                                 g_variant_new_uint32 (b->busy_poll));
+        }
       if (b->n_rules > 0)
         g_variant_builder_add (&opts, "{sv}", "rules",
                                g_variant_new_strv ((const char *const *) rules,
@@ -84,6 +90,7 @@ libcnet_setup (Bench *b, GError **error)
                         CNET_BIND_MODE_COPY, "busy-poll-usecs", b->busy_poll,
                         "rx-size", ring, "tx-size", ring, "fill-size", ring,
                         "comp-size", ring, "multi-buffer", b->multi_buffer,
+                        "rx-metadata", (CnetRxMetadataFlags) b->rx_metadata,
                         "rules", b->n_rules > 0 ? rules : NULL, NULL);
       b->setup_ms = (g_get_monotonic_time () - t0) / 1000.0;
       if (st->port != NULL)
@@ -139,6 +146,15 @@ libcnet_rx_drop_loop (Bench *b)
     {
       guint n = cnet_port_rx_burst (st->port, pkts, b->burst);
 
+      /* With metadata: what an application that wants it reads. */
+      if (b->meta_read)
+        for (guint i = 0; i < n; i++)
+          {
+            guint64 t;
+
+            if (cnet_packet_get_arrival_time (pkts[i], &t))
+              b->meta_sum += t;
+          }
       if (n > 0)
         cnet_packet_free_bulk (pkts, n);
       b->rx += n;

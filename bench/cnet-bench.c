@@ -96,8 +96,8 @@ bench_run_main (int argc, char **argv)
   g_autofree char *ifname = NULL;
   g_autofree char *cnetd = NULL;
   int cpu = -1, busy_poll = 0, size = 64, burst = BENCH_BURST;
-  int n_rules = 0, frames = 0, ring = 0;
-  gboolean multi_buffer = FALSE;
+  int n_rules = 0, frames = 0, ring = 0, rx_metadata = 0;
+  gboolean multi_buffer = FALSE, meta_no_read = FALSE;
   gboolean list = FALSE, tx_budget = FALSE;
   const GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &ifname,
@@ -117,6 +117,14 @@ bench_run_main (int argc, char **argv)
       "Raw loop: raise XDP_MAX_TX_SKB_BUDGET as libcnet does", NULL },
     { "rules", 0, 0, G_OPTION_ARG_INT, &n_rules,
       "libcnet: this many steering rules, only the last matching", "N" },
+    { "rx-metadata", 0, 0, G_OPTION_ARG_INT, &rx_metadata,
+      "libcnet: ask for these RX metadata fields (CnetRxMetadataFlags) and "
+      "read each packet's arrival time",
+      "FLAGS" },
+    { "rx-metadata-no-read", 0, 0, G_OPTION_ARG_NONE, &meta_no_read,
+      "libcnet: ask for the metadata but do not read it (the program's "
+      "cost alone)",
+      NULL },
     { "cnetd", 0, 0, G_OPTION_ARG_STRING, &cnetd,
       "libcnet: lease the queue from cnetd at this D-Bus address", "ADDRESS" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &frames,
@@ -170,6 +178,8 @@ bench_run_main (int argc, char **argv)
   b.burst = (guint) CLAMP (burst, 1, 256);
   b.tx_budget = tx_budget;
   b.n_rules = (guint) CLAMP (n_rules, 0, 16);
+  b.rx_metadata = (guint) CLAMP (rx_metadata, 0, 15);
+  b.meta_read = b.rx_metadata != 0 && !meta_no_read;
   b.cnetd = cnetd;
   b.frames = (guint) MAX (frames, 0);
   b.ring = (guint) MAX (ring, 0);

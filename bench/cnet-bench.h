@@ -53,6 +53,9 @@ struct _Bench
   guint burst;
   gboolean tx_budget; /* raw loop: set XDP_MAX_TX_SKB_BUDGET */
   guint n_rules;      /* libcnet: steering rules, the last one matching */
+  guint rx_metadata;  /* libcnet: CnetRxMetadataFlags asked for, 0 none */
+  gboolean meta_read; /* libcnet: read each packet's arrival time */
+  guint64 meta_sum;   /* libcnet: arrival times read, summed (kept) */
   const char *cnetd;  /* libcnet: lease the queue from cnetd at this address */
   guint frames;       /* libcnet: mempool frames */
   guint ring;         /* libcnet: ring sizes */

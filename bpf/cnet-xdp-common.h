@@ -103,3 +103,32 @@ struct cnet_xdp_capture_record
   __u32 queue;     /* the receive queue */
   __u32 ifindex;
 };
+
+/* RX metadata (docs/data-path.md, "RX metadata"): what the metadata build
+ * of the program writes right before a frame's data when the frame's queue
+ * asked for it in cnet_rx_meta. Exactly 32 bytes, the most
+ * bpf_xdp_adjust_meta() allows; `valid` lies next to the data. */
+enum
+{
+  CNET_XDP_META_ARRIVAL_TIME = 1 << 0, /* bpf_ktime_get_ns() */
+  CNET_XDP_META_HASH = 1 << 1,         /* bpf_xdp_metadata_rx_hash() */
+  CNET_XDP_META_HW_TIMESTAMP = 1 << 2, /* bpf_xdp_metadata_rx_timestamp() */
+  CNET_XDP_META_VLAN_TAG = 1 << 3,     /* bpf_xdp_metadata_rx_vlan_tag() */
+  CNET_XDP_META_KFUNCS =
+    CNET_XDP_META_HASH | CNET_XDP_META_HW_TIMESTAMP | CNET_XDP_META_VLAN_TAG,
+};
+
+/* In the high half of `valid`: the program wrote this area. */
+#define CNET_XDP_META_MAGIC 0xc3e70000u
+#define CNET_XDP_META_MAGIC_MASK 0xffff0000u
+
+struct cnet_xdp_rx_meta
+{
+  __u64 arrival_ns;   /* CLOCK_MONOTONIC */
+  __u64 hw_timestamp; /* the device's clock, ns */
+  __u32 hash;
+  __u32 hash_type;  /* enum xdp_rss_hash_type */
+  __u16 vlan_proto; /* host order, e.g. 0x8100 */
+  __u16 vlan_tci;   /* PCP, DEI and VID */
+  __u32 valid;      /* CNET_XDP_META_MAGIC | CNET_XDP_META_* that are set */
+};

@@ -114,6 +114,84 @@ struct
   __type (value, struct capture_scratch);
 } cnet_capture_scratch SEC (".maps");
 
+#ifdef CNET_XDP_RX_META
+/* RX metadata, only in the builds with -DCNET_XDP_RX_META (1: arrival
+ * time; 2: also the metadata kfuncs, loaded device-bound). libcnet loads
+ * such a build only once a port asks for metadata, so the plain program
+ * pays nothing for it. Which fields each queue wants
+ * (CNET_XDP_META_*), 0 for none. */
+struct
+{
+  __uint (type, BPF_MAP_TYPE_ARRAY);
+  __uint (max_entries, CNET_XDP_MAX_QUEUES);
+  __type (key, __u32);
+  __type (value, __u32);
+} cnet_rx_meta SEC (".maps");
+
+#if CNET_XDP_RX_META >= 2
+enum xdp_rss_hash_type
+{
+  CNET_XDP_RSS_TYPE_NONE = 0,
+};
+extern int bpf_xdp_metadata_rx_timestamp (const struct xdp_md *ctx,
+                                          __u64 *timestamp) __ksym;
+extern int bpf_xdp_metadata_rx_hash (const struct xdp_md *ctx, __u32 *hash,
+                                     enum xdp_rss_hash_type *rss_type) __ksym;
+extern int bpf_xdp_metadata_rx_vlan_tag (const struct xdp_md *ctx,
+                                         __be16 *vlan_proto,
+                                         __u16 *vlan_tci) __ksym;
+#endif
+
+static __always_inline void
+cnet_xdp_rx_meta_write (struct xdp_md *ctx, __u32 queue)
+{
+  struct cnet_xdp_rx_meta *meta;
+  __u32 *want = bpf_map_lookup_elem (&cnet_rx_meta, &queue);
+  __u32 fields;
+
+  if (!want || *want == 0)
+    return;
+  fields = *want;
+  if (bpf_xdp_adjust_meta (ctx, -(int) sizeof (struct cnet_xdp_rx_meta)))
+    return;
+  meta = (void *) (long) ctx->data_meta;
+  if ((void *) (meta + 1) > (void *) (long) ctx->data)
+    return;
+  meta->valid = CNET_XDP_META_MAGIC;
+  meta->arrival_ns = bpf_ktime_get_ns ();
+  meta->valid |= CNET_XDP_META_ARRIVAL_TIME;
+#if CNET_XDP_RX_META < 2
+  (void) fields;
+#else
+  if (fields & CNET_XDP_META_HASH)
+    {
+      enum xdp_rss_hash_type type = CNET_XDP_RSS_TYPE_NONE;
+
+      if (bpf_xdp_metadata_rx_hash (ctx, &meta->hash, &type) == 0)
+        {
+          meta->hash_type = type;
+          meta->valid |= CNET_XDP_META_HASH;
+        }
+    }
+  /* veth answers 0 for frames without a hardware stamp: not a time. */
+  if ((fields & CNET_XDP_META_HW_TIMESTAMP) &&
+      bpf_xdp_metadata_rx_timestamp (ctx, &meta->hw_timestamp) == 0 &&
+      meta->hw_timestamp != 0)
+    meta->valid |= CNET_XDP_META_HW_TIMESTAMP;
+  if (fields & CNET_XDP_META_VLAN_TAG)
+    {
+      __be16 proto = 0;
+
+      if (bpf_xdp_metadata_rx_vlan_tag (ctx, &proto, &meta->vlan_tci) == 0)
+        {
+          meta->vlan_proto = bpf_ntohs (proto);
+          meta->valid |= CNET_XDP_META_VLAN_TAG;
+        }
+    }
+#endif
+}
+#endif
+
 /* What the rules look at, parsed once per frame. */
 struct frame_info
 {
@@ -345,6 +423,9 @@ cnet_xdp (struct xdp_md *ctx)
         (*hits)++;
     }
 
+#ifdef CNET_XDP_RX_META
+  cnet_xdp_rx_meta_write (ctx, queue);
+#endif
   action = bpf_redirect_map (&cnet_xsks, queue, XDP_PASS);
   if (action == XDP_REDIRECT)
     counters->redirected++;

@@ -7,6 +7,7 @@
 #include "cnet-batch.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
+#include "cnet-rx-metadata-private.h"
 
 /**
  * CnetBatch:
@@ -1053,4 +1054,94 @@ cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
          cnet_batch_check_owned (batch, index, error) &&
          cnet_packet_change_length (batch->packets[index], "hold", length, TRUE,
                                     error);
+}
+
+/**
+ * cnet_batch_get_arrival_times:
+ * @batch: a #CnetBatch
+ *
+ * The arrival time of every packet (cnet_packet_get_arrival_time()), in
+ * the batch's order, as native-endian 64-bit nanoseconds of
+ * `CLOCK_MONOTONIC`, 0 for a packet without one: one buffer for the whole
+ * burst (in Python, `array.array("Q", batch.get_arrival_times().get_data())`
+ * or numpy's `frombuffer(..., dtype=uint64)`).
+ *
+ * Returns: (transfer full): 8 bytes per packet
+ *
+ * Since: 1.0
+ */
+GBytes *
+cnet_batch_get_arrival_times (CnetBatch *batch)
+{
+  guint64 *times;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+
+  times = g_new (guint64, batch->n_packets);
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      const struct cnet_xdp_rx_meta *meta =
+        cnet_packet_rx_meta (batch->packets[i]);
+
+      times[i] = meta != NULL && (meta->valid & CNET_XDP_META_ARRIVAL_TIME)
+                   ? meta->arrival_ns
+                   : 0;
+    }
+  return g_bytes_new_take (times, batch->n_packets * sizeof *times);
+}
+
+/**
+ * cnet_batch_get_rx_hashes:
+ * @batch: a #CnetBatch
+ *
+ * The device's RX hash of every packet (cnet_packet_get_rx_hash()), as
+ * native-endian 32-bit values, 0 for a packet without a valid one (see
+ * cnet_batch_get_rx_metadata_flags() to tell 0 from none).
+ *
+ * Returns: (transfer full): 4 bytes per packet
+ *
+ * Since: 1.0
+ */
+GBytes *
+cnet_batch_get_rx_hashes (CnetBatch *batch)
+{
+  guint32 *hashes;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+
+  hashes = g_new (guint32, batch->n_packets);
+  for (guint i = 0; i < batch->n_packets; i++)
+    {
+      const struct cnet_xdp_rx_meta *meta =
+        cnet_packet_rx_meta (batch->packets[i]);
+
+      hashes[i] =
+        meta != NULL && (meta->valid & CNET_XDP_META_HASH) ? meta->hash : 0;
+    }
+  return g_bytes_new_take (hashes, batch->n_packets * sizeof *hashes);
+}
+
+/**
+ * cnet_batch_get_rx_metadata_flags:
+ * @batch: a #CnetBatch
+ *
+ * Which RX metadata fields are valid for every packet
+ * (cnet_packet_get_rx_metadata_flags()), one #CnetRxMetadataFlags byte per
+ * packet.
+ *
+ * Returns: (transfer full): 1 byte per packet
+ *
+ * Since: 1.0
+ */
+GBytes *
+cnet_batch_get_rx_metadata_flags (CnetBatch *batch)
+{
+  guint8 *flags;
+
+  g_return_val_if_fail (cnet_batch_is_valid (batch), NULL);
+
+  flags = g_new (guint8, MAX (batch->n_packets, 1));
+  for (guint i = 0; i < batch->n_packets; i++)
+    flags[i] = (guint8) cnet_packet_rx_meta_flags (batch->packets[i]);
+  return g_bytes_new_take (flags, batch->n_packets);
 }

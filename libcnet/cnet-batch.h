@@ -110,4 +110,8 @@ gboolean cnet_batch_set_length_at (CnetBatch *batch, guint index, guint length,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetBatch, cnet_batch_unref)
 
+GBytes *cnet_batch_get_arrival_times (CnetBatch *batch);
+GBytes *cnet_batch_get_rx_hashes (CnetBatch *batch);
+GBytes *cnet_batch_get_rx_metadata_flags (CnetBatch *batch);
+
 G_END_DECLS

@@ -962,6 +962,15 @@ on_acquired (GObject *source, GAsyncResult *res, gpointer user_data)
                        bind_mode_from_string (bind_mode), rules);
   cnet_port_set_lease_socket (data->port, multi_buffer, data->tx_metadata,
                               tx_meta_len);
+  {
+    g_autofree const char **meta = NULL;
+    guint flags = 0;
+
+    if (g_variant_lookup (info, "rx-metadata", "^a&s", &meta))
+      cnet_flags_from_nicks (CNET_TYPE_RX_METADATA_FLAGS,
+                             (const char *const *) meta, &flags, NULL);
+    cnet_port_set_lease_rx_metadata (data->port, flags);
+  }
   if (g_task_return_error_if_cancelled (task))
     return;
 
@@ -1109,8 +1118,8 @@ on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
  *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
  *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
  *   "rules", "rx-size", "tx-size", "fill-size", "comp-size",
- *   "multi-buffer", "tx-metadata" (the mempool gives "frame-size" and
- *   "headroom"); a floating reference is sunk
+ *   "multi-buffer", "tx-metadata", "rx-metadata" (the mempool gives
+ *   "frame-size" and "headroom"); a floating reference is sunk
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *

@@ -15,6 +15,7 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
+#include "cnet-port-settings.h"
 
 /* Where @path is. A path the scanner did not record (it always does) points
  * at the top of the file rather than nowhere. */

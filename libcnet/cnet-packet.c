@@ -5,6 +5,7 @@
 
 #include "cnet-packet.h"
 #include "cnet-private.h"
+#include "cnet-rx-metadata-private.h"
 
 /**
  * CnetPacket:
@@ -408,6 +409,145 @@ cnet_packet_get_tailroom (CnetPacket *packet)
   while (packet->next != NULL)
     packet = packet->next;
   return packet->buf_len - packet->data_off - packet->len;
+}
+
+/**
+ * cnet_packet_get_rx_metadata_flags:
+ * @packet: a #CnetPacket
+ *
+ * Which RX metadata fields of @packet are valid. A packet has metadata
+ * when the port that received it asked for some (#CnetPort:rx-metadata)
+ * and the XDP program wrote it; the device's fields are valid only where
+ * the device had them for this frame (veth has a hash only for frames that
+ * arrived as socket buffers). Prepending data over the metadata area (it
+ * lies right before where the kernel placed the data) invalidates it;
+ * pulling does not.
+ *
+ * Returns: the valid fields, %CNET_RX_METADATA_NONE for a packet without
+ *   metadata (or no longer owned by the application)
+ *
+ * Since: 1.0
+ */
+CnetRxMetadataFlags
+cnet_packet_get_rx_metadata_flags (CnetPacket *packet)
+{
+  g_return_val_if_fail (cnet_packet_is_valid (packet), CNET_RX_METADATA_NONE);
+  return (CnetRxMetadataFlags) cnet_packet_rx_meta_flags (packet);
+}
+
+/**
+ * cnet_packet_get_arrival_time:
+ * @packet: a #CnetPacket
+ * @nsec: (out) (optional): when the XDP program saw the frame, in
+ *   nanoseconds of `CLOCK_MONOTONIC` (g_get_monotonic_time() * 1000 is
+ *   the same clock)
+ *
+ * Returns: %TRUE when @packet has a valid arrival time
+ *   (%CNET_RX_METADATA_ARRIVAL_TIME); %FALSE leaves @nsec 0
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_get_arrival_time (CnetPacket *packet, guint64 *nsec)
+{
+  const struct cnet_xdp_rx_meta *meta;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+  meta = cnet_packet_rx_meta (packet);
+  if (nsec != NULL)
+    *nsec = 0;
+  if (meta == NULL || !(meta->valid & CNET_XDP_META_ARRIVAL_TIME))
+    return FALSE;
+  if (nsec != NULL)
+    *nsec = meta->arrival_ns;
+  return TRUE;
+}
+
+/**
+ * cnet_packet_get_rx_hash:
+ * @packet: a #CnetPacket
+ * @hash: (out) (optional): the device's RX hash
+ * @hash_type: (out) (optional): its type, the kernel's
+ *   `enum xdp_rss_hash_type` (which headers went in: L3, L4, IPv4/6, TCP,
+ *   UDP ...)
+ *
+ * Returns: %TRUE when @packet has a valid RX hash
+ *   (%CNET_RX_METADATA_HASH); %FALSE leaves the outputs 0
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_get_rx_hash (CnetPacket *packet, guint32 *hash, guint32 *hash_type)
+{
+  const struct cnet_xdp_rx_meta *meta;
+  gboolean ok;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+  meta = cnet_packet_rx_meta (packet);
+  ok = meta != NULL && (meta->valid & CNET_XDP_META_HASH);
+  if (hash != NULL)
+    *hash = ok ? meta->hash : 0;
+  if (hash_type != NULL)
+    *hash_type = ok ? meta->hash_type : 0;
+  return ok;
+}
+
+/**
+ * cnet_packet_get_rx_hw_timestamp:
+ * @packet: a #CnetPacket
+ * @nsec: (out) (optional): the device's receive timestamp, in nanoseconds
+ *   of the device's clock
+ *
+ * Returns: %TRUE when @packet has a valid hardware timestamp
+ *   (%CNET_RX_METADATA_HW_TIMESTAMP); %FALSE leaves @nsec 0
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_get_rx_hw_timestamp (CnetPacket *packet, guint64 *nsec)
+{
+  const struct cnet_xdp_rx_meta *meta;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+  meta = cnet_packet_rx_meta (packet);
+  if (nsec != NULL)
+    *nsec = 0;
+  if (meta == NULL || !(meta->valid & CNET_XDP_META_HW_TIMESTAMP))
+    return FALSE;
+  if (nsec != NULL)
+    *nsec = meta->hw_timestamp;
+  return TRUE;
+}
+
+/**
+ * cnet_packet_get_rx_vlan_tag:
+ * @packet: a #CnetPacket
+ * @proto: (out) (optional): the tag's protocol (0x8100 or 0x88a8)
+ * @tci: (out) (optional): its tag control information: priority, DEI and
+ *   VLAN id (@tci & 0xfff)
+ *
+ * The VLAN tag the device stripped from the frame (the data then has no
+ * tag).
+ *
+ * Returns: %TRUE when @packet has a valid VLAN tag
+ *   (%CNET_RX_METADATA_VLAN_TAG); %FALSE leaves the outputs 0
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_packet_get_rx_vlan_tag (CnetPacket *packet, guint16 *proto, guint16 *tci)
+{
+  const struct cnet_xdp_rx_meta *meta;
+  gboolean ok;
+
+  g_return_val_if_fail (cnet_packet_is_valid (packet), FALSE);
+  meta = cnet_packet_rx_meta (packet);
+  ok = meta != NULL && (meta->valid & CNET_XDP_META_VLAN_TAG);
+  if (proto != NULL)
+    *proto = ok ? meta->vlan_proto : 0;
+  if (tci != NULL)
+    *tci = ok ? meta->vlan_tci : 0;
+  return ok;
 }
 
 /**

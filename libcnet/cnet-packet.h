@@ -28,6 +28,14 @@ guint cnet_packet_get_headroom (CnetPacket *packet);
 guint cnet_packet_get_tailroom (CnetPacket *packet);
 guint cnet_packet_get_buffer_size (CnetPacket *packet);
 
+CnetRxMetadataFlags cnet_packet_get_rx_metadata_flags (CnetPacket *packet);
+gboolean cnet_packet_get_arrival_time (CnetPacket *packet, guint64 *nsec);
+gboolean cnet_packet_get_rx_hash (CnetPacket *packet, guint32 *hash,
+                                  guint32 *hash_type);
+gboolean cnet_packet_get_rx_hw_timestamp (CnetPacket *packet, guint64 *nsec);
+gboolean cnet_packet_get_rx_vlan_tag (CnetPacket *packet, guint16 *proto,
+                                      guint16 *tci);
+
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_packet_set_length (CnetPacket *packet, guint length,
                                  GError **error);

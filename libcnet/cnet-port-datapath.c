@@ -113,6 +113,11 @@ cnet_port_rx_chains (CnetPort *port, CnetPacket **packets, guint n_packets,
         end++;
       if (end == avail)
         break; /* its last descriptor is not published yet */
+      /* RX metadata only for a frame in one buffer: the kernel's copy of
+       * a multi-buffer frame into the UMEM leaves the metadata out, and
+       * the head's frame may hold an older frame's (docs/data-path.md). */
+      guint8 rx_meta = i == end ? port->rx_meta : 0;
+
       for (; i <= end; i++)
         {
           const struct xdp_desc *desc = &descs[(cons + i) & mask];
@@ -125,7 +130,10 @@ cnet_port_rx_chains (CnetPort *port, CnetPacket **packets, guint n_packets,
           if (tail != NULL)
             tail->next = pkt;
           else
-            head = pkt;
+            {
+              pkt->rx_meta = rx_meta;
+              head = pkt;
+            }
           tail = pkt;
         }
       packets[n++] = head;
@@ -179,6 +187,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
     guint32 cons = port->rx.cached_cons, mask = port->rx.mask;
     guint8 *area = pool->area;
     guint64 frame_mask = ~(guint64) (pool->frame_size - 1);
+    guint8 rx_meta = port->rx_meta;
 
     for (guint32 i = 0; i < n; i++)
       {
@@ -188,6 +197,7 @@ cnet_port_rx_burst (CnetPort *port, CnetPacket **packets, guint n_packets)
 
         cnet_packet_init_owned (pkt, (guint16) (desc->addr - frame),
                                 (guint16) desc->len);
+        pkt->rx_meta = rx_meta;
         bytes += desc->len;
         packets[i] = pkt;
       }
@@ -217,6 +227,19 @@ received:
 
   __atomic_store_n (&port->rx_busy, 0, __ATOMIC_RELEASE);
   return n;
+}
+
+/* For the GSource of a port that busy-polls: one busy poll of the driver
+ * (the kernel's sk_busy_loop, on a recvfrom() of the socket), then whether
+ * the RX ring has packets. FALSE without doing anything for other ports. */
+gboolean
+cnet_port_busy_poll (CnetPort *port)
+{
+  if (port->settings.busy_poll_usecs == 0 || port->fd < 0)
+    return FALSE;
+  port->rx_wakeups++;
+  recvfrom (port->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+  return cnet_port_rx_ready (port);
 }
 
 /* Takes completed frames off the completion ring. Under tx_lock. The port

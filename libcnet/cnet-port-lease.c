@@ -215,3 +215,10 @@ cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
   port->tx_min_data_off =
     tx_meta_len > 0 ? CNET_PACKET_HEADER_SIZE + tx_meta_len : 0;
 }
+
+void
+cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags)
+{
+  port->settings.rx_metadata = (CnetRxMetadataFlags) flags;
+  port->rx_meta = flags != 0;
+}

@@ -66,6 +66,8 @@ struct _CnetPort
                           * metadata area in front of every frame sent */
 
   guint ifindex;
+  CnetFeatures features; /* cnet_port_get_features(), once probed */
+  gboolean features_probed;
   CnetXdpProgram *prog;
   gboolean queue_claimed;
   gboolean in_xskmap;
@@ -96,6 +98,7 @@ struct _CnetPort
   alignas (CNET_CACHE_LINE) CnetRing rx;
   CnetRing fill;
   gint rx_busy;
+  guint8 rx_meta; /* the XDP program writes RX metadata for this queue */
   guint64 rx_packets;
   guint64 rx_bytes;
   guint64 fill_ring_empty;
@@ -219,6 +222,10 @@ gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
 gboolean cnet_port_set_lease_rules (CnetPort *port,
                                     const char *const *canonical,
                                     GError **error);
+
+/* One busy poll of the driver for a port that busy-polls; then whether
+ * the RX ring has packets (cnet-port-datapath.c). */
+gboolean cnet_port_busy_poll (CnetPort *port);
 
 /* Whether the RX ring has packets, without a system call. */
 gboolean cnet_port_rx_ready (CnetPort *port);

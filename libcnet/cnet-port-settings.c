@@ -47,12 +47,17 @@ const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS] = {
   /* AF_XDP TX metadata (Linux 6.11 in copy mode): what packets may ask. */
   { "tx-metadata", CNET_PORT_SETTING_FLAGS, cnet_tx_metadata_flags_get_type, 0,
     0, CNET_TX_METADATA_NONE, 0, NULL, SETTING (tx_metadata) },
+  /* RX metadata the XDP program writes before each frame
+   * (docs/data-path.md); a port reads back what it got. */
+  { "rx-metadata", CNET_PORT_SETTING_FLAGS, cnet_rx_metadata_flags_get_type, 0,
+    0, CNET_RX_METADATA_NONE, 0, NULL, SETTING (rx_metadata) },
 };
 
 /* Every field is an int-sized enum, gboolean or guint. */
 G_STATIC_ASSERT (sizeof (CnetXdpMode) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetBindMode) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetTxMetadataFlags) == sizeof (guint));
+G_STATIC_ASSERT (sizeof (CnetRxMetadataFlags) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (CnetPortSettings) ==
                  CNET_PORT_N_SETTINGS * sizeof (guint));
@@ -465,7 +470,8 @@ cnet_flags_from_nicks (GType type, const char *const *nicks, guint *value,
 
       if (v == NULL || v->value == 0)
         {
-          *bad = nicks[i];
+          if (bad != NULL)
+            *bad = nicks[i];
           return FALSE;
         }
       *value |= v->value;

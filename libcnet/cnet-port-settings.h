@@ -33,6 +33,7 @@ typedef struct
   guint comp_size;
   gboolean multi_buffer;           /* XDP_USE_SG: jumbo frames as chains */
   CnetTxMetadataFlags tx_metadata; /* what packets may ask when sent */
+  CnetRxMetadataFlags rx_metadata; /* asked for; a port stores what it got */
 } CnetPortSettings;
 
 typedef enum
@@ -40,7 +41,7 @@ typedef enum
   CNET_PORT_SETTING_UINT,
   CNET_PORT_SETTING_BOOLEAN,
   CNET_PORT_SETTING_ENUM,
-  CNET_PORT_SETTING_FLAGS, /* a GFlags; D-Bus, config and JSON: nicks */
+  CNET_PORT_SETTING_FLAGS, /* a GFlags by nicks: "as" on D-Bus, a JSON array */
 } CnetPortSettingKind;
 
 typedef enum
@@ -61,7 +62,7 @@ typedef struct
   gsize offset;     /* of the field in CnetPortSettings */
 } CnetPortSettingInfo;
 
-#define CNET_PORT_N_SETTINGS 11
+#define CNET_PORT_N_SETTINGS 12
 
 extern const CnetPortSettingInfo cnet_port_setting_infos[CNET_PORT_N_SETTINGS];
 

@@ -20,6 +20,10 @@
  *   timeout of 0, so under load the loop spins over the rings instead of
  *   paying an interrupt, a wakeup and two context switches per burst. When
  *   nothing comes for that long it lets the loop sleep in poll() again.
+ * - A port that busy-polls (CnetPort:busy-poll-usecs) spins for at least
+ *   that long, and while it spins it drives the driver's NAPI itself
+ *   (cnet_port_busy_poll()): with preferred busy polling the interrupts
+ *   stay off as long as the application polls, so nobody else would.
  */
 typedef struct
 {
@@ -51,9 +55,12 @@ cnet_port_source_prepare (GSource *source, gint *timeout)
     return TRUE;
   if (!self->active)
     return FALSE;
-  if (self->spin_usecs > 0 &&
-      g_source_get_time (source) - self->last_active < self->spin_usecs)
+  if (MAX (self->spin_usecs, self->port->settings.busy_poll_usecs) > 0 &&
+      g_source_get_time (source) - self->last_active <
+        MAX (self->spin_usecs, self->port->settings.busy_poll_usecs))
     {
+      if (cnet_port_busy_poll (self->port))
+        return TRUE;
       *timeout = 0;
       cnet_port_count_source_event (self->port, CNET_PORT_SOURCE_SPIN);
       return FALSE;

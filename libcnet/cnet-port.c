@@ -12,6 +12,7 @@
 
 #include "cnet-enums.h"
 #include "cnet-port-private.h"
+#include "cnet-xdp-program-private.h"
 
 /**
  * CnetPort:
@@ -54,6 +55,7 @@ enum
   PROP_IFINDEX,
   PROP_XDP_PROGRAM,
   PROP_UDS_PATH,
+  PROP_FEATURES,
   /* Then one per row of cnet_port_setting_infos. */
   PROP_FIRST_SETTING,
   N_PROPS = PROP_FIRST_SETTING + CNET_PORT_N_SETTINGS
@@ -79,6 +81,30 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (
   CnetPort, cnet_port, G_TYPE_OBJECT,
   G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, cnet_port_initable_iface_init))
 
+/* Asks the XDP program for the RX metadata the port wants; keeps what it
+ * got (the property reads it back) and says why the rest is missing. */
+static gboolean
+cnet_port_ask_rx_metadata (CnetPort *self, GError **error)
+{
+  g_autofree char *why = NULL;
+  gint64 granted;
+
+  if (self->settings.rx_metadata == 0)
+    return TRUE;
+  granted =
+    cnet_xdp_program_set_rx_metadata (self->prog, self->queue,
+                                      self->settings.rx_metadata, &why, error);
+  if (granted < 0)
+    return FALSE;
+  if (why != NULL)
+    g_message ("%s queue %u: RX metadata limited to what the kernel and "
+               "driver offer: %s",
+               self->interface, self->queue, why);
+  self->settings.rx_metadata = (CnetRxMetadataFlags) granted;
+  self->rx_meta = granted != 0;
+  return TRUE;
+}
+
 static gboolean
 cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
                          GError **error)
@@ -94,6 +120,12 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
 
   if (!cnet_port_check_settings (self, error))
     return FALSE;
+  /* Below the core's kernel, say so rather than fail somewhere inside. */
+  if (!cnet_features_check (CNET_FEATURE_NONE, NULL, error))
+    {
+      g_prefix_error (error, "%s queue %u: ", self->interface, self->queue);
+      return FALSE;
+    }
   if (self->leased_fd >= 0)
     return cnet_port_init_leased (self, error);
   if (!cnet_port_parse_rules (self, (const char *const *) self->rules,
@@ -184,6 +216,11 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
 
   if (self->uds != NULL)
     {
+      if (self->settings.rx_metadata != 0)
+        g_message ("%s queue %u: no RX metadata on a device plugin's socket "
+                   "(uds_path %s): the server's XDP program is not libcnet's",
+                   self->interface, self->queue, self->uds_path);
+      self->settings.rx_metadata = CNET_RX_METADATA_NONE;
       if (!cnet_uds_client_set_socket (self->uds, self->queue, self->fd, error))
         return FALSE;
       self->in_xskmap = TRUE;
@@ -194,6 +231,8 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
       return TRUE;
     }
 
+  if (!cnet_port_ask_rx_metadata (self, error))
+    return FALSE;
   /* Rules first: the socket gets only what they steer to it. */
   if (!cnet_xdp_program_set_rules (self->prog, self->queue, xdp_rules, n_rules,
                                    error) ||
@@ -207,6 +246,35 @@ cnet_port_initable_init (GInitable *initable, GCancellable *cancellable,
                                                                : "copy",
            cnet_xdp_program_get_id (self->prog));
   return TRUE;
+}
+
+/**
+ * cnet_port_get_features:
+ * @port: a #CnetPort
+ *
+ * What the port's interface and the running kernel support
+ * (#CnetPort:features), probed once.
+ *
+ * Returns: the features
+ *
+ * Since: 1.0
+ */
+CnetFeatures
+cnet_port_get_features (CnetPort *port)
+{
+  g_return_val_if_fail (CNET_IS_PORT (port), CNET_FEATURE_NONE);
+
+  if (!port->features_probed)
+    {
+      g_autoptr (GError) error = NULL;
+
+      port->features = cnet_features_probe (port->interface, &error);
+      if (error != NULL)
+        g_debug ("%s: cannot probe its features: %s", port->interface,
+                 error->message);
+      port->features_probed = TRUE;
+    }
+  return port->features;
 }
 
 static void
@@ -311,6 +379,9 @@ cnet_port_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_UDS_PATH:
       g_value_set_string (value, self->uds_path);
+      break;
+    case PROP_FEATURES:
+      g_value_set_flags (value, cnet_port_get_features (self));
       break;
     default:
       if (prop_id >= PROP_FIRST_SETTING && prop_id < N_PROPS)
@@ -583,6 +654,32 @@ cnet_port_class_init (CnetPortClass *klass)
     g_param_spec_string ("uds-path", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                            G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:features:
+   *
+   * What the port's interface and the running kernel support beyond
+   * libcnet's core, as cnet_features_probe() answers for the interface.
+   *
+   * Since: 1.0
+   */
+  props[PROP_FEATURES] =
+    g_param_spec_flags ("features", NULL, NULL, CNET_TYPE_FEATURES,
+                        CNET_FEATURE_NONE,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * CnetPort:rx-metadata:
+   *
+   * The RX metadata the XDP program is to write in front of each frame
+   * the port receives (see cnet_packet_get_rx_metadata_flags()); read
+   * back, what the port got: the arrival time works everywhere, the
+   * device's fields need native mode, Linux 6.8 and a driver that offers
+   * them, and a message says why one was left out. Through cnetd, the
+   * AcquireQueue option of the same name.
+   *
+   * Since: 1.0
+   */
 
   /* The settings' pspecs come from their table (cnet-port-settings.c);
    * their documentation is above. */

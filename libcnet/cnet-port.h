@@ -8,6 +8,7 @@
 #include <glib-object.h>
 
 #include "cnet-batch.h"
+#include "cnet-features.h"
 #include "cnet-port-stats.h"
 #include "cnet-types.h"
 
@@ -63,6 +64,7 @@ gboolean cnet_port_get_need_wakeup (CnetPort *port);
 gboolean cnet_port_get_multi_buffer (CnetPort *port);
 CnetTxMetadataFlags cnet_port_get_tx_metadata (CnetPort *port);
 int cnet_port_get_fd (CnetPort *port);
+CnetFeatures cnet_port_get_features (CnetPort *port);
 
 guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);

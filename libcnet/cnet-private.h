@@ -75,6 +75,7 @@ struct _CnetPacket
   guint8 tx_meta_len;
   guint16 csum_start;
   guint16 csum_offset;
+  guint8 rx_meta; /* received by a port with RX metadata */
 };
 
 G_STATIC_ASSERT (sizeof (CnetPacket) <= CNET_PACKET_HEADER_SIZE);
@@ -193,6 +194,7 @@ cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
   pkt->state = CNET_PACKET_STATE_OWNED;
   pkt->next = NULL;
   pkt->tx_flags = 0;
+  pkt->rx_meta = 0;
 }
 
 /* cnet-packet.c: multi-buffer chains */
@@ -254,6 +256,8 @@ CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
                                 guint ifindex, guint queue,
                                 CnetMempool *mempool, gboolean need_wakeup,
                                 const guint ring_sizes[4], GError **error);
+/* For CnetClient: the RX metadata cnetd's program writes for the lease. */
+void cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags);
 void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
                           const char *lease_path, CnetBindMode bind_mode,
                           const char *const *rules);

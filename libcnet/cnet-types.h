@@ -96,4 +96,36 @@ typedef enum /*< flags >*/
   CNET_TX_METADATA_LAUNCH_TIME = 1 << 2,
 } CnetTxMetadataFlags;
 
+/**
+ * CnetRxMetadataFlags:
+ * @CNET_RX_METADATA_NONE: no metadata
+ * @CNET_RX_METADATA_ARRIVAL_TIME: when the XDP program saw the frame
+ *   (`CLOCK_MONOTONIC`, as g_get_monotonic_time() but in nanoseconds);
+ *   works on every interface and in both XDP modes
+ * @CNET_RX_METADATA_HASH: the device's RX hash and its type
+ *   (`bpf_xdp_metadata_rx_hash()`); native mode, Linux 6.8 for libcnet's
+ *   program, and a driver that offers it (veth: frames that arrive as
+ *   socket buffers)
+ * @CNET_RX_METADATA_HW_TIMESTAMP: the device's receive timestamp
+ *   (`bpf_xdp_metadata_rx_timestamp()`); as for the hash, and only where
+ *   the device stamped the frame
+ * @CNET_RX_METADATA_VLAN_TAG: the VLAN tag the device stripped
+ *   (`bpf_xdp_metadata_rx_vlan_tag()`); as for the hash
+ *
+ * RX metadata that libcnet's XDP program writes in front of each received
+ * frame when a port asks for it (#CnetPort:rx-metadata). Each field of a
+ * packet's metadata comes with a flag saying whether it is valid
+ * (cnet_packet_get_rx_metadata()).
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/
+{
+  CNET_RX_METADATA_NONE = 0,
+  CNET_RX_METADATA_ARRIVAL_TIME = 1 << 0,
+  CNET_RX_METADATA_HASH = 1 << 1,
+  CNET_RX_METADATA_HW_TIMESTAMP = 1 << 2,
+  CNET_RX_METADATA_VLAN_TAG = 1 << 3,
+} CnetRxMetadataFlags;
+
 G_END_DECLS

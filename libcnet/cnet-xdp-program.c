@@ -11,10 +11,31 @@
 #include <xdp/libxdp.h>
 
 #include "cnet-enums.h"
+#include "cnet-features-private.h"
 #include "cnet-private.h"
 #include "cnet-xdp-capture-private.h"
 #include "cnet-xdp-common.h"
+#include "cnet-xdp-program-private.h"
 #include "cnet-xdp-program.h"
+
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_ARRIVAL_TIME ==
+                 CNET_XDP_META_ARRIVAL_TIME);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_HASH == CNET_XDP_META_HASH);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_HW_TIMESTAMP ==
+                 CNET_XDP_META_HW_TIMESTAMP);
+G_STATIC_ASSERT ((int) CNET_RX_METADATA_VLAN_TAG == CNET_XDP_META_VLAN_TAG);
+G_STATIC_ASSERT (sizeof (struct cnet_xdp_rx_meta) == 32);
+
+/* The builds of bpf/cnet-xdp.bpf.c, by RX metadata level. */
+static const char *const object_paths[] = {
+  "/org/cnet/bpf/cnet-xdp.bpf.o",            /* no metadata */
+  "/org/cnet/bpf/cnet-xdp-meta.bpf.o",       /* arrival time */
+  "/org/cnet/bpf/cnet-xdp-meta-kfunc.bpf.o", /* and the kfuncs, dev-bound */
+};
 
 /**
  * CnetXdpProgram:
@@ -59,6 +80,9 @@ struct _CnetXdpProgram
   int capture_counters_fd;
   int capture_rings_fd;
   gpointer capture_owners[CNET_XDP_MAX_CAPTURES]; /* under lock */
+  int rx_meta_fd;      /* cnet_rx_meta, in the metadata builds */
+  GPtrArray *old_objs; /* builds swapped out, closed at finalize */
+  int meta_level;      /* which of object_paths is loaded */
   int n_cpus;
   gboolean attached;
 
@@ -268,18 +292,34 @@ cnet_missing_caps (void)
                           missing->str);
 }
 
-/* Opens and loads (the kernel verifies it) the embedded program object;
- * @what names the interface in errors. */
+/* Opens and loads (the kernel verifies it) the build of the program for RX
+ * metadata @level (object_paths); @what names the interface in errors.
+ * Level 2 is loaded bound to @ifindex. With @maps_from, the new object
+ * reuses that object's maps (so an upgrade keeps the sockets, rules,
+ * counters and captures). */
 static struct bpf_object *
-cnet_xdp_object_load (const char *what, GError **error)
+cnet_xdp_object_load (const char *what, int level, guint ifindex,
+                      struct bpf_object *maps_from, GError **error)
 {
+  static const char *const shared_maps[] = {
+    "cnet_xsks",
+    "cnet_counters",
+    "cnet_rules",
+    "cnet_rule_hits",
+    "cnet_capture_mask",
+    "cnet_captures",
+    "cnet_capture_counters",
+    "cnet_capture_rings",
+    "cnet_rx_meta",
+  };
   g_autoptr (GBytes) bytes = NULL;
   struct bpf_object *obj;
+  struct bpf_program *prog;
   gconstpointer data;
   gsize size;
   long err;
 
-  bytes = g_resources_lookup_data ("/org/cnet/bpf/cnet-xdp.bpf.o",
+  bytes = g_resources_lookup_data (object_paths[level],
                                    G_RESOURCE_LOOKUP_FLAGS_NONE, error);
   if (bytes == NULL)
     return NULL;
@@ -299,24 +339,76 @@ cnet_xdp_object_load (const char *what, GError **error)
       return NULL;
     }
 
+  prog = bpf_object__find_program_by_name (obj, "cnet_xdp");
+  if (prog == NULL)
+    prog = bpf_object__next_program (obj, NULL);
+  if (prog == NULL)
+    {
+      bpf_object__close (obj);
+      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                   "%s: the embedded object has no XDP program", what);
+      return NULL;
+    }
+  /* The metadata kfuncs are resolved to the driver's at load time: the
+   * program is bound to this device (and native mode). */
+  if (level >= 2)
+    {
+      bpf_program__set_ifindex (prog, ifindex);
+      bpf_program__set_flags (prog, bpf_program__flags (prog) |
+                                      BPF_F_XDP_DEV_BOUND_ONLY);
+    }
+  if (maps_from != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (shared_maps); i++)
+      {
+        struct bpf_map *map =
+          bpf_object__find_map_by_name (obj, shared_maps[i]);
+        int fd = bpf_object__find_map_fd_by_name (maps_from, shared_maps[i]);
+
+        /* cnet_rx_meta is only in the metadata builds. */
+        if (fd < 0 && g_str_equal (shared_maps[i], "cnet_rx_meta"))
+          continue;
+        if (map == NULL || fd < 0 || bpf_map__reuse_fd (map, fd) < 0)
+          {
+            bpf_object__close (obj);
+            g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
+                         "%s: cannot share map %s with the new XDP program",
+                         what, shared_maps[i]);
+            return NULL;
+          }
+      }
+
   err = bpf_object__load (obj);
   if (err)
     {
       g_autofree char *caps = cnet_missing_caps ();
 
+      bpf_object__close (obj);
       /* EPERM without CAP_BPF or CAP_NET_ADMIN; EACCES when the verifier,
        * without CAP_PERFMON, refuses the rule matching. */
       g_set_error (error, CNET_ERROR, cnet_error_from_errno ((int) -err),
-                   "%s: cannot load the embedded XDP program: %s%s", what,
+                   "%s: cannot load the embedded XDP program%s: %s%s", what,
+                   level >= 2 ? " (device-bound, with the RX metadata kfuncs)"
+                              : "",
                    g_strerror ((int) -err), caps);
-      bpf_object__close (obj);
       return NULL;
     }
   return obj;
 }
 
-/* A loaded (verified) program object that no interface has yet, taken by
- * the next attach in this process: see cnet_xdp_program_preload(). */
+/* The fd of @obj's XDP program (loaded), or -1. */
+static int
+cnet_xdp_object_prog_fd (struct bpf_object *obj)
+{
+  struct bpf_program *prog = bpf_object__find_program_by_name (obj, "cnet_xdp");
+
+  if (prog == NULL)
+    prog = bpf_object__next_program (obj, NULL);
+  return prog ? bpf_program__fd (prog) : -1;
+}
+
+/* A loaded (verified) program object (the plain build) that no interface
+ * has yet, taken by the next attach in this process: see
+ * cnet_xdp_program_preload(). */
 static GMutex spare_lock;
 static struct bpf_object *spare_obj;
 
@@ -338,7 +430,7 @@ cnet_xdp_program_preload (GError **error)
   g_mutex_unlock (&spare_lock);
   if (have)
     return TRUE;
-  obj = cnet_xdp_object_load ("the preloaded program", error);
+  obj = cnet_xdp_object_load ("the preloaded program", 0, 0, NULL, error);
   if (obj == NULL)
     return FALSE;
   g_mutex_lock (&spare_lock);
@@ -353,6 +445,8 @@ cnet_xdp_program_preload (GError **error)
   return TRUE;
 }
 
+/* Loads the plain build (no RX metadata) for attaching: the preloaded one
+ * when there is one. */
 static gboolean
 cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
 {
@@ -362,17 +456,11 @@ cnet_xdp_program_load (CnetXdpProgram *self, GError **error)
   if (self->obj != NULL)
     g_debug ("%s: using the preloaded program", self->interface);
   else
-    self->obj = cnet_xdp_object_load (self->interface, error);
+    self->obj = cnet_xdp_object_load (self->interface, 0, 0, NULL, error);
   if (self->obj == NULL)
     return FALSE;
-  {
-    struct bpf_program *prog =
-      bpf_object__find_program_by_name (self->obj, "cnet_xdp");
-
-    if (prog == NULL)
-      prog = bpf_object__next_program (self->obj, NULL);
-    self->prog_fd = prog ? bpf_program__fd (prog) : -1;
-  }
+  self->meta_level = 0;
+  self->prog_fd = cnet_xdp_object_prog_fd (self->obj);
   if (self->prog_fd < 0)
     {
       g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
@@ -530,6 +618,9 @@ cnet_xdp_program_finalize (GObject *object)
     close (self->link_fd);
   if (self->obj != NULL)
     bpf_object__close (self->obj);
+  for (guint i = 0; i < self->old_objs->len; i++)
+    bpf_object__close (g_ptr_array_index (self->old_objs, i));
+  g_ptr_array_unref (self->old_objs);
   g_free (self->interface);
   g_mutex_clear (&self->lock);
 
@@ -670,6 +761,8 @@ cnet_xdp_program_init (CnetXdpProgram *self)
   self->counters_fd = -1;
   self->rules_fd = -1;
   self->hits_fd = -1;
+  self->rx_meta_fd = -1;
+  self->old_objs = g_ptr_array_new ();
 }
 
 /**
@@ -905,9 +998,13 @@ cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
   g_mutex_lock (&prog->lock);
   if (queue < CNET_XDP_MAX_QUEUES && prog->owners[queue] == owner)
     {
+      guint32 key = queue, none = 0;
+
       prog->owners[queue] = NULL;
       if (!cnet_xdp_program_set_rules (prog, queue, NULL, 0, NULL))
         g_debug ("%s queue %u: cannot clear the rules", prog->interface, queue);
+      if (prog->rx_meta_fd >= 0)
+        bpf_map_update_elem (prog->rx_meta_fd, &key, &none, BPF_ANY);
     }
   g_mutex_unlock (&prog->lock);
 }
@@ -1151,4 +1248,173 @@ cnet_xdp_program_get_capture_counters (CnetXdpProgram *prog, guint slot,
       *lost += percpu[c].lost;
     }
   return TRUE;
+}
+
+/* Swaps in the build of the program for RX metadata @level, keeping the
+ * maps, through the bpf_link (atomically: no frame sees no program).
+ * Under prog->lock. */
+static gboolean
+cnet_xdp_program_upgrade (CnetXdpProgram *prog, int level, GError **error)
+{
+  struct bpf_object *obj;
+  int prog_fd;
+
+  obj = cnet_xdp_object_load (prog->interface, level, prog->ifindex, prog->obj,
+                              error);
+  if (obj == NULL)
+    return FALSE;
+  prog_fd = cnet_xdp_object_prog_fd (obj);
+  if (prog_fd < 0 || bpf_link_update (prog->link_fd, prog_fd, NULL) < 0)
+    {
+      int errsv = prog_fd < 0 ? ENOENT : errno;
+
+      bpf_object__close (obj);
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s: cannot swap in the XDP program with RX metadata: %s",
+                   prog->interface, g_strerror (errsv));
+      return FALSE;
+    }
+  /* The old object stays open until the program goes: other threads may
+   * be using its map fds (the same maps) right now, without the lock. */
+  g_ptr_array_add (prog->old_objs, prog->obj);
+  prog->obj = obj;
+  prog->prog_fd = prog_fd;
+  prog->meta_level = level;
+  if (prog->rx_meta_fd < 0)
+    prog->rx_meta_fd = bpf_object__find_map_fd_by_name (obj, "cnet_rx_meta");
+  {
+    struct bpf_prog_info info = { 0 };
+    __u32 len = sizeof info;
+
+    if (bpf_obj_get_info_by_fd (prog_fd, &info, &len) == 0)
+      prog->prog_id = info.id;
+  }
+  g_debug ("%s: XDP program %u with RX metadata (level %d) swapped in",
+           prog->interface, prog->prog_id, level);
+  return TRUE;
+}
+
+/* The kfunc fields of @fields that the kernel, the driver and the attach
+ * mode allow; why the others are not, in @why. */
+static guint32
+cnet_xdp_program_kfunc_fields (CnetXdpProgram *prog, guint32 fields,
+                               GString *why)
+{
+  static const struct
+  {
+    guint32 field;
+    CnetFeatures feature;
+  } map[] = {
+    { CNET_XDP_META_HASH, CNET_FEATURE_RX_HASH },
+    { CNET_XDP_META_HW_TIMESTAMP, CNET_FEATURE_RX_HW_TIMESTAMP },
+    { CNET_XDP_META_VLAN_TAG, CNET_FEATURE_RX_VLAN_TAG },
+  };
+  guint32 granted = 0;
+
+  if ((fields & CNET_XDP_META_KFUNCS) == 0)
+    return 0;
+  if (prog->mode != CNET_XDP_MODE_NATIVE)
+    {
+      g_string_append_printf (why,
+                              "%s: the RX metadata kfuncs need native XDP; "
+                              "the program runs in generic mode",
+                              prog->interface);
+      return 0;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!(fields & map[i].field))
+        continue;
+      if (cnet_features_check (map[i].feature, prog->interface, &error))
+        granted |= map[i].field;
+      else
+        g_string_append_printf (why, "%s%s", why->len ? "; " : "",
+                                error->message);
+    }
+  return granted;
+}
+
+/* Asks the program to write RX metadata @fields (CNET_XDP_META_*) before
+ * the frames of @queue, or none with 0. Returns the fields it will write:
+ * the arrival time whenever any was asked for, the device's fields where
+ * the kernel, the driver and the attach mode allow (and a message saying
+ * why not in *@why_not, when one was left out); -1 with @error set when
+ * the program could not be changed. */
+gint64
+cnet_xdp_program_set_rx_metadata (CnetXdpProgram *prog, guint queue,
+                                  guint32 fields, char **why_not,
+                                  GError **error)
+{
+  g_autoptr (GString) why = g_string_new (NULL);
+  guint32 granted = 0;
+  guint32 key = queue;
+  int level;
+
+  if (why_not != NULL)
+    *why_not = NULL;
+  if (queue >= CNET_XDP_MAX_QUEUES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: libcnet serves queues 0 to %u only",
+                   prog->interface, queue, CNET_XDP_MAX_QUEUES - 1);
+      return -1;
+    }
+  g_mutex_lock (&prog->lock);
+  if (fields != 0)
+    {
+      granted = CNET_XDP_META_ARRIVAL_TIME |
+                cnet_xdp_program_kfunc_fields (prog, fields, why);
+      level = (granted & CNET_XDP_META_KFUNCS) ? 2 : 1;
+      if (level > prog->meta_level)
+        {
+          g_autoptr (GError) local_error = NULL;
+
+          if (!cnet_xdp_program_upgrade (prog, level, &local_error))
+            {
+              if (level < 2)
+                {
+                  g_mutex_unlock (&prog->lock);
+                  g_propagate_error (error, g_steal_pointer (&local_error));
+                  return -1;
+                }
+              /* Arrival times still work without the kfuncs. */
+              g_string_append_printf (why, "%s%s", why->len ? "; " : "",
+                                      local_error->message);
+              granted = CNET_XDP_META_ARRIVAL_TIME;
+              if (prog->meta_level < 1 &&
+                  !cnet_xdp_program_upgrade (prog, 1, error))
+                {
+                  g_mutex_unlock (&prog->lock);
+                  return -1;
+                }
+            }
+        }
+      if (prog->meta_level < 2)
+        granted &= ~(guint32) CNET_XDP_META_KFUNCS;
+    }
+  if (prog->rx_meta_fd >= 0 &&
+      bpf_map_update_elem (prog->rx_meta_fd, &key, &granted, BPF_ANY) < 0)
+    {
+      int errsv = errno;
+
+      g_mutex_unlock (&prog->lock);
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot ask for RX metadata: %s",
+                   prog->interface, queue, g_strerror (errsv));
+      return -1;
+    }
+  g_mutex_unlock (&prog->lock);
+  if (why_not != NULL && why->len > 0 && (fields & ~granted) != 0)
+    *why_not = g_strdup (why->str);
+  return granted;
+}
+
+/* The RX metadata build the program runs: 0 none, 1 arrival time, 2 with
+ * the kfuncs. */
+int
+cnet_xdp_program_get_rx_metadata_level (CnetXdpProgram *prog)
+{
+  return prog->meta_level;
 }

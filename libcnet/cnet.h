@@ -15,6 +15,7 @@
 #include "cnet-dbus.h"
 #include "cnet-enums.h"
 #include "cnet-error.h"
+#include "cnet-features.h"
 #include "cnet-match.h"
 #include "cnet-mempool-spec.h"
 #include "cnet-mempool.h"

@@ -15,6 +15,10 @@
 #include <unistd.h>
 
 #include "cnetd-manager-private.h"
+#include "cnet-enums.h"
+#include "cnet-port-settings.h"
+#include "cnet-xdp-program-private.h"
+#include "cnetd-napi.h"
 
 /* --- AcquireQueue ------------------------------------------------------- */
 
@@ -314,6 +318,38 @@ finish_acquire (AcquireRequest *req)
   if (!cnet_xdp_program_claim_queue (lease->prog, queue, lease, &error))
     g_assert_not_reached ();
 
+  /* Preferred busy polling needs interface settings a client cannot make
+   * (docs/data-path.md): cnetd makes them while such leases last. Without
+   * them the socket options still work, less well: say so, go on. */
+  if (req->opts.port.busy_poll_usecs != 0)
+    {
+      g_autoptr (GError) napi_error = NULL;
+
+      lease->napi_held =
+        cnetd_napi_hold (iface->ifindex, req->ifname, &napi_error);
+      if (!lease->napi_held)
+        g_message ("lease %u: %s", lease->id, napi_error->message);
+    }
+
+  /* RX metadata: the XDP program writes what the lessee asked for, as far
+   * as the kernel and the driver allow (the reply says what). */
+  if (req->opts.port.rx_metadata != 0)
+    {
+      g_autoptr (GError) meta_error = NULL;
+      g_autofree char *why = NULL;
+      gint64 granted =
+        cnet_xdp_program_set_rx_metadata (lease->prog, queue,
+                                          req->opts.port.rx_metadata, &why,
+                                          &meta_error);
+
+      if (granted < 0)
+        g_message ("lease %u: no RX metadata: %s", lease->id,
+                   meta_error->message);
+      else if (why != NULL)
+        g_message ("lease %u: RX metadata limited: %s", lease->id, why);
+      lease->rx_metadata = granted < 0 ? 0 : (guint) granted;
+    }
+
   lease->object = cnetd_dbus_object_skeleton_new (lease->path);
   lease->skeleton =
     cnetd_stats_skeleton_new (cnetd_lease_skeleton_get_type (),
@@ -387,6 +423,15 @@ finish_acquire (AcquireRequest *req)
                          g_variant_new_boolean (bound.multi_buffer));
   g_variant_builder_add (&info, "{sv}", "tx-metadata-len",
                          g_variant_new_uint32 (bound.tx_meta_len));
+  g_variant_builder_add (&info, "{sv}", "busy-poll-napi",
+                         g_variant_new_boolean (lease->napi_held));
+  {
+    g_auto (GStrv) meta =
+      cnet_flags_to_nicks (CNET_TYPE_RX_METADATA_FLAGS, lease->rx_metadata);
+
+    g_variant_builder_add (&info, "{sv}", "rx-metadata",
+                           g_variant_new_strv ((const char *const *) meta, -1));
+  }
   g_variant_builder_add (&info, "{sv}", "rules",
                          g_variant_new_strv (req->opts.rules_text
                                                ? (const char *const *)

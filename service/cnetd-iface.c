@@ -7,9 +7,11 @@
 #include "cnetd-build-config.h"
 
 #include <linux/rtnetlink.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-features-private.h"
 #include "cnetd-manager-private.h"
 
 /* --- interfaces ---------------------------------------------------------- */
@@ -220,6 +222,27 @@ cnetd_iface_update (CnetdIface *iface, const CnetdLinkInfo *link)
   cnetd_dbus_interface_set_zero_copy (s,
                                       (features &
                                        CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY) != 0);
+  {
+    g_autoptr (GError) error = NULL;
+    g_auto (GStrv) names = NULL;
+    CnetNetdevDev dev;
+    CnetFeatures have = cnet_features_probe (link->name, &error);
+
+    if (error != NULL)
+      g_debug ("%s: cannot probe its features: %s", link->name, error->message);
+    names = cnet_features_to_strv (have);
+    /* The raw bits only where the kernel's version allows asking (a faked
+     * old kernel must not learn what the real one says). */
+    if (cnet_kernel_at_least (6, 3))
+      cnet_netdev_dev_get (link->ifindex, &dev);
+    else
+      memset (&dev, 0, sizeof dev);
+    cnetd_dbus_interface_set_features (s, (const char *const *) names);
+    cnetd_dbus_interface_set_xdp_features (s, dev.xdp_features);
+    cnetd_dbus_interface_set_xdp_rx_metadata_features (
+      s, dev.xdp_rx_metadata_features);
+    cnetd_dbus_interface_set_xsk_features (s, dev.xsk_features);
+  }
   cnetd_dbus_interface_set_managed (s, cnetd_config_manages (iface->manager
                                                                ->config,
                                                              link->name));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cnetd-manager-private.h"
+#include "cnetd-napi.h"
 
 /* --- leases -------------------------------------------------------------- */
 
@@ -51,6 +52,10 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
   if (lease->active)
     cnet_xdp_program_clear_socket (lease->prog, lease->queue);
   cnet_xdp_program_release_queue (lease->prog, lease->queue, lease);
+  /* Before the program may go: its NAPI instances (veth) go with it. */
+  if (lease->napi_held)
+    cnetd_napi_release (lease->ifindex);
+  lease->napi_held = FALSE;
   if (lease->fd >= 0)
     close (lease->fd);
   lease->fd = -1;

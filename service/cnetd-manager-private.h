@@ -76,6 +76,8 @@ typedef struct
   gboolean zerocopy;
   gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
   guint tx_meta_len;     /* the UMEM's tx_metadata_len */
+  gboolean napi_held;    /* holds the interface's busy-poll NAPI settings */
+  guint rx_metadata;     /* CnetRxMetadataFlags the program writes for it */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
 } CnetdLease;

@@ -97,6 +97,7 @@ typedef struct
   AuthState auth;
   char *auth_error;
   gboolean connected;  /* answered /host_ok */
+  gboolean by_polkit;  /* polkit decides: its answer goes at /xsk_map_fd */
   gboolean map_wanted; /* /xsk_map_fd waits for polkit */
   CnetXdpProgram *prog;
   guint lease_id;
@@ -323,8 +324,9 @@ conn_handle (Conn *c, const char *msg, int fd)
 
   if (g_str_has_prefix (msg, "/connect,") || g_str_equal (msg, "/connect"))
     {
-      /* At once: the credentials decide, or polkit will by /xsk_map_fd. */
-      if (c->auth == AUTH_DENIED)
+      /* At once: the credentials decide, or polkit will by /xsk_map_fd
+       * (also when its answer came before this). */
+      if (c->auth == AUTH_DENIED && !c->by_polkit)
         {
           g_message ("%s: pid %u (uid %u) refused: %s", cfg->path,
                      c->caller.pid, c->caller.uid, c->auth_error);
@@ -465,6 +467,7 @@ conn_authorize (Conn *c)
   else
     {
       c->auth = AUTH_PENDING;
+      c->by_polkit = TRUE;
       cnetd_auth_check_async (s->connection, s->config, NULL, &c->caller,
                               CNETD_ACTION_ACQUIRE_QUEUE, on_authorized,
                               conn_ref (c));

@@ -118,11 +118,16 @@ def test_errors(cnet, netns):
     assert other.get_n_in_use() == 0
 
 
-@pytest.mark.parametrize("spin_usecs", [0, 100000])
-def test_main_loop(cnet, netns, spin_usecs):
+@pytest.mark.parametrize("spin_usecs,busy_poll_usecs",
+                         [(0, 0), (100000, 0), (0, 100000)])
+def test_main_loop(cnet, netns, spin_usecs, busy_poll_usecs):
+    """The source sleeps between bursts; an adaptive one spins; the one of
+    a port that busy-polls spins and busy-polls the driver itself."""
     n = 200
     pool = cnet.Mempool.new(4096, 2048, 0)
-    port = cnet.Port.new(netns.veth_a, 0, pool)
+    port = cnet.Port(interface=netns.veth_a, queue=0, mempool=pool,
+                     busy_poll_usecs=busy_poll_usecs)
+    port.init(None)
     batch = cnet.Batch.new(64)
     sock = packet_socket(netns.veth_b)
     frames = [udp_frame(netns.mac_a, netns.mac_b, i, 128) for i in range(n)]
@@ -172,8 +177,13 @@ def test_main_loop(cnet, netns, spin_usecs):
     assert stats.rx_packets == n
     assert stats.source_dispatches > 0
     assert 0 < stats.source_wakeups <= stats.source_dispatches
-    if spin_usecs:
+    if busy_poll_usecs:
+        # recvfrom() on the socket: the kernel's busy poll of the driver.
         assert stats.source_spins > 0
+        assert stats.rx_wakeups > 0
+    elif spin_usecs:
+        assert stats.source_spins > 0
+        assert stats.rx_wakeups == 0
     else:
         assert stats.source_spins == 0
         assert stats.source_sleeps > 0

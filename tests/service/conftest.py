@@ -160,13 +160,13 @@ class Env:
             f.write(text)
         return path
 
-    def start_cnetd(self, config=None, wait=True):
+    def start_cnetd(self, config=None, wait=True, env=None):
         if config is None:
             config = ('{ "interfaces": ["cs*"], "authorization": "group", '
                       '"group": "nogroup" }')
         path = self.write_config(config)
         log = open(self.cnetd_log, "a", encoding="utf-8")
-        env = c_env(G_DEBUG="fatal-criticals")
+        env = c_env(G_DEBUG="fatal-criticals", **(env or {}))
         self.cnetd = subprocess.Popen(
             ["ip", "netns", "exec", self.ns_a, CNETD, "--address",
              self.address, "--config", path, "--verbose"],

@@ -5,7 +5,11 @@ party on the less privileged side of cnetd. It reads one command a line on
 standard input and answers each with one line of JSON:
 
   open IFACE QUEUE [RULE,...]  lease a queue (Cnet.Client.open_port)
+  openmeta IFACE QUEUE NICK,...  lease a queue with RX metadata
+                               (open_port_full, option rx-metadata)
   receive | send HEXFRAME [N]  one receive, or N sends of a frame
+  receivemeta                  one receive: the batch's arrival times and
+                               RX metadata flags
   wait MS                      Port.wait
   release                      Lease.Release on the bus, keeping the port
   dup | closedup               keep a copy of the socket fd / close it
@@ -85,9 +89,24 @@ class Lessee:
                               lambda port, err: self.ended.append(err.code))
             return {"queue": self.port.get_queue(),
                     "uid": os.getuid()}
+        if cmd == "openmeta":
+            opts = GLib.Variant("a{sv}", {"rx-metadata": GLib.Variant(
+                "as", [n for n in args[2].split(",") if n])})
+            self.port = self.client.open_port_full(args[0], int(args[1]),
+                                                   self.pool, opts, None)
+            return {"queue": self.port.get_queue(),
+                    "rx-metadata": [n for n in self.port.props.rx_metadata
+                                    .value_nicks if n != "none"]}
         if cmd == "receive":
             n = self.port.receive(self.batch)
             return {"received": n, "ended": self.ended}
+        if cmd == "receivemeta":
+            n = self.port.receive(self.batch)
+            times = list(struct.unpack(
+                f"={n}Q", self.batch.get_arrival_times().get_data()))
+            flags = list(self.batch.get_rx_metadata_flags().get_data())
+            self.batch.clear()
+            return {"received": n, "times": times, "flags": flags}
         if cmd == "send":
             frame = bytes.fromhex(args[0])
             count = int(args[1]) if len(args) > 1 else 1

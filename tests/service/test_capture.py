@@ -323,6 +323,45 @@ print(json.dumps(got), flush=True)
     env.wait_for(lambda: captures(env) == [], "the capture to end")
 
 
+def xdp_program(env):
+    """What ip(8) says of the XDP program on A's veth (its id among it)."""
+    out = run(["ip", "-n", env.ns_a, "-j", "-d", "link", "show",
+               env.veth_a]).stdout
+    return json.loads(out)[0].get("xdp")
+
+
+def test_capture_survives_rx_metadata_build(env):
+    """A lease asking for RX metadata makes cnetd swap the metadata build
+    of the XDP program in through its bpf_link while a capture runs: the
+    capture's slot, rules and ring buffer go along, so it gets every
+    datagram from before and after the swap."""
+    env.start_cnetd()
+    n = 10
+    pcap = os.path.join(env.dir, "swap.pcap")
+    cap = capture(env, env.veth_a, "-r", f"udp dport {PORT}", "-c", 2 * n,
+                  "-w", pcap)
+    wait_capture_lease(env)
+    before = xdp_program(env)
+    assert before is not None
+    payloads = send_known(env, PORT, n, b"before the swap")
+    lease, sock, guard, info = env.acquire(
+        0, {"rx-metadata": GLib.Variant("as", ["arrival-time"])})
+    assert list(info["rx-metadata"]) == ["arrival-time"]
+    after = xdp_program(env)
+    assert after is not None and after != before, (before, after)
+    payloads += send_known(env, PORT, n, b"after the swap")
+    out, err = cap.communicate(timeout=60)
+    assert cap.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["packets"] == 2 * n and summary["lost"] == 0, summary
+    rows = tshark(pcap, "data.data")
+    assert [bytes.fromhex(r[0]) for r in rows] == payloads
+    env.call(lease, "org.cnet.Cnet1.Lease", "Release")
+    os.close(sock)
+    os.close(guard)
+    env.wait_for(lambda: env.leases() == [], "the leases to go")
+
+
 def test_capture_ends_with_its_interface(env):
     """The interface goes: cnetd ends the capture, and cnetctl says so and
     exits 1, keeping what it wrote."""
