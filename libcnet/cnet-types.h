@@ -115,7 +115,7 @@ typedef enum /*< flags >*/
  * RX metadata that libcnet's XDP program writes in front of each received
  * frame when a port asks for it (#CnetPort:rx-metadata). Each field of a
  * packet's metadata comes with a flag saying whether it is valid
- * (cnet_packet_get_rx_metadata()).
+ * (cnet_packet_get_rx_metadata_flags()).
  *
  * Since: 1.0
  */
