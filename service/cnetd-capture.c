@@ -42,7 +42,7 @@ typedef struct
   int pidfd;
   guint guard_source;
   guint pid_source;
-  guint watch_id;
+  gboolean held; /* in the client list, which ends it with its owner */
   CnetdDBusObjectSkeleton *object;
   CnetdDBusLease *skeleton;
 } CnetdCapture;
@@ -75,8 +75,8 @@ cnetd_capture_free (CnetdCapture *c)
   g_clear_object (&c->prog);
   g_clear_handle_id (&c->guard_source, g_source_remove);
   g_clear_handle_id (&c->pid_source, g_source_remove);
-  if (c->watch_id != 0)
-    g_bus_unwatch_name (c->watch_id);
+  if (c->held)
+    cnetd_clients_let_go (c->manager->clients, c->owner, c);
   if (c->guard_fd >= 0)
     close (c->guard_fd);
   if (c->pidfd >= 0)
@@ -119,24 +119,6 @@ on_owner_exited (int fd, GIOCondition condition, gpointer user_data)
   c->pid_source = 0;
   cnetd_capture_end (c, "its owner exited");
   return G_SOURCE_REMOVE;
-}
-
-static void
-on_owner_vanished (GDBusConnection *connection, const char *name,
-                   gpointer user_data)
-{
-  CnetdManager *m = user_data;
-  GHashTableIter iter;
-  CnetdCapture *c;
-
-  g_hash_table_iter_init (&iter, m->captures);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (g_str_equal (c->owner, name))
-      {
-        g_message ("capture %u (%s) of %s ended: its owner left the bus", c->id,
-                   c->ifname, c->owner);
-        g_hash_table_iter_remove (&iter);
-      }
 }
 
 static void
@@ -415,10 +397,9 @@ start_capture (CaptureRequest *req)
   g_hash_table_insert (m->captures, GUINT_TO_POINTER (c->id), c);
   g_dbus_object_manager_server_export (m->server,
                                        G_DBUS_OBJECT_SKELETON (c->object));
-  c->watch_id =
-    g_bus_watch_name_on_connection (m->connection, sender,
-                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                    on_owner_vanished, m, NULL);
+  cnetd_clients_hold (m->clients, sender, c,
+                      (CnetdClientEndFunc) cnetd_capture_end);
+  c->held = TRUE;
   c->pid_source = g_unix_fd_add (c->pidfd, G_IO_IN, on_owner_exited, c);
   c->guard_source =
     g_unix_fd_add (c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN, on_guard, c);

@@ -8,7 +8,9 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
+#include "cnetd-client.h"
 #include "cnetd-dbus-generated.h"
+#include "cnetd-lease.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
 #include "cnetd-uds.h"
@@ -47,49 +49,15 @@ typedef struct
   guint64 umem_bytes;
 } CnetdDrain;
 
-typedef struct
-{
-  CnetdManager *manager;
-  guint id;
-  char *path;
-  CnetdDBusObjectSkeleton *object;
-  CnetdDBusLease *skeleton;
-
-  guint ifindex;
-  char *ifname;
-  guint queue;
-  char *owner;
-  CnetdCaller caller;
-  guint watch_id;
-
-  int fd;       /* cnetd's copy of the socket */
-  int guard_fd; /* cnetd's end of the guard; the client holds the other */
-  guint guard_source;
-  int pidfd; /* the owner process */
-  guint pid_source;
-  dev_t umem_dev; /* the client's memfd */
-  ino_t umem_ino;
-  guint64 umem_bytes;
-  CnetXdpProgram *prog;
-  gboolean active;
-  gboolean need_wakeup;
-  gboolean zerocopy;
-  gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
-  guint tx_meta_len;     /* the UMEM's tx_metadata_len */
-  gboolean napi_held;    /* holds the interface's busy-poll NAPI settings */
-  guint rx_metadata;     /* CnetRxMetadataFlags the program writes for it */
-  struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
-  guint n_rules;
-} CnetdLease;
-
 struct _CnetdManager
 {
   GDBusConnection *connection;
   CnetdConfig *config;
   GDBusObjectManagerServer *server;
   CnetdDBusManager *skeleton;
-  GHashTable *ifaces; /* ifindex → CnetdIface */
-  GHashTable *leases; /* id → CnetdLease */
+  GHashTable *ifaces;    /* ifindex → CnetdIface */
+  GHashTable *leases;    /* id → CnetdLease, a reference */
+  CnetdClients *clients; /* who holds leases and captures */
   guint next_lease_id;
   int nl_fd;
   guint nl_source;
@@ -170,12 +138,9 @@ gboolean cnetd_iface_on_netlink (int fd, GIOCondition condition,
 
 /* cnetd-lease.c */
 void cnetd_lease_end (CnetdLease *lease, const char *why);
-gboolean cnetd_lease_on_guard_hup (int fd, GIOCondition condition,
-                                   gpointer user_data);
-gboolean cnetd_lease_on_owner_exited (int fd, GIOCondition condition,
-                                      gpointer user_data);
-void cnetd_lease_on_owner_vanished (GDBusConnection *connection,
-                                    const char *name, gpointer user_data);
+int cnetd_lease_make_guard (CnetdLease *lease, GError **error);
+void cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
+                          const char *const *rules_text);
 gboolean cnetd_lease_handle_release (CnetdDBusLease *skeleton,
                                      GDBusMethodInvocation *invocation,
                                      gpointer user_data);
