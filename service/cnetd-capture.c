@@ -151,78 +151,38 @@ capture_at (CnetdManager *m, const char *path)
   return NULL;
 }
 
-typedef struct
+static gpointer
+capture_find (CnetdManager *m, const char *path)
 {
-  CnetdManager *manager;
-  GDBusMethodInvocation *invocation;
-  CnetdDBusLease *skeleton;
-} ReleaseRequest;
-
-static void
-on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  ReleaseRequest *req = user_data;
-  g_autoptr (GDBusMethodInvocation) invocation = req->invocation;
-  g_autoptr (CnetdDBusLease) skeleton = req->skeleton;
-  CnetdManager *m = req->manager;
-  const char *path = g_dbus_method_invocation_get_object_path (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr (GError) error = NULL;
-  CnetdCaller caller;
-  CnetdCapture *c;
-
-  g_free (req);
-  if (!cnetd_auth_get_caller_finish (res, &caller, &error))
-    {
-      cnetd_return_error (invocation, error);
-      return;
-    }
-  c = capture_at (m, path);
-  if (c == NULL)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
-                              "no lease at %s", path);
-      return;
-    }
-  if (caller.uid != 0)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
-                              "capture %u (%s) belongs to %s, not to %s; only "
-                              "its owner or root may release it",
-                              c->id, c->ifname, c->owner, sender);
-      return;
-    }
-  cnetd_capture_end (c, "released by root");
-  cnetd_dbus_lease_complete_release (skeleton, invocation);
+  return capture_at (m, path);
 }
+
+static const char *
+capture_owner (gpointer c)
+{
+  return ((CnetdCapture *) c)->owner;
+}
+
+static char *
+capture_describe (gpointer thing)
+{
+  CnetdCapture *c = thing;
+
+  return g_strdup_printf ("capture %u (%s)", c->id, c->ifname);
+}
+
+static const CnetdReleasable capture_kind = {
+  capture_find,
+  capture_owner,
+  capture_describe,
+  (CnetdClientEndFunc) cnetd_capture_end,
+};
 
 static gboolean
 handle_release (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
                 gpointer user_data)
 {
-  CnetdManager *m = user_data;
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  CnetdCapture *c =
-    capture_at (m, g_dbus_method_invocation_get_object_path (invocation));
-  ReleaseRequest *req;
-
-  if (c == NULL)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
-                              "no such capture");
-      return TRUE;
-    }
-  if (g_strcmp0 (sender, c->owner) == 0)
-    {
-      cnetd_capture_end (c, "released");
-      cnetd_dbus_lease_complete_release (skeleton, invocation);
-      return TRUE;
-    }
-  req = g_new0 (ReleaseRequest, 1);
-  req->manager = m;
-  req->invocation = g_object_ref (invocation);
-  req->skeleton = g_object_ref (skeleton);
-  cnetd_auth_get_caller_async (m->connection, sender, on_release_caller, req);
+  cnetd_release (user_data, &capture_kind, skeleton, invocation);
   return TRUE;
 }
 

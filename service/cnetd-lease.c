@@ -248,37 +248,6 @@ cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
     g_unix_fd_add (lease->pidfd, G_IO_IN, on_owner_exited, lease);
 }
 
-/* Finds the lease behind a call on a lease object, and checks that the
- * caller owns it. */
-static CnetdLease *
-lease_of_call (CnetdManager *m, GDBusMethodInvocation *invocation)
-{
-  const char *path = g_dbus_method_invocation_get_object_path (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  GHashTableIter iter;
-  CnetdLease *lease;
-
-  g_hash_table_iter_init (&iter, m->leases);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lease))
-    if (g_str_equal (lease->path, path))
-      {
-        if (g_strcmp0 (sender, lease->owner) != 0)
-          {
-            cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
-                                    "lease %u (%s queue %u) belongs to %s, not "
-                                    "to "
-                                    "%s",
-                                    lease->id, lease->ifname, lease->queue,
-                                    lease->owner, sender);
-            return NULL;
-          }
-        return lease;
-      }
-  cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND, "no lease at %s",
-                          path);
-  return NULL;
-}
-
 static CnetdLease *
 lease_at (CnetdManager *m, const char *path)
 {
@@ -292,88 +261,157 @@ lease_at (CnetdManager *m, const char *path)
   return NULL;
 }
 
+/* Finds the lease behind a call on a lease object, and checks that the
+ * caller owns it (g-authorize-method checked already, cnetd-manager.c;
+ * the lease may have ended since). */
+static CnetdLease *
+lease_of_call (CnetdManager *m, GDBusMethodInvocation *invocation)
+{
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  CnetdLease *lease = lease_at (m, path);
+
+  if (lease == NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "no lease at %s", path);
+      return NULL;
+    }
+  if (g_strcmp0 (sender, lease->owner) != 0)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
+                              "lease %u (%s queue %u) belongs to %s, not to %s",
+                              lease->id, lease->ifname, lease->queue,
+                              lease->owner, sender);
+      return NULL;
+    }
+  return lease;
+}
+
+/* --- Release: by its owner, or by root --------------------------------- */
+
 typedef struct
 {
   CnetdManager *manager;
+  const CnetdReleasable *kind;
   CnetdDBusLease *skeleton;
   GDBusMethodInvocation *invocation;
 } ReleaseRequest;
 
 /* Release by someone else than the owner: root may (the operator's
- * `cnetctl release N`); the lease is looked up again, as it may have ended
- * while the bus said who the caller is. */
+ * `cnetctl release N`), nobody else. What is released is looked up
+ * again, as it may have ended while the bus said who the caller is. */
 static void
 on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   ReleaseRequest *req = user_data;
   g_autoptr (GDBusMethodInvocation) invocation = req->invocation;
   g_autoptr (CnetdDBusLease) skeleton = req->skeleton;
+  const CnetdReleasable *kind = req->kind;
+  CnetdManager *m = req->manager;
   g_autoptr (GError) error = NULL;
   const char *path = g_dbus_method_invocation_get_object_path (invocation);
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  g_autofree char *what = NULL;
   CnetdCaller caller;
-  CnetdLease *lease;
+  gpointer thing;
 
+  g_free (req);
   if (!cnetd_auth_get_caller_finish (res, &caller, &error))
     {
       cnetd_return_error (invocation, error);
-      g_free (req);
       return;
     }
-  lease = lease_at (req->manager, path);
-  g_free (req);
-  if (lease == NULL)
+  thing = kind->find (m, path);
+  if (thing == NULL)
     {
       cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
                               "no lease at %s", path);
       return;
     }
+  what = kind->describe (thing);
   if (caller.uid != 0)
     {
       cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
-                              "lease %u (%s queue %u) belongs to %s, not to "
-                              "%s; only its owner or root may release it",
-                              lease->id, lease->ifname, lease->queue,
-                              lease->owner, sender);
+                              "%s belongs to %s, not to %s; only its owner or "
+                              "root may release it",
+                              what, kind->owner_of (thing), sender);
       return;
     }
-  g_message ("lease %u (%s queue %u) of %s released by root (%s, pid %u)",
-             lease->id, lease->ifname, lease->queue, lease->owner, sender,
-             caller.pid);
-  cnetd_lease_end (lease, "released by root");
+  g_message ("%s of %s released by root (%s, pid %u)", what,
+             kind->owner_of (thing), sender, caller.pid);
+  kind->end (thing, "released by root");
   cnetd_dbus_lease_complete_release (skeleton, invocation);
 }
+
+/* Release of a lease object of @kind (a D-Bus lease, a capture): its
+ * owner (the unique bus name that made it) may, at once; anyone else is
+ * asked who they are, and only root may. */
+void
+cnetd_release (CnetdManager *m, const CnetdReleasable *kind,
+               CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation)
+{
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+  gpointer thing = kind->find (m, path);
+  ReleaseRequest *req;
+
+  if (thing == NULL)
+    {
+      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
+                              "no lease at %s", path);
+      return;
+    }
+  if (g_strcmp0 (sender, kind->owner_of (thing)) == 0)
+    {
+      kind->end (thing, "released");
+      cnetd_dbus_lease_complete_release (skeleton, invocation);
+      return;
+    }
+  req = g_new0 (ReleaseRequest, 1);
+  req->manager = m;
+  req->kind = kind;
+  req->skeleton = g_object_ref (skeleton);
+  req->invocation = g_object_ref (invocation);
+  cnetd_auth_get_caller_async (g_dbus_method_invocation_get_connection (
+                                 invocation),
+                               sender, on_release_caller, req);
+}
+
+static gpointer
+lease_find (CnetdManager *m, const char *path)
+{
+  return lease_at (m, path);
+}
+
+static const char *
+lease_owner (gpointer lease)
+{
+  return ((CnetdLease *) lease)->owner;
+}
+
+static char *
+lease_describe (gpointer thing)
+{
+  CnetdLease *lease = thing;
+
+  return g_strdup_printf ("lease %u (%s queue %u)", lease->id, lease->ifname,
+                          lease->queue);
+}
+
+static const CnetdReleasable lease_kind = {
+  lease_find,
+  lease_owner,
+  lease_describe,
+  (CnetdClientEndFunc) cnetd_lease_end,
+};
 
 gboolean
 cnetd_lease_handle_release (CnetdDBusLease *skeleton,
                             GDBusMethodInvocation *invocation,
                             gpointer user_data)
 {
-  CnetdManager *m = user_data;
-  const char *path = g_dbus_method_invocation_get_object_path (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  CnetdLease *lease = lease_at (m, path);
-  ReleaseRequest *req;
-
-  if (lease == NULL)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
-                              "no lease at %s", path);
-      return TRUE;
-    }
-  if (g_strcmp0 (sender, lease->owner) == 0)
-    {
-      cnetd_lease_end (lease, "released");
-      cnetd_dbus_lease_complete_release (skeleton, invocation);
-      return TRUE;
-    }
-  req = g_new0 (ReleaseRequest, 1);
-  req->manager = m;
-  req->skeleton = g_object_ref (skeleton);
-  req->invocation = g_object_ref (invocation);
-  cnetd_auth_get_caller_async (g_dbus_method_invocation_get_connection (
-                                 invocation),
-                               sender, on_release_caller, req);
+  cnetd_release (user_data, &lease_kind, skeleton, invocation);
   return TRUE;
 }
 

@@ -137,6 +137,18 @@ gboolean cnetd_iface_on_netlink (int fd, GIOCondition condition,
                                  gpointer user_data);
 
 /* cnetd-lease.c */
+/* What cnetd_release() needs of a kind of lease object. */
+typedef struct
+{
+  gpointer (*find) (CnetdManager *m, const char *path); /* NULL: none */
+  const char *(*owner_of) (gpointer thing);             /* a unique bus name */
+  char *(*describe) (gpointer thing); /* "lease 3 (eth0 queue 0)" */
+  CnetdClientEndFunc end;
+} CnetdReleasable;
+
+void cnetd_release (CnetdManager *m, const CnetdReleasable *kind,
+                    CnetdDBusLease *skeleton,
+                    GDBusMethodInvocation *invocation);
 void cnetd_lease_end (CnetdLease *lease, const char *why);
 int cnetd_lease_make_guard (CnetdLease *lease, GError **error);
 void cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
