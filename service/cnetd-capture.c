@@ -18,7 +18,6 @@
  */
 #include "cnetd-build-config.h"
 
-#include <glib-unix.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,26 +98,6 @@ cnetd_capture_end (CnetdCapture *c, const char *why)
   /* The slot is turned off and the ring taken out of the program before
    * the guard hangs up (in cnetd_capture_free). */
   g_hash_table_remove (c->manager->captures, GUINT_TO_POINTER (c->id));
-}
-
-static gboolean
-on_guard (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdCapture *c = user_data;
-
-  c->guard_source = 0;
-  cnetd_capture_end (c, "its guard was closed");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_owner_exited (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdCapture *c = user_data;
-
-  c->pid_source = 0;
-  cnetd_capture_end (c, "its owner exited");
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -360,9 +339,11 @@ start_capture (CaptureRequest *req)
   cnetd_clients_hold (m->clients, sender, c,
                       (CnetdClientEndFunc) cnetd_capture_end);
   c->held = TRUE;
-  c->pid_source = g_unix_fd_add (c->pidfd, G_IO_IN, on_owner_exited, c);
-  c->guard_source =
-    g_unix_fd_add (c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN, on_guard, c);
+  cnetd_end_on_fd (&c->pid_source, c->pidfd, G_IO_IN, c,
+                   (CnetdClientEndFunc) cnetd_capture_end, "its owner exited");
+  cnetd_end_on_fd (&c->guard_source, c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN,
+                   c, (CnetdClientEndFunc) cnetd_capture_end,
+                   "its guard was closed");
 
   g_variant_builder_add (&info, "{sv}", "ifindex",
                          g_variant_new_uint32 (c->ifindex));

@@ -3,9 +3,13 @@
  * cnetd's clients, by unique bus name. A client that holds anything
  * (D-Bus leases, captures) is watched once, however much it holds; when
  * its name leaves the bus, everything it holds ends ("its owner left the
- * bus"), and with the last thing it held the watch goes too.
+ * bus"), and with the last thing it held the watch goes too. Things
+ * also end when their owner's process exits or their guard hangs up
+ * (cnetd_end_on_fd()).
  */
 #include "cnetd-build-config.h"
+
+#include <glib-unix.h>
 
 #include "cnetd-client.h"
 
@@ -127,4 +131,37 @@ cnetd_clients_let_go (CnetdClients *clients, const char *name, gpointer thing)
       }
   if (client->held->len == 0)
     g_hash_table_remove (clients->by_name, name);
+}
+
+typedef struct
+{
+  guint *source_id;
+  gpointer thing;
+  CnetdClientEndFunc end;
+  const char *why;
+} EndOnFd;
+
+static gboolean
+on_fd (int fd, GIOCondition condition, gpointer user_data)
+{
+  EndOnFd *e = user_data;
+
+  /* The source goes when this returns: the thing must not remove it. */
+  *e->source_id = 0;
+  e->end (e->thing, e->why);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cnetd_end_on_fd (guint *source_id, int fd, GIOCondition condition,
+                 gpointer thing, CnetdClientEndFunc end, const char *why)
+{
+  EndOnFd *e = g_new0 (EndOnFd, 1);
+
+  e->source_id = source_id;
+  e->thing = thing;
+  e->end = end;
+  e->why = why;
+  *source_id =
+    g_unix_fd_add_full (G_PRIORITY_DEFAULT, fd, condition, on_fd, e, g_free);
 }

@@ -7,7 +7,6 @@
 
 #include "cnetd-build-config.h"
 
-#include <glib-unix.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -158,26 +157,6 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
   cnetd_manager_preload_program (m);
 }
 
-static gboolean
-on_guard_hup (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdLease *lease = user_data;
-
-  lease->guard_source = 0;
-  cnetd_lease_end (lease, "its owner closed its guard");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_owner_exited (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdLease *lease = user_data;
-
-  lease->pid_source = 0;
-  cnetd_lease_end (lease, "its owner process exited");
-  return G_SOURCE_REMOVE;
-}
-
 /* Makes a guard pair: cnetd keeps one end, watched for the client hanging
  * up; its own reading side is shut so that a client cannot queue data in
  * cnetd's memory. Returns the client's end, or -1. */
@@ -195,8 +174,9 @@ cnetd_lease_make_guard (CnetdLease *lease, GError **error)
     }
   shutdown (pair[0], SHUT_RD);
   lease->guard_fd = pair[0];
-  lease->guard_source =
-    g_unix_fd_add (pair[0], G_IO_HUP | G_IO_ERR, on_guard_hup, lease);
+  cnetd_end_on_fd (&lease->guard_source, pair[0], G_IO_HUP | G_IO_ERR, lease,
+                   (CnetdClientEndFunc) cnetd_lease_end,
+                   "its owner closed its guard");
   return pair[1];
 }
 
@@ -244,8 +224,9 @@ cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
                                        G_DBUS_OBJECT_SKELETON (lease->object));
   cnetd_clients_hold (m->clients, lease->owner, lease,
                       (CnetdClientEndFunc) cnetd_lease_end);
-  lease->pid_source =
-    g_unix_fd_add (lease->pidfd, G_IO_IN, on_owner_exited, lease);
+  cnetd_end_on_fd (&lease->pid_source, lease->pidfd, G_IO_IN, lease,
+                   (CnetdClientEndFunc) cnetd_lease_end,
+                   "its owner process exited");
 }
 
 static CnetdLease *
