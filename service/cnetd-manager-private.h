@@ -10,6 +10,7 @@
 #include "cnetd-auth.h"
 #include "cnetd-client.h"
 #include "cnetd-dbus-generated.h"
+#include "cnetd-iface.h"
 #include "cnetd-lease.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
@@ -17,21 +18,6 @@
 #include "cnetd-xsk.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  CnetdManager *manager;
-  guint ifindex;
-  char *name;
-  char *path;
-  guint n_rx_queues;
-  CnetdDBusObjectSkeleton *object;
-  CnetdDBusInterface *skeleton;
-  GPtrArray *draining;  /* CnetdDrain *, owned */
-  CnetXdpProgram *kept; /* "keep-xdp-attached": held while cnetd runs */
-  gboolean keep_failed; /* said once why it could not be kept */
-  guint keep_retry;     /* tries again every second while it fails */
-} CnetdIface;
 
 /* A queue whose lease ended while its socket may still be open somewhere:
  * not leased again until the kernel says no socket is bound to it. Its
@@ -55,7 +41,7 @@ struct _CnetdManager
   CnetdConfig *config;
   GDBusObjectManagerServer *server;
   CnetdDBusManager *skeleton;
-  GHashTable *ifaces;    /* ifindex → CnetdIface */
+  GHashTable *ifaces;    /* ifindex → CnetdIface, a reference */
   GHashTable *leases;    /* id → CnetdLease, a reference */
   CnetdClients *clients; /* who holds leases and captures */
   guint next_lease_id;
@@ -132,7 +118,6 @@ QueueState cnetd_iface_queue_state (CnetdIface *iface, guint queue);
 void cnetd_iface_update_free_queues (CnetdIface *iface);
 void cnetd_iface_update_attached (CnetdIface *iface);
 void cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link);
-void cnetd_iface_free (CnetdIface *iface);
 gboolean cnetd_iface_on_netlink (int fd, GIOCondition condition,
                                  gpointer user_data);
 

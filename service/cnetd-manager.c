@@ -501,7 +501,7 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
   m->config = config;
   m->nl_fd = -1;
   m->ifaces =
-    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cnetd_iface_free);
+    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_object_unref);
   m->leases =
     g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_object_unref);
   m->clients = cnetd_clients_new (connection);
