@@ -123,11 +123,9 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
   g_message ("lease %u (%s queue %u, %s, uid %u, pid %u) ends: %s", lease->id,
              lease->ifname, lease->queue, lease->owner, lease->caller.uid,
              lease->caller.pid, why);
-  /* The table's reference, or (a lease that never got there) the
-   * caller's, which it gives up. */
-  if (!g_hash_table_steal_extended (m->leases, GUINT_TO_POINTER (lease->id),
-                                    NULL, (gpointer *) &owned))
-    owned = lease;
+  /* Ours until the end of this function; the table lets go of its own. */
+  owned = g_object_ref (lease);
+  g_hash_table_remove (m->leases, GUINT_TO_POINTER (lease->id));
   iface = g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (lease->ifindex));
   if (iface != NULL)
     {
@@ -145,7 +143,6 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
       g_ptr_array_add (iface->draining, d);
     }
   g_object_run_dispose (G_OBJECT (lease));
-  g_clear_object (&owned);
   if (iface != NULL)
     {
       cnetd_iface_update_free_queues (iface);
