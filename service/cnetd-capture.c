@@ -324,14 +324,10 @@ start_capture (CaptureRequest *req)
   cnetd_dbus_lease_set_rules (c->skeleton, rules_text
                                              ? (const char *const *) rules_text
                                              : (const char *const[]){ NULL });
-  cnetd_manager_guard_skeleton (m, c->skeleton);
-  g_signal_connect (c->skeleton, "handle-release", G_CALLBACK (handle_release),
-                    m);
-  g_signal_connect (c->skeleton, "handle-activate",
-                    G_CALLBACK (handle_not_for_captures), m);
-  g_signal_connect (c->skeleton, "handle-set-rules",
-                    G_CALLBACK (handle_set_rules_not_for_captures), m);
-  cnetd_dbus_object_skeleton_set_lease (c->object, c->skeleton);
+  cnetd_lease_object_serve (m, c->object, c->skeleton,
+                            G_CALLBACK (handle_not_for_captures),
+                            G_CALLBACK (handle_release),
+                            G_CALLBACK (handle_set_rules_not_for_captures));
   capture_refresh_stats (c);
   g_hash_table_insert (m->captures, GUINT_TO_POINTER (c->id), c);
   g_dbus_object_manager_server_export (m->server,

@@ -177,6 +177,23 @@ cnetd_lease_make_guard (CnetdLease *lease, GError **error)
   return pair[1];
 }
 
+/* Puts @skeleton on @object, behind the authorization hook every call
+ * passes (cnetd-manager.c), with a handler for each of the Lease
+ * interface's methods (each gets @m): every kind of lease object (D-Bus
+ * lease, capture, device plugin lease) answers all three, if only to
+ * refuse. */
+void
+cnetd_lease_object_serve (CnetdManager *m, CnetdDBusObjectSkeleton *object,
+                          CnetdDBusLease *skeleton, GCallback activate,
+                          GCallback release, GCallback set_rules)
+{
+  cnetd_manager_guard_skeleton (m, skeleton);
+  g_signal_connect (skeleton, "handle-activate", activate, m);
+  g_signal_connect (skeleton, "handle-release", release, m);
+  g_signal_connect (skeleton, "handle-set-rules", set_rules, m);
+  cnetd_dbus_object_skeleton_set_lease (object, skeleton);
+}
+
 /* Makes @lease's D-Bus object and exports it; the manager's table takes
  * the caller's reference. From then on the lease ends with its owner:
  * its bus name going (one watch per client, cnetd-client.c) or its
@@ -205,16 +222,12 @@ cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
   cnetd_dbus_lease_set_rules (lease->skeleton,
                               rules_text ? rules_text
                                          : (const char *const[]){ NULL });
-  cnetd_manager_guard_skeleton (m, lease->skeleton);
   /* The handlers find the lease by the call's path: a call dispatched
    * after the lease ended finds none. */
-  g_signal_connect (lease->skeleton, "handle-activate",
-                    G_CALLBACK (cnetd_lease_handle_activate), m);
-  g_signal_connect (lease->skeleton, "handle-release",
-                    G_CALLBACK (cnetd_lease_handle_release), m);
-  g_signal_connect (lease->skeleton, "handle-set-rules",
-                    G_CALLBACK (cnetd_lease_handle_set_rules), m);
-  cnetd_dbus_object_skeleton_set_lease (lease->object, lease->skeleton);
+  cnetd_lease_object_serve (m, lease->object, lease->skeleton,
+                            G_CALLBACK (cnetd_lease_handle_activate),
+                            G_CALLBACK (cnetd_lease_handle_release),
+                            G_CALLBACK (cnetd_lease_handle_set_rules));
   cnetd_lease_refresh_stats (lease);
   g_hash_table_insert (m->leases, GUINT_TO_POINTER (lease->id), lease);
   g_dbus_object_manager_server_export (m->server,
@@ -541,14 +554,10 @@ cnetd_manager_add_uds_lease (CnetdManager *m, const char *ifname,
   cnetd_dbus_lease_set_active (ul->skeleton, TRUE);
   cnetd_dbus_lease_set_bind_mode (ul->skeleton, "");
   cnetd_dbus_lease_set_rules (ul->skeleton, (const char *const[]){ NULL });
-  cnetd_manager_guard_skeleton (m, ul->skeleton);
-  g_signal_connect (ul->skeleton, "handle-activate",
-                    G_CALLBACK (handle_uds_lease_method), m);
-  g_signal_connect (ul->skeleton, "handle-release",
-                    G_CALLBACK (handle_uds_lease_method), m);
-  g_signal_connect (ul->skeleton, "handle-set-rules",
-                    G_CALLBACK (handle_uds_set_rules), m);
-  cnetd_dbus_object_skeleton_set_lease (ul->object, ul->skeleton);
+  cnetd_lease_object_serve (m, ul->object, ul->skeleton,
+                            G_CALLBACK (handle_uds_lease_method),
+                            G_CALLBACK (handle_uds_lease_method),
+                            G_CALLBACK (handle_uds_set_rules));
   g_hash_table_insert (m->uds_leases, GUINT_TO_POINTER (ul->id), ul);
   g_dbus_object_manager_server_export (m->server,
                                        G_DBUS_OBJECT_SKELETON (ul->object));

@@ -136,6 +136,9 @@ void cnetd_release (CnetdManager *m, const CnetdReleasable *kind,
                     GDBusMethodInvocation *invocation);
 void cnetd_lease_end (CnetdLease *lease, const char *why);
 int cnetd_lease_make_guard (CnetdLease *lease, GError **error);
+void cnetd_lease_object_serve (CnetdManager *m, CnetdDBusObjectSkeleton *object,
+                               CnetdDBusLease *skeleton, GCallback activate,
+                               GCallback release, GCallback set_rules);
 void cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
                           const char *const *rules_text);
 gboolean cnetd_lease_handle_release (CnetdDBusLease *skeleton,
