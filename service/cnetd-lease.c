@@ -53,9 +53,7 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
     cnet_xdp_program_clear_socket (lease->prog, lease->queue);
   cnet_xdp_program_release_queue (lease->prog, lease->queue, lease);
   /* Before the program may go: its NAPI instances (veth) go with it. */
-  if (lease->napi_held)
-    cnetd_napi_release (lease->ifindex);
-  lease->napi_held = FALSE;
+  g_clear_pointer (&lease->napi, cnetd_napi_lease_free);
   if (lease->fd >= 0)
     close (lease->fd);
   lease->fd = -1;

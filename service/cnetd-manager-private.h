@@ -11,6 +11,7 @@
 #include "cnetd-dbus-generated.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
+#include "cnetd-napi.h"
 #include "cnetd-uds.h"
 #include "cnetd-xsk.h"
 
@@ -76,7 +77,7 @@ typedef struct
   gboolean zerocopy;
   gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
   guint tx_meta_len;     /* the UMEM's tx_metadata_len */
-  gboolean napi_held;    /* holds the interface's busy-poll NAPI settings */
+  CnetdNapiLease *napi;  /* its part in the interface's busy-poll settings */
   guint rx_metadata;     /* CnetRxMetadataFlags the program writes for it */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;
