@@ -615,63 +615,51 @@ cnet_port_check_gone (CnetPort *port, GError **error)
   return TRUE;
 }
 
-/**
- * cnet_port_wait:
- * @port: a #CnetPort
- * @timeout_ms: how long to wait, in milliseconds; -1 waits without limit
- * @error: return location for a #GError
- *
- * Waits until the RX ring has packets or @timeout_ms has passed.
- *
- * Returns: %TRUE when packets are ready; %FALSE on timeout (with @error
- *   unset) or when polling failed (with @error set;
- *   %CNET_ERROR_INTERFACE_GONE when the interface went away, which a
- *   wait without limit notices within a second)
- *
- * Since: 1.0
- */
-gboolean
-cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
+/* The poll of cnet_port_wait(): @pfds holds the socket, then the guard
+ * of a leased port (when @guard is set), then the cancellable's fd (when
+ * @cancel is set). */
+static int
+cnet_port_wait_poll (CnetPort *port, struct pollfd *pfds, nfds_t n_fds,
+                     gboolean guard, gboolean cancel, GCancellable *cancellable,
+                     int timeout_ms, GError **error)
 {
-  /* A leased port waits on its guard too, which hangs up when the lease
-   * ends: no time passes before the port says so. */
-  struct pollfd pfds[2] = {
-    { .fd = port->fd, .events = POLLIN },
-    { .fd = port->guard_fd, .events = 0 },
-  };
   struct pollfd *pfd = &pfds[0];
-  nfds_t n_fds = port->guard_fd >= 0 ? 2 : 1;
-  gint64 deadline;
+  gint64 deadline =
+    timeout_ms < 0 ? -1 : g_get_monotonic_time () + timeout_ms * 1000LL;
   int r;
 
-  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
-
-  if (!cnet_port_check_lease (port, error))
-    return FALSE;
-  deadline =
-    timeout_ms < 0 ? -1 : g_get_monotonic_time () + timeout_ms * 1000LL;
   /* In slices of at most a second: a socket whose interface went is never
    * woken (see cnet_port_check_gone), so a long wait looks in between. */
   for (;;)
     {
       int slice = 1000;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return -1;
+      /* Without a pollable cancellable (no fd to spare), look often. */
+      if (cancellable != NULL && !cancel)
+        slice = 50;
       if (deadline >= 0)
         slice = (int) CLAMP ((deadline - g_get_monotonic_time () + 999) / 1000,
-                             0, 1000);
+                             0, slice);
       do
         r = poll (pfds, n_fds, slice);
       while (r < 0 && errno == EINTR);
       if (r < 0)
-        return cnet_port_fail (port, error, errno, "cannot poll the socket");
-      if (n_fds == 2 && pfds[1].revents != 0 &&
-          !cnet_port_check_lease (port, error))
-        return FALSE;
+        {
+          cnet_port_fail (port, error, errno, "cannot poll the socket");
+          return -1;
+        }
+      if (guard && pfds[1].revents != 0 && !cnet_port_check_lease (port, error))
+        return -1;
+      if (cancel && pfds[n_fds - 1].revents != 0 &&
+          g_cancellable_set_error_if_cancelled (cancellable, error))
+        return -1;
       r = pfd->revents != 0 ? 1 : 0;
       /* Nothing came, or an error: the interface may have gone. */
       if ((r == 0 || (pfd->revents & POLLERR)) &&
           !cnet_port_check_gone (port, error))
-        return FALSE;
+        return -1;
       if (r > 0 || (deadline >= 0 && g_get_monotonic_time () >= deadline))
         break;
     }
@@ -681,8 +669,67 @@ cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
                    "%s queue %u: the socket reports an error; the interface "
                    "may be gone",
                    port->interface, port->queue);
-      return FALSE;
+      return -1;
     }
+  return r;
+}
+
+/**
+ * cnet_port_wait:
+ * @port: a #CnetPort
+ * @timeout_ms: how long to wait, in milliseconds; -1 waits without limit
+ * @cancellable: (nullable): a #GCancellable to end the wait early, or %NULL
+ * @error: return location for a #GError
+ *
+ * Waits until the RX ring has packets, @timeout_ms has passed or
+ * @cancellable is cancelled (from any thread: the wait polls its fd, see
+ * g_cancellable_make_pollfd()). A leased port also stops waiting when its
+ * lease ends.
+ *
+ * Returns: %TRUE when packets are ready; %FALSE on timeout (with @error
+ *   unset) or with @error set: %G_IO_ERROR_CANCELLED when @cancellable was
+ *   cancelled (also before the call), %CNET_ERROR_LEASE_ENDED when the
+ *   lease ended, %CNET_ERROR_INTERFACE_GONE when the interface went away
+ *   (a wait without limit notices within a second), or when polling failed
+ *
+ * Since: 1.0
+ */
+gboolean
+cnet_port_wait (CnetPort *port, int timeout_ms, GCancellable *cancellable,
+                GError **error)
+{
+  /* A leased port waits on its guard too, which hangs up when the lease
+   * ends: no time passes before the port says so. */
+  struct pollfd pfds[3] = {
+    { .fd = port->fd, .events = POLLIN },
+  };
+  nfds_t n_fds = 1;
+  GPollFD cpfd;
+  gboolean guard = FALSE, cancel = FALSE;
+  int r;
+
+  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cnet_port_check_lease (port, error) ||
+      g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (port->guard_fd >= 0)
+    {
+      pfds[n_fds++] = (struct pollfd){ .fd = port->guard_fd, .events = 0 };
+      guard = TRUE;
+    }
+  if (cancellable != NULL && g_cancellable_make_pollfd (cancellable, &cpfd))
+    {
+      pfds[n_fds++] = (struct pollfd){ .fd = cpfd.fd, .events = POLLIN };
+      cancel = TRUE;
+    }
+  r = cnet_port_wait_poll (port, pfds, n_fds, guard, cancel, cancellable,
+                           timeout_ms, error);
+  if (cancel)
+    g_cancellable_release_fd (cancellable);
   return r > 0;
 }
 

@@ -71,7 +71,8 @@ guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
 guint cnet_port_tx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);
 guint cnet_port_tx_flush (CnetPort *port);
-gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
+gboolean cnet_port_wait (CnetPort *port, int timeout_ms,
+                         GCancellable *cancellable, GError **error);
 
 guint cnet_port_receive (CnetPort *port, CnetBatch *batch, GError **error);
 guint cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error);
