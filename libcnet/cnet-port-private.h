@@ -2,7 +2,8 @@
 /*
  * A port's state, shared by the files of the port: cnet-port.c (the
  * GObject), cnet-port-socket.c (kernel set-up), cnet-port-datapath.c,
- * cnet-port-lease.c and cnet-port-source.c (the GSource).
+ * cnet-port-lease.c, cnet-port-stats.c (the counters) and
+ * cnet-port-source.c (the GSource).
  */
 #pragma once
 
@@ -219,6 +220,8 @@ gboolean cnet_port_check_gone (CnetPort *port, GError **error);
 gboolean cnet_port_init_leased (CnetPort *self, GError **error);
 gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
                                     GError **error);
+void cnet_port_get_lease_stats_async (CnetPort *port, CnetPortStats *stats,
+                                      GTask *task);
 gboolean cnet_port_set_lease_rules (CnetPort *port,
                                     const char *const *canonical,
                                     GError **error);

@@ -100,5 +100,11 @@ guint cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_get_stats (CnetPort *port, CnetPortStats *stats,
                               GError **error);
+void cnet_port_get_stats_async (CnetPort *port, GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_port_get_stats_finish (CnetPort *port, GAsyncResult *result,
+                                     CnetPortStats *stats, GError **error);
 
 G_END_DECLS
