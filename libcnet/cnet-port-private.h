@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A port's state, shared by the files of the port: cnet-port.c (the
- * GObject), cnet-port-socket.c (kernel set-up), cnet-port-datapath.c,
- * cnet-port-lease.c, cnet-port-stats.c (the counters) and
- * cnet-port-source.c (the GSource).
+ * GObject), cnet-port-open.c (bringing it up), cnet-port-socket.c (kernel
+ * set-up), cnet-port-datapath.c, cnet-port-lease.c, cnet-port-stats.c (the
+ * counters) and cnet-port-source.c (the GSource).
  */
 #pragma once
 
@@ -195,6 +195,10 @@ cnet_ring_needs_wakeup (CnetRing *r)
 /* cnet-port-datapath.c */
 const char *cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt,
                                   GError **error);
+
+/* cnet-port-open.c: GInitable.init of CnetPort */
+gboolean cnet_port_initable_init (GInitable *initable,
+                                  GCancellable *cancellable, GError **error);
 
 /* cnet-port-socket.c */
 gboolean cnet_port_fail (CnetPort *self, GError **error, int errsv,
