@@ -2,8 +2,8 @@
 /*
  * A port's state, shared by the files of the port: cnet-port.c (the
  * GObject), cnet-port-open.c (bringing it up), cnet-port-socket.c (kernel
- * set-up), cnet-port-datapath.c, cnet-port-lease.c, cnet-port-stats.c (the
- * counters) and cnet-port-source.c (the GSource).
+ * set-up), cnet-port-datapath.c, cnet-port-wait.c, cnet-port-lease.c,
+ * cnet-port-stats.c (the counters) and cnet-port-source.c (the GSource).
  */
 #pragma once
 
@@ -218,6 +218,8 @@ void cnet_port_start (CnetPort *self);
 
 /* cnet-port-datapath.c */
 void cnet_port_refill (CnetPort *self);
+
+/* cnet-port-wait.c */
 gboolean cnet_port_check_gone (CnetPort *port, GError **error);
 
 /* cnet-port-lease.c */
