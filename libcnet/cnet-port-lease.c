@@ -168,13 +168,11 @@ cnet_port_lease_stats_done (GObject *source, GAsyncResult *result,
   g_task_return_boolean (task, TRUE);
 }
 
-/* The asynchronous Stats call of cnet_port_get_stats_async(): fills
- * @stats, the task's data, and returns @task (taken). */
+/* The asynchronous Stats call of cnet_port_get_stats_async(): fills the
+ * task's data (a CnetPortStats) and returns @task, which it takes. */
 void
-cnet_port_get_lease_stats_async (CnetPort *port, CnetPortStats *stats,
-                                 GTask *task)
+cnet_port_get_lease_stats_async (CnetPort *port, GTask *task)
 {
-  g_assert (g_task_get_task_data (task) == stats);
   g_dbus_connection_call (port->lease_connection, CNET_DBUS_NAME,
                           port->lease_path, "org.freedesktop.DBus.Properties",
                           "Get", cnet_port_lease_stats_args (),

@@ -226,8 +226,7 @@ gboolean cnet_port_check_gone (CnetPort *port, GError **error);
 gboolean cnet_port_init_leased (CnetPort *self, GError **error);
 gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
                                     GError **error);
-void cnet_port_get_lease_stats_async (CnetPort *port, CnetPortStats *stats,
-                                      GTask *task);
+void cnet_port_get_lease_stats_async (CnetPort *port, GTask *task);
 gboolean cnet_port_set_lease_rules (CnetPort *port,
                                     const char *const *canonical,
                                     GError **error);

@@ -186,7 +186,7 @@ cnet_port_get_stats_async (CnetPort *port, GCancellable *cancellable,
   else if (port->prog != NULL || port->lease_connection == NULL)
     g_task_return_boolean (task, TRUE);
   else
-    cnet_port_get_lease_stats_async (port, stats, g_steal_pointer (&task));
+    cnet_port_get_lease_stats_async (port, g_steal_pointer (&task));
 }
 
 /**
