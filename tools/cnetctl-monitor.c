@@ -97,7 +97,7 @@ take_sample (CnetClient *client, const char *what, GError **error)
     }
   else
     {
-      g_auto (GStrv) paths = cnet_client_list_interfaces (client, error);
+      g_auto (GStrv) paths = cnet_client_list_interfaces (client, NULL, error);
 
       if (paths == NULL)
         return NULL;
