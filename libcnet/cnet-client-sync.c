@@ -374,3 +374,45 @@ cnet_client_open_port (CnetClient *client, const char *interface, guint queue,
                                      g_variant_builder_end (&options), NULL,
                                      error);
 }
+
+/**
+ * cnet_client_open_queues:
+ * @client: a #CnetClient
+ * @interface: the interface name
+ * @first_queue: the first receive queue
+ * @n_queues: how many queues, from @first_queue on
+ * @mempool: the mempool all the ports share
+ * @options: (nullable): lease options for each port, as for
+ *   cnet_client_open_port_full(); a floating reference is sunk
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Leases @n_queues consecutive queues and opens a port on each, all on
+ * the one mempool, as cnet_client_open_queues_async() does without
+ * blocking. All or nothing.
+ *
+ * Returns: (transfer container) (element-type CnetPort): the ports, in
+ *   queue order, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+cnet_client_open_queues (CnetClient *client, const char *interface,
+                         guint first_queue, guint n_queues,
+                         CnetMempool *mempool, GVariant *options,
+                         GCancellable *cancellable, GError **error)
+{
+  g_auto (SyncCall) call = { 0 };
+
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (interface != NULL, NULL);
+  g_return_val_if_fail (CNET_IS_MEMPOOL (mempool), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
+
+  sync_call_start (&call);
+  cnet_client_open_queues_async (client, interface, first_queue, n_queues,
+                                 mempool, options, cancellable, sync_call_done,
+                                 &call);
+  return cnet_client_open_queues_finish (client, sync_call_wait (&call), error);
+}

@@ -615,3 +615,144 @@ cnet_client_open_port_finish (CnetClient *client, GAsyncResult *result,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* --- several queues at once ---------------------------------------------- */
+
+typedef struct
+{
+  char *interface;
+  guint next_queue;
+  guint last_queue;
+  CnetMempool *mempool;
+  GVariant *options;
+  GPtrArray *ports;
+} OpenQueuesData;
+
+static void
+open_queues_data_free (OpenQueuesData *data)
+{
+  g_free (data->interface);
+  g_clear_object (&data->mempool);
+  g_clear_pointer (&data->options, g_variant_unref);
+  /* Ports not handed out end their leases as they go. */
+  g_clear_pointer (&data->ports, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+on_queue_opened (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CnetClient *self = CNET_CLIENT (source);
+  OpenQueuesData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  CnetPort *port = cnet_client_open_port_finish (self, res, &error);
+
+  if (port == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_ptr_array_add (data->ports, port);
+  if (data->next_queue > data->last_queue)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&data->ports),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+  /* One after the other: the first registers the mempool's memory with
+   * cnetd, the others share it. */
+  cnet_client_open_port_async (self, data->interface, data->next_queue++,
+                               data->mempool, data->options,
+                               g_task_get_cancellable (task), on_queue_opened,
+                               g_steal_pointer (&task));
+}
+
+/**
+ * cnet_client_open_queues_async:
+ * @client: a #CnetClient
+ * @interface: the interface name
+ * @first_queue: the first receive queue
+ * @n_queues: how many queues, from @first_queue on
+ * @mempool: the mempool all the ports share
+ * @options: (nullable): lease options for each port, as for
+ *   cnet_client_open_port_full(); a floating reference is sunk
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when every port is open or opening one
+ *   failed
+ * @user_data: data for @callback
+ *
+ * Leases @n_queues consecutive queues of @interface from cnetd and opens a
+ * port on each, all on @mempool (cnetd registers its memory once; each
+ * port has fill and completion rings of its own), without blocking: the
+ * leased twin of cnet_port_open_queues(). It is all or nothing: when one
+ * fails, or the caller cancels, the leases already granted end. Call
+ * cnet_client_open_queues_finish() from @callback.
+ *
+ * Since: 1.0
+ */
+void
+cnet_client_open_queues_async (CnetClient *client, const char *interface,
+                               guint first_queue, guint n_queues,
+                               CnetMempool *mempool, GVariant *options,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  OpenQueuesData *data;
+
+  g_return_if_fail (CNET_IS_CLIENT (client));
+  g_return_if_fail (interface != NULL);
+  g_return_if_fail (CNET_IS_MEMPOOL (mempool));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (client, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cnet_client_open_queues_async);
+  if (options != NULL)
+    g_variant_ref_sink (options);
+  if (n_queues == 0 || first_queue == CNET_DBUS_ANY_QUEUE ||
+      n_queues - 1 > G_MAXUINT - 1 - first_queue)
+    {
+      g_task_return_new_error (task, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                               "%s: cannot open %u queues from queue %u",
+                               interface, n_queues, first_queue);
+      g_clear_pointer (&options, g_variant_unref);
+      return;
+    }
+  data = g_new0 (OpenQueuesData, 1);
+  data->interface = g_strdup (interface);
+  data->next_queue = first_queue + 1;
+  data->last_queue = first_queue + n_queues - 1;
+  data->mempool = g_object_ref (mempool);
+  data->options = options;
+  data->ports = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_queues_data_free);
+  cnet_client_open_port_async (client, interface, first_queue, mempool, options,
+                               cancellable, on_queue_opened,
+                               g_steal_pointer (&task));
+}
+
+/**
+ * cnet_client_open_queues_finish:
+ * @client: a #CnetClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type CnetPort): the ports, in
+ *   queue order, or %NULL with @error set (as cnet_client_open_port_full()
+ *   says; %G_IO_ERROR_CANCELLED when cancelled)
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+cnet_client_open_queues_finish (CnetClient *client, GAsyncResult *result,
+                                GError **error)
+{
+  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                          cnet_client_open_queues_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

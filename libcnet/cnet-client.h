@@ -132,4 +132,20 @@ G_GNUC_WARN_UNUSED_RESULT
 CnetPort *cnet_client_open_port_finish (CnetClient *client,
                                         GAsyncResult *result, GError **error);
 
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray *cnet_client_open_queues (CnetClient *client, const char *interface,
+                                    guint first_queue, guint n_queues,
+                                    CnetMempool *mempool, GVariant *options,
+                                    GCancellable *cancellable, GError **error);
+void cnet_client_open_queues_async (CnetClient *client, const char *interface,
+                                    guint first_queue, guint n_queues,
+                                    CnetMempool *mempool, GVariant *options,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray *cnet_client_open_queues_finish (CnetClient *client,
+                                           GAsyncResult *result,
+                                           GError **error);
+
 G_END_DECLS

@@ -274,3 +274,68 @@ def test_list_async_example(env):
     assert any(l.startswith(f"lease {n}: {env.veth_a} queue 0") for l in
                lines), out
     assert lines[-1].startswith("done; the timer ticked"), out
+
+
+def two_queue_veth(env):
+    env.ns_run(env.ns_a, ["ip", "link", "del", env.veth_a])
+    env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "numrxqueues", "2",
+                          "numtxqueues", "2", "type", "veth", "peer", "name",
+                          env.veth_b, "numrxqueues", "2", "numtxqueues", "2",
+                          "netns", env.ns_b])
+    env.ns_run(env.ns_a, ["ip", "link", "set", env.veth_a, "up"])
+    env.ns_run(env.ns_b, ["ip", "link", "set", env.veth_b, "up"])
+
+
+def test_open_queues(env):
+    """open_queues_async leases consecutive queues on one mempool from a
+    running loop; it is all or nothing (a queue too many: no lease stays),
+    and so is its blocking twin; a cancelled one leases nothing."""
+    two_queue_veth(env)
+    env.start_cnetd()
+    client = Cnet.Client.new(env.address, None)
+    pool = Cnet.Mempool.new(4096, 2048, 0)
+
+    loop = Loop()
+    loop.start("both", client.open_queues_async, client.open_queues_finish,
+               env.veth_a, 0, 2, pool, None)
+    loop.start("too-many", client.open_queues_async,
+               client.open_queues_finish, env.veth_a, 0, 3, Cnet.Mempool.new(
+                   4096, 2048, 0), None)
+    got = loop.run()
+    kind, ports = got.pop("both")
+    assert kind == "ok", ports
+    assert [p.get_queue() for p in ports] == [0, 1]
+    assert all(p.get_interface() == env.veth_a for p in ports)
+    assert len(env.leases()) == 2
+    kind, e = got.pop("too-many")
+    assert kind == "error"
+    # Queue 0 was the first to ask, so queues 0 and 1 are the other
+    # call's: this one fails on its first lease (busy) or its third (no
+    # such queue), whichever comes first, and keeps nothing.
+    assert e.matches(Cnet.error_quark(), Cnet.Error.BUSY) or \
+        e.matches(Cnet.error_quark(), Cnet.Error.OUT_OF_RANGE) or \
+        e.matches(Cnet.error_quark(), Cnet.Error.INVALID_ARGUMENT), e.message
+    del ports
+    env.wait_for(lambda: env.leases() == [], "the ports' leases to end",
+                 timeout=30)
+
+    # The blocking twin: a queue too many, and nothing stays.
+    with pytest.raises(GLib.Error) as excinfo:
+        client.open_queues(env.veth_a, 1, 2, pool, None, None)
+    assert env.veth_a in excinfo.value.message
+    env.wait_for(lambda: env.leases() == [], "queue 1's lease to end",
+                 timeout=30)
+    ports = client.open_queues(env.veth_a, 0, 2, pool, None, None)
+    assert [p.get_queue() for p in ports] == [0, 1]
+    del ports
+    env.wait_for(lambda: env.leases() == [], "the ports' leases to end",
+                 timeout=30)
+
+    cancellable = Gio.Cancellable()
+    cancellable.cancel()
+    loop = Loop()
+    loop.start("cancelled", client.open_queues_async,
+               client.open_queues_finish, env.veth_a, 0, 2, pool, None,
+               cancellable=cancellable)
+    assert_all_cancelled(loop.run(), ["cancelled"])
+    env.wait_for(lambda: env.leases() == [], "no lease", timeout=30)
