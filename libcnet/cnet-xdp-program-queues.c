@@ -17,6 +17,48 @@
 #include "cnet-xdp-program-private.h"
 #include "cnet-xdp-program.h"
 
+/* The program's counters for @queue, summed over all CPUs (cnetd's
+ * Lease.Stats also wants the bytes). */
+gboolean
+cnet_xdp_program_read_queue_counters (CnetXdpProgram *program, guint queue,
+                                      struct cnet_xdp_queue_counters *sum,
+                                      GError **error)
+{
+  g_autofree struct cnet_xdp_queue_counters *percpu = NULL;
+  int n_cpus;
+  guint32 key = queue;
+
+  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memset (sum, 0, sizeof *sum);
+  if (queue >= CNET_XDP_MAX_QUEUES)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+                   "%s queue %u: the XDP program serves queues 0 to %u",
+                   program->interface, queue, CNET_XDP_MAX_QUEUES - 1);
+      return FALSE;
+    }
+  n_cpus = program->n_cpus;
+  percpu = g_new0 (struct cnet_xdp_queue_counters, n_cpus);
+  if (bpf_map_lookup_elem (program->counters_fd, &key, percpu) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s queue %u: cannot read the XDP counters: %s",
+                   program->interface, queue, g_strerror (errsv));
+      return FALSE;
+    }
+  for (int i = 0; i < n_cpus; i++)
+    {
+      sum->redirected += percpu[i].redirected;
+      sum->passed += percpu[i].passed;
+      sum->dropped += percpu[i].dropped;
+      sum->redirected_bytes += percpu[i].redirected_bytes;
+    }
+  return TRUE;
+}
+
 /**
  * cnet_xdp_program_get_queue_counters:
  * @program: a #CnetXdpProgram
@@ -40,37 +82,10 @@ cnet_xdp_program_get_queue_counters (CnetXdpProgram *program, guint queue,
                                      guint64 *redirected, guint64 *passed,
                                      guint64 *dropped, GError **error)
 {
-  g_autofree struct cnet_xdp_queue_counters *percpu = NULL;
-  struct cnet_xdp_queue_counters sum = { 0 };
-  int n_cpus;
-  guint32 key = queue;
+  struct cnet_xdp_queue_counters sum;
 
-  g_return_val_if_fail (CNET_IS_XDP_PROGRAM (program), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (queue >= CNET_XDP_MAX_QUEUES)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
-                   "%s queue %u: the XDP program serves queues 0 to %u",
-                   program->interface, queue, CNET_XDP_MAX_QUEUES - 1);
-      return FALSE;
-    }
-  n_cpus = program->n_cpus;
-  percpu = g_new0 (struct cnet_xdp_queue_counters, n_cpus);
-  if (bpf_map_lookup_elem (program->counters_fd, &key, percpu) < 0)
-    {
-      int errsv = errno;
-      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
-                   "%s queue %u: cannot read the XDP counters: %s",
-                   program->interface, queue, g_strerror (errsv));
-      return FALSE;
-    }
-  for (int i = 0; i < n_cpus; i++)
-    {
-      sum.redirected += percpu[i].redirected;
-      sum.passed += percpu[i].passed;
-      sum.dropped += percpu[i].dropped;
-    }
+  if (!cnet_xdp_program_read_queue_counters (program, queue, &sum, error))
+    return FALSE;
   if (redirected)
     *redirected = sum.redirected;
   if (passed)
