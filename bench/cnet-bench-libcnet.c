@@ -224,7 +224,7 @@ libcnet_pong_loop (Bench *b)
         {
           cnet_port_tx_flush (st->port);
           if (b->busy_poll == 0)
-            cnet_port_wait (st->port, 100, NULL);
+            cnet_port_wait (st->port, 100, NULL, NULL);
         }
       bench_check_mark (b);
     }

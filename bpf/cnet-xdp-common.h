@@ -23,6 +23,7 @@ struct cnet_xdp_queue_counters
   __u64 redirected; /* handed to the AF_XDP socket in the queue's slot */
   __u64 passed;     /* no socket in the slot, or no rule matched: XDP_PASS */
   __u64 dropped;    /* shorter than an Ethernet header: XDP_DROP */
+  __u64 redirected_bytes; /* the bytes of those redirected, all fragments */
 };
 
 /* What a rule looks at; a rule matches when every field it sets matches. */

@@ -426,9 +426,13 @@ cnet_xdp (struct xdp_md *ctx)
 #ifdef CNET_XDP_RX_META
   cnet_xdp_rx_meta_write (ctx, queue);
 #endif
+  __u32 len = bpf_xdp_get_buff_len (ctx);
   action = bpf_redirect_map (&cnet_xsks, queue, XDP_PASS);
   if (action == XDP_REDIRECT)
-    counters->redirected++;
+    {
+      counters->redirected++;
+      counters->redirected_bytes += len;
+    }
   else
     counters->passed++;
   return action;

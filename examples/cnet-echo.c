@@ -281,7 +281,7 @@ main (int argc, char **argv)
           cnet_port_tx_flush (port);
           /* One port waits; with several, each gets its turn quickly. */
           if (busy_poll == 0 &&
-              !cnet_port_wait (port, ports->len > 1 ? 1 : 100, &error) &&
+              !cnet_port_wait (port, ports->len > 1 ? 1 : 100, NULL, &error) &&
               error != NULL)
             {
               /* The interface went away, say: nothing more to echo. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What cnet-port.c needs of a batch to fill and drain it.
+ * A batch's internals: what the port needs to fill and drain it, and what
+ * the batch operations (cnet-batch-ops.c) share with cnet-batch.c.
  */
 #pragma once
 
@@ -35,5 +36,44 @@ gboolean cnet_batch_check_sendable (CnetBatch *batch, CnetMempool *pool,
 
 /* Forgets the first @n packets, whose ownership went to a port. */
 void cnet_batch_consume (CnetBatch *batch, guint n);
+
+/* Drops the batch's reference on @n packets; reorders @packets. */
+void cnet_batch_release (CnetPacket **packets, guint n);
+
+/* Whether @batch is a live batch (for g_return_val_if_fail). */
+static inline gboolean
+cnet_batch_is_valid (CnetBatch *batch)
+{
+  return batch != NULL && batch->ref_count > 0;
+}
+
+/* Checks that the batch holds a packet @index, and that it is still the
+ * application's (not sent): each says what is wrong in @error. */
+static inline gboolean
+cnet_batch_check_index (CnetBatch *batch, guint index, GError **error)
+{
+  if (G_LIKELY (index < batch->n_packets))
+    return TRUE;
+  g_set_error (error, CNET_ERROR, CNET_ERROR_OUT_OF_RANGE,
+               "batch: no packet %u, the batch holds %u", index,
+               batch->n_packets);
+  return FALSE;
+}
+
+static inline gboolean
+cnet_batch_check_owned (CnetBatch *batch, guint index, GError **error)
+{
+  CnetPacket *pkt = batch->packets[index];
+
+  if (G_LIKELY (pkt->state == CNET_PACKET_STATE_OWNED))
+    return TRUE;
+  g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_STATE,
+               "batch: packet %u (frame %" G_GUINT64_FORMAT ") was sent: it "
+               "may no longer be used",
+               index, pkt->addr >> pkt->pool->frame_shift);
+  return FALSE;
+}
+
+gboolean cnet_batch_check_all_owned (CnetBatch *batch, GError **error);
 
 G_END_DECLS

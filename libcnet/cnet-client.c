@@ -5,8 +5,7 @@
 #include <unistd.h>
 
 #include "cnet-bus-generated.h"
-#include "cnet-capture-private.h"
-#include "cnet-client.h"
+#include "cnet-client-private.h"
 #include "cnet-enums.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
@@ -295,7 +294,7 @@ cnet_client_get_connection (CnetClient *client)
  * only while the main context it was made in runs, which a program that
  * uses the sync API (or cnet-echo) never does, and after a cnetd restart it
  * would call a name that is gone. */
-static GVariantType *
+GVariantType *
 cnet_client_reply_type (const GDBusInterfaceInfo *iface, const char *method)
 {
   const GDBusMethodInfo *info =
@@ -309,497 +308,13 @@ cnet_client_reply_type (const GDBusInterfaceInfo *iface, const char *method)
   return g_variant_type_new (sig->str);
 }
 
-static void
+void
 cnet_client_strip_error (GError *error)
 {
   /* The message says what cnetd said; the remote error name is not worth
    * repeating in it. */
   if (error != NULL)
     g_dbus_error_strip_remote_error (error);
-}
-
-static GVariant *
-cnet_client_call (CnetClient *self, const char *path,
-                  const GDBusInterfaceInfo *iface, const char *method,
-                  GVariant *args, GCancellable *cancellable, GError **error)
-{
-  g_autoptr (GVariantType) reply_type = cnet_client_reply_type (iface, method);
-  g_autoptr (GError) local_error = NULL;
-  GVariant *reply;
-
-  /* No timeout: a polkit agent may ask the user; cancel instead. */
-  reply = g_dbus_connection_call_sync (self->connection, CNET_DBUS_NAME, path,
-                                       iface->name, method, args, reply_type,
-                                       G_DBUS_CALL_FLAGS_NONE, G_MAXINT,
-                                       cancellable, &local_error);
-  if (reply == NULL)
-    {
-      cnet_client_strip_error (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-    }
-  return reply;
-}
-
-/**
- * cnet_client_get_version:
- * @client: a #CnetClient
- * @error: return location for a #GError
- *
- * Returns: (transfer full): cnetd's version, or %NULL with @error set (when
- *   cnetd does not run, %G_DBUS_ERROR_SERVICE_UNKNOWN or
- *   %G_DBUS_ERROR_NAME_HAS_NO_OWNER)
- *
- * Since: 1.0
- */
-char *
-cnet_client_get_version (CnetClient *client, GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) value = NULL;
-  const GDBusInterfaceInfo *manager = cnet_bus_manager_interface_info ();
-  const GDBusPropertyInfo *prop =
-    g_dbus_interface_info_lookup_property ((GDBusInterfaceInfo *) manager,
-                                           "Version");
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-
-  reply =
-    g_dbus_connection_call_sync (client->connection, CNET_DBUS_NAME,
-                                 CNET_DBUS_PATH,
-                                 "org.freedesktop.DBus.Properties", "Get",
-                                 g_variant_new ("(ss)", manager->name,
-                                                prop->name),
-                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
-                                 G_MAXINT, NULL, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(v)", &value);
-  if (!g_variant_is_of_type (value, G_VARIANT_TYPE (prop->signature)))
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                   "cnetd's Version is of type %s, not %s",
-                   g_variant_get_type_string (value), prop->signature);
-      return NULL;
-    }
-  return g_variant_dup_string (value, NULL);
-}
-
-/**
- * cnet_client_list_interfaces:
- * @client: a #CnetClient
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (array zero-terminated=1): the object paths of
- *   the interfaces cnetd sees, or %NULL with @error set
- *
- * Since: 1.0
- */
-char **
-cnet_client_list_interfaces (CnetClient *client, GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  char **paths = NULL;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-
-  reply = cnet_client_call (client, CNET_DBUS_PATH,
-                            cnet_bus_manager_interface_info (),
-                            "ListInterfaces", NULL, NULL, error);
-  if (reply != NULL)
-    g_variant_get (reply, "(^ao)", &paths);
-  return paths;
-}
-
-/* Properties.GetAll of one object's interface, each value checked against
- * the type the XML gives it; the object's path is added as "Object". */
-static GVariant *
-cnet_client_get_all (CnetClient *self, const char *path,
-                     const GDBusInterfaceInfo *iface, GCancellable *cancellable,
-                     GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) props = NULL;
-  g_autoptr (GError) local_error = NULL;
-  g_auto (GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
-
-  reply =
-    g_dbus_connection_call_sync (self->connection, CNET_DBUS_NAME, path,
-                                 "org.freedesktop.DBus.Properties", "GetAll",
-                                 g_variant_new ("(s)", iface->name),
-                                 G_VARIANT_TYPE ("(a{sv})"),
-                                 G_DBUS_CALL_FLAGS_NONE, G_MAXINT, cancellable,
-                                 &local_error);
-  if (reply == NULL)
-    {
-      cnet_client_strip_error (local_error);
-      if (g_error_matches (local_error, G_DBUS_ERROR,
-                           G_DBUS_ERROR_UNKNOWN_METHOD) ||
-          g_error_matches (local_error, G_DBUS_ERROR,
-                           G_DBUS_ERROR_UNKNOWN_OBJECT) ||
-          g_error_matches (local_error, G_DBUS_ERROR,
-                           G_DBUS_ERROR_INVALID_ARGS))
-        g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
-                     "%s: cnetd has no such object (%s)", path,
-                     local_error->message);
-      else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  g_variant_get (reply, "(@a{sv})", &props);
-  g_variant_iter_init (&iter, props);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      const GDBusPropertyInfo *info =
-        g_dbus_interface_info_lookup_property ((GDBusInterfaceInfo *) iface,
-                                               key);
-
-      /* A newer cnetd may have more; a property of the wrong type is
-       * cnetd's bug and said so. */
-      if (info != NULL &&
-          !g_variant_is_of_type (value, G_VARIANT_TYPE (info->signature)))
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                       "%s: cnetd's %s is of type %s, not %s", path, key,
-                       g_variant_get_type_string (value), info->signature);
-          g_variant_unref (value);
-          return NULL;
-        }
-      g_variant_builder_add (&b, "{sv}", key, value);
-      g_variant_unref (value);
-    }
-  g_variant_builder_add (&b, "{sv}", "Object",
-                         g_variant_new_object_path (path));
-  return g_variant_ref_sink (g_variant_builder_end (&b));
-}
-
-/**
- * cnet_client_get_interface_info:
- * @client: a #CnetClient
- * @interface: an interface name, such as "eth0", or the object path of an
- *   interface cnetd sees
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Reads what cnetd knows of one interface: the properties of its
- * `org.cnet.Cnet1.Interface` object, under their D-Bus names ("Name",
- * "Ifindex", "MAC", "Driver", "MTU", "RxQueues", "TxQueues",
- * "SupportedXdpModes", "AttachedXdpMode", "ZeroCopy", "Managed",
- * "FreeQueues", "DrainingQueues", "Stats" — see the D-Bus API's
- * documentation), each of the type given there, and "Object", the object
- * path. "Stats" is read as the call is made, so calling again gives rates.
- *
- * Returns: (transfer full): a dictionary (`a{sv}`), or %NULL with @error
- *   set (%CNET_ERROR_NOT_FOUND when cnetd sees no such interface)
- *
- * Since: 1.0
- */
-GVariant *
-cnet_client_get_interface_info (CnetClient *client, const char *interface,
-                                GCancellable *cancellable, GError **error)
-{
-  g_auto (GStrv) paths = NULL;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (interface != NULL, NULL);
-
-  if (g_variant_is_object_path (interface) &&
-      g_str_has_prefix (interface, CNET_DBUS_INTERFACES_PATH "/"))
-    return cnet_client_get_all (client, interface,
-                                cnet_bus_interface_interface_info (),
-                                cancellable, error);
-
-  paths = cnet_client_list_interfaces (client, error);
-  if (paths == NULL)
-    return NULL;
-  for (guint i = 0; paths[i] != NULL; i++)
-    {
-      g_autoptr (GVariant) info = NULL;
-      g_autoptr (GError) local_error = NULL;
-      const char *name;
-
-      info = cnet_client_get_all (client, paths[i],
-                                  cnet_bus_interface_interface_info (),
-                                  cancellable, &local_error);
-      /* It may have gone since it was listed. */
-      if (info == NULL &&
-          g_error_matches (local_error, CNET_ERROR, CNET_ERROR_NOT_FOUND))
-        continue;
-      if (info == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      if (g_variant_lookup (info, "Name", "&s", &name) &&
-          g_str_equal (name, interface))
-        return g_steal_pointer (&info);
-    }
-  g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
-               "%s: cnetd sees no such interface", interface);
-  return NULL;
-}
-
-/**
- * cnet_client_list_leases:
- * @client: a #CnetClient
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Lists every current lease, anyone's: cnetd lets everyone read them.
- *
- * Returns: (transfer full) (array zero-terminated=1): the object paths of
- *   the leases (`/org/cnet/Cnet1/leases/N`), or %NULL with @error set
- *
- * Since: 1.0
- */
-char **
-cnet_client_list_leases (CnetClient *client, GCancellable *cancellable,
-                         GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  char **paths = NULL;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-
-  reply = cnet_client_call (client, CNET_DBUS_PATH,
-                            cnet_bus_manager_interface_info (), "ListLeases",
-                            NULL, cancellable, error);
-  if (reply != NULL)
-    g_variant_get (reply, "(^ao)", &paths);
-  return paths;
-}
-
-static char *
-lease_path (const char *lease)
-{
-  guint64 n;
-
-  if (g_variant_is_object_path (lease) &&
-      g_str_has_prefix (lease, CNET_DBUS_LEASES_PATH "/"))
-    return g_strdup (lease);
-  if (g_ascii_string_to_unsigned (lease, 10, 0, G_MAXUINT32, &n, NULL))
-    return g_strdup_printf (CNET_DBUS_LEASES_PATH "/%" G_GUINT64_FORMAT, n);
-  return NULL;
-}
-
-/**
- * cnet_client_get_lease_info:
- * @client: a #CnetClient
- * @lease: a lease's number, such as "3", or its object path
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Reads one lease: the properties of its `org.cnet.Cnet1.Lease` object,
- * under their D-Bus names ("Interface", "InterfaceObject", "Kind", "Queue",
- * "Owner", "Uid", "Pid", "Active", "BindMode", "Rules", "Stats"), each of
- * the type the D-Bus API gives, and "Object", the object path. "Stats" is
- * read as the call is made.
- *
- * Returns: (transfer full): a dictionary (`a{sv}`), or %NULL with @error
- *   set (%CNET_ERROR_NOT_FOUND when there is no such lease,
- *   %CNET_ERROR_INVALID_ARGUMENT when @lease is neither a number nor a
- *   lease's path)
- *
- * Since: 1.0
- */
-GVariant *
-cnet_client_get_lease_info (CnetClient *client, const char *lease,
-                            GCancellable *cancellable, GError **error)
-{
-  g_autofree char *path = NULL;
-  g_autoptr (GError) local_error = NULL;
-  GVariant *info;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (lease != NULL, NULL);
-
-  path = lease_path (lease);
-  if (path == NULL)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                   "lease \"%s\": not a lease number or a lease's object path",
-                   lease);
-      return NULL;
-    }
-  info = cnet_client_get_all (client, path, cnet_bus_lease_interface_info (),
-                              cancellable, &local_error);
-  if (info == NULL &&
-      g_error_matches (local_error, CNET_ERROR, CNET_ERROR_NOT_FOUND))
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
-                   "lease %s: no such lease", lease);
-      return NULL;
-    }
-  if (info == NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return info;
-}
-
-/**
- * cnet_client_release_lease:
- * @client: a #CnetClient
- * @lease: a lease's number, such as "3", or its object path
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Ends a lease. cnetd lets only the lease's owner do so, or root: an
- * operator's tool running as root may end anyone's. The lease's port, in
- * its owner's process, then emits #CnetPort::lease-ended.
- *
- * Returns: %TRUE when the lease ended, or %FALSE with @error set
- *   (%CNET_ERROR_NOT_FOUND, %CNET_ERROR_PERMISSION_DENIED, ...)
- *
- * Since: 1.0
- */
-gboolean
-cnet_client_release_lease (CnetClient *client, const char *lease,
-                           GCancellable *cancellable, GError **error)
-{
-  g_autofree char *path = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), FALSE);
-  g_return_val_if_fail (lease != NULL, FALSE);
-
-  path = lease_path (lease);
-  if (path == NULL)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
-                   "lease \"%s\": not a lease number or a lease's object path",
-                   lease);
-      return FALSE;
-    }
-  reply = cnet_client_call (client, path, cnet_bus_lease_interface_info (),
-                            "Release", NULL, cancellable, &local_error);
-  if (reply != NULL)
-    return TRUE;
-  if (g_error_matches (local_error, G_DBUS_ERROR,
-                       G_DBUS_ERROR_UNKNOWN_METHOD) ||
-      g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT))
-    g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_FOUND,
-                 "lease %s: no such lease", lease);
-  else
-    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                "lease %s: ", lease);
-  return FALSE;
-}
-
-/**
- * cnet_client_start_capture:
- * @client: a #CnetClient
- * @interface: the interface name, such as "eth0"
- * @options: (nullable): a dictionary (`a{sv}`): "queue" (u: only frames
- *   received on this queue), "snaplen" (u: the most bytes kept of each,
- *   1 to 16384, the default), "rules" (as: only frames one of these
- *   steering rules matches, such as "udp dport 53"; see #CnetMatch)
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Starts a capture of what @interface receives: cnetd's XDP program copies
- * each matching frame's first bytes into a ring buffer made for this
- * capture and hands the frame on as before, so the kernel still gets it.
- * cnetd asks polkit (`org.cnet.Cnet1.capture`) unless the caller is root.
- * The capture ends with cnet_capture_stop(), when the object goes, or
- * when cnetd ends it (the interface went; root released it).
- *
- * Returns: (transfer full): the capture, or %NULL with @error set
- *   (%CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_NOT_FOUND,
- *   %CNET_ERROR_BUSY when 8 captures run on the interface, ...)
- *
- * Since: 1.0
- */
-CnetCapture *
-cnet_client_start_capture (CnetClient *client, const char *interface,
-                           GVariant *options, GCancellable *cancellable,
-                           GError **error)
-{
-  g_autoptr (GVariant) opts = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) info = NULL;
-  g_autoptr (GUnixFDList) out_fds = NULL;
-  g_autoptr (GVariantType) reply_type = NULL;
-  g_autoptr (GError) local_error = NULL;
-  const char *path;
-  gint32 h_ring, h_guard;
-  int ring_fd, guard_fd;
-
-  g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (interface != NULL, NULL);
-
-  opts = options ? g_variant_ref_sink (options)
-                 : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-  reply_type =
-    cnet_client_reply_type (cnet_bus_manager_interface_info (), "StartCapture");
-  reply = g_dbus_connection_call_with_unix_fd_list_sync (
-    client->connection, CNET_DBUS_NAME, CNET_DBUS_PATH,
-    cnet_bus_manager_interface_info ()->name, "StartCapture",
-    g_variant_new ("(s@a{sv})", interface, opts), reply_type,
-    G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, &out_fds, cancellable,
-    &local_error);
-  if (reply == NULL)
-    {
-      cnet_client_strip_error (local_error);
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "%s: cannot capture: ", interface);
-      return NULL;
-    }
-  g_variant_get (reply, "(&ohh@a{sv})", &path, &h_ring, &h_guard, &info);
-  if (out_fds == NULL || h_ring < 0 || h_guard < 0 ||
-      h_ring >= g_unix_fd_list_get_length (out_fds) ||
-      h_guard >= g_unix_fd_list_get_length (out_fds))
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_FAILED,
-                   "%s: cnetd's capture answer lacks its fds", interface);
-      return NULL;
-    }
-  ring_fd = g_unix_fd_list_get (out_fds, h_ring, error);
-  if (ring_fd < 0)
-    return NULL;
-  guard_fd = g_unix_fd_list_get (out_fds, h_guard, error);
-  if (guard_fd < 0)
-    {
-      close (ring_fd);
-      return NULL;
-    }
-  return cnet_capture_new_internal (client->connection, interface, path,
-                                    ring_fd, guard_fd, info, error);
-}
-
-/**
- * cnet_client_open_port:
- * @client: a #CnetClient
- * @interface: the interface name
- * @queue: the receive queue, or %CNET_DBUS_ANY_QUEUE for any free one
- * @mempool: the mempool to receive into and send from
- * @rules: (array zero-terminated=1) (nullable): steering rules (see
- *   #CnetMatch), or %NULL for the whole queue
- * @error: return location for a #GError
- *
- * Leases a queue from cnetd and opens a port on it; see
- * cnet_client_open_port_full() for more settings, and
- * cnet_client_open_port_async() for a call that does not block.
- *
- * Returns: (transfer full): the port, or %NULL with @error set
- *
- * Since: 1.0
- */
-CnetPort *
-cnet_client_open_port (CnetClient *client, const char *interface, guint queue,
-                       CnetMempool *mempool, const char *const *rules,
-                       GError **error)
-{
-  g_auto (GVariantBuilder) options =
-    G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-
-  if (rules != NULL)
-    g_variant_builder_add (&options, "{sv}", "rules",
-                           g_variant_new_strv (rules, -1));
-  return cnet_client_open_port_full (client, interface, queue, mempool,
-                                     g_variant_builder_end (&options), NULL,
-                                     error);
 }
 
 static CnetBindMode
@@ -1101,65 +616,143 @@ cnet_client_open_port_finish (CnetClient *client, GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
+/* --- several queues at once ---------------------------------------------- */
+
+typedef struct
 {
-  *(GAsyncResult **) user_data = g_object_ref (res);
-  g_main_context_wakeup (g_main_context_get_thread_default ());
+  char *interface;
+  guint next_queue;
+  guint last_queue;
+  CnetMempool *mempool;
+  GVariant *options;
+  GPtrArray *ports;
+} OpenQueuesData;
+
+static void
+open_queues_data_free (OpenQueuesData *data)
+{
+  g_free (data->interface);
+  g_clear_object (&data->mempool);
+  g_clear_pointer (&data->options, g_variant_unref);
+  /* Ports not handed out end their leases as they go. */
+  g_clear_pointer (&data->ports, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+on_queue_opened (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  CnetClient *self = CNET_CLIENT (source);
+  OpenQueuesData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  CnetPort *port = cnet_client_open_port_finish (self, res, &error);
+
+  if (port == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_ptr_array_add (data->ports, port);
+  if (data->next_queue > data->last_queue)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&data->ports),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+  /* One after the other: the first registers the mempool's memory with
+   * cnetd, the others share it. */
+  cnet_client_open_port_async (self, data->interface, data->next_queue++,
+                               data->mempool, data->options,
+                               g_task_get_cancellable (task), on_queue_opened,
+                               g_steal_pointer (&task));
 }
 
 /**
- * cnet_client_open_port_full:
+ * cnet_client_open_queues_async:
  * @client: a #CnetClient
  * @interface: the interface name
- * @queue: the receive queue, or %CNET_DBUS_ANY_QUEUE for any free one
- * @mempool: the mempool to receive into and send from
- * @options: (nullable): an `a{sv}` of lease options, as
- *   org.cnet.Cnet1.Manager.AcquireQueue takes them: "xdp-mode",
- *   "bind-mode", "need-wakeup", "busy-poll-usecs", "busy-poll-budget",
- *   "rules", "rx-size", "tx-size", "fill-size", "comp-size",
- *   "multi-buffer", "tx-metadata", "rx-metadata" (the mempool gives
- *   "frame-size" and "headroom"); a floating reference is sunk
+ * @first_queue: the first receive queue
+ * @n_queues: how many queues, from @first_queue on
+ * @mempool: the mempool all the ports share
+ * @options: (nullable): lease options for each port, as for
+ *   cnet_client_open_port_full(); a floating reference is sunk
  * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
+ * @callback: (scope async): called when every port is open or opening one
+ *   failed
+ * @user_data: data for @callback
  *
- * Leases a queue from cnetd in two round trips: AcquireQueue passes
- * @mempool's memory (a sealed memfd) and gets back an AF_XDP socket that
- * cnetd has already bound to exactly the leased queue, with the UMEM
- * registered and the rings made; the port maps the rings, fills the fill
- * ring, and Activate steers the queue's traffic to it. A second port on
- * the same mempool shares its UMEM. cnetd's errors arrive with their
- * %CNET_ERROR codes: %CNET_ERROR_PERMISSION_DENIED, %CNET_ERROR_BUSY,
- * %CNET_ERROR_LIMIT_EXCEEDED and the others. There is no timeout (a polkit
- * agent may ask the user); cancel @cancellable to give up.
- *
- * This blocks the calling thread; cnet_client_open_port_async() is the
- * same without blocking, and this is that in a main context of its own.
- *
- * When the lease ends (cnetd ends it, or cnetd goes), the port emits
- * #CnetPort::lease-ended and its calls fail with %CNET_ERROR_LEASE_ENDED.
- *
- * Returns: (transfer full): the port, or %NULL with @error set
+ * Leases @n_queues consecutive queues of @interface from cnetd and opens a
+ * port on each, all on @mempool (cnetd registers its memory once; each
+ * port has fill and completion rings of its own), without blocking: the
+ * leased twin of cnet_port_open_queues(). It is all or nothing: when one
+ * fails, or the caller cancels, the leases already granted end. Call
+ * cnet_client_open_queues_finish() from @callback.
  *
  * Since: 1.0
  */
-CnetPort *
-cnet_client_open_port_full (CnetClient *client, const char *interface,
-                            guint queue, CnetMempool *mempool,
-                            GVariant *options, GCancellable *cancellable,
-                            GError **error)
+void
+cnet_client_open_queues_async (CnetClient *client, const char *interface,
+                               guint first_queue, guint n_queues,
+                               CnetMempool *mempool, GVariant *options,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr (GMainContext) context = g_main_context_new ();
-  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GTask) task = NULL;
+  OpenQueuesData *data;
 
+  g_return_if_fail (CNET_IS_CLIENT (client));
+  g_return_if_fail (interface != NULL);
+  g_return_if_fail (CNET_IS_MEMPOOL (mempool));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (client, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cnet_client_open_queues_async);
+  if (options != NULL)
+    g_variant_ref_sink (options);
+  if (n_queues == 0 || first_queue == CNET_DBUS_ANY_QUEUE ||
+      n_queues - 1 > G_MAXUINT - 1 - first_queue)
+    {
+      g_task_return_new_error (task, CNET_ERROR, CNET_ERROR_INVALID_ARGUMENT,
+                               "%s: cannot open %u queues from queue %u",
+                               interface, n_queues, first_queue);
+      g_clear_pointer (&options, g_variant_unref);
+      return;
+    }
+  data = g_new0 (OpenQueuesData, 1);
+  data->interface = g_strdup (interface);
+  data->next_queue = first_queue + 1;
+  data->last_queue = first_queue + n_queues - 1;
+  data->mempool = g_object_ref (mempool);
+  data->options = options;
+  data->ports = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_queues_data_free);
+  cnet_client_open_port_async (client, interface, first_queue, mempool, options,
+                               cancellable, on_queue_opened,
+                               g_steal_pointer (&task));
+}
+
+/**
+ * cnet_client_open_queues_finish:
+ * @client: a #CnetClient
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type CnetPort): the ports, in
+ *   queue order, or %NULL with @error set (as cnet_client_open_port_full()
+ *   says; %G_IO_ERROR_CANCELLED when cancelled)
+ *
+ * Since: 1.0
+ */
+GPtrArray *
+cnet_client_open_queues_finish (CnetClient *client, GAsyncResult *result,
+                                GError **error)
+{
   g_return_val_if_fail (CNET_IS_CLIENT (client), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, client), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                          cnet_client_open_queues_async,
+                        NULL);
 
-  g_main_context_push_thread_default (context);
-  cnet_client_open_port_async (client, interface, queue, mempool, options,
-                               cancellable, on_sync_done, &result);
-  while (result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  return cnet_client_open_port_finish (client, result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

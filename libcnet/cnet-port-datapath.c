@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A port's data path: receive, send, complete, kick, refill, forward,
- * wait; and the batch-based calls for bindings. No allocation here.
+ * A port's data path: receive, send, complete, kick, refill, forward;
+ * and the batch-based calls for bindings. No allocation here. Waiting is
+ * in cnet-port-wait.c.
  */
 #include "config.h"
 
@@ -587,103 +588,6 @@ cnet_port_tx_flush (CnetPort *port)
   outstanding = port->outstanding_tx;
   g_mutex_unlock (&port->tx_lock);
   return outstanding;
-}
-
-/* Whether the port's interface is still there. When a device goes, the
- * kernel unbinds its AF_XDP sockets and sets ENETDOWN as their error, but
- * poll() then reports nothing at all on them (it returns early for an
- * unbound socket) and the statistics still read: look at SO_ERROR, and
- * remember the answer, since reading the error clears it. */
-gboolean
-cnet_port_check_gone (CnetPort *port, GError **error)
-{
-  int err = 0;
-  socklen_t len = sizeof err;
-
-  if (!__atomic_load_n (&port->gone, __ATOMIC_RELAXED) &&
-      getsockopt (port->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
-      (err == ENETDOWN || err == ENODEV || err == ENXIO))
-    __atomic_store_n (&port->gone, TRUE, __ATOMIC_RELAXED);
-  if (__atomic_load_n (&port->gone, __ATOMIC_RELAXED))
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
-                   "%s queue %u: the interface is gone; the port can no "
-                   "longer receive or send",
-                   port->interface, port->queue);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/**
- * cnet_port_wait:
- * @port: a #CnetPort
- * @timeout_ms: how long to wait, in milliseconds; -1 waits without limit
- * @error: return location for a #GError
- *
- * Waits until the RX ring has packets or @timeout_ms has passed.
- *
- * Returns: %TRUE when packets are ready; %FALSE on timeout (with @error
- *   unset) or when polling failed (with @error set;
- *   %CNET_ERROR_INTERFACE_GONE when the interface went away, which a
- *   wait without limit notices within a second)
- *
- * Since: 1.0
- */
-gboolean
-cnet_port_wait (CnetPort *port, int timeout_ms, GError **error)
-{
-  /* A leased port waits on its guard too, which hangs up when the lease
-   * ends: no time passes before the port says so. */
-  struct pollfd pfds[2] = {
-    { .fd = port->fd, .events = POLLIN },
-    { .fd = port->guard_fd, .events = 0 },
-  };
-  struct pollfd *pfd = &pfds[0];
-  nfds_t n_fds = port->guard_fd >= 0 ? 2 : 1;
-  gint64 deadline;
-  int r;
-
-  g_return_val_if_fail (CNET_IS_PORT (port), FALSE);
-
-  if (!cnet_port_check_lease (port, error))
-    return FALSE;
-  deadline =
-    timeout_ms < 0 ? -1 : g_get_monotonic_time () + timeout_ms * 1000LL;
-  /* In slices of at most a second: a socket whose interface went is never
-   * woken (see cnet_port_check_gone), so a long wait looks in between. */
-  for (;;)
-    {
-      int slice = 1000;
-
-      if (deadline >= 0)
-        slice = (int) CLAMP ((deadline - g_get_monotonic_time () + 999) / 1000,
-                             0, 1000);
-      do
-        r = poll (pfds, n_fds, slice);
-      while (r < 0 && errno == EINTR);
-      if (r < 0)
-        return cnet_port_fail (port, error, errno, "cannot poll the socket");
-      if (n_fds == 2 && pfds[1].revents != 0 &&
-          !cnet_port_check_lease (port, error))
-        return FALSE;
-      r = pfd->revents != 0 ? 1 : 0;
-      /* Nothing came, or an error: the interface may have gone. */
-      if ((r == 0 || (pfd->revents & POLLERR)) &&
-          !cnet_port_check_gone (port, error))
-        return FALSE;
-      if (r > 0 || (deadline >= 0 && g_get_monotonic_time () >= deadline))
-        break;
-    }
-  if (r > 0 && (pfd->revents & (POLLERR | POLLNVAL)))
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE,
-                   "%s queue %u: the socket reports an error; the interface "
-                   "may be gone",
-                   port->interface, port->queue);
-      return FALSE;
-    }
-  return r > 0;
 }
 
 /**

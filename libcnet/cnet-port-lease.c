@@ -78,48 +78,108 @@ cnet_port_get_guard_fd (CnetPort *port)
   return port->guard_fd;
 }
 
-/* A leased port's XDP counters live in cnetd: read the lease's Stats. */
+/* The XDP counters from the reply to Properties.Get (Lease, "Stats"). */
+static void
+cnet_port_apply_lease_stats (CnetPortStats *stats, GVariant *reply)
+{
+  g_autoptr (GVariant) counters = NULL;
+  char key[32];
+
+  g_variant_get (reply, "(v)", &counters);
+  if (!g_variant_is_of_type (counters, G_VARIANT_TYPE ("a{st}")))
+    return;
+  g_variant_lookup (counters, "xdp_redirected", "t", &stats->xdp_redirected);
+  g_variant_lookup (counters, "xdp_passed", "t", &stats->xdp_passed);
+  g_variant_lookup (counters, "xdp_dropped", "t", &stats->xdp_dropped);
+  for (guint i = 0; i < MIN (stats->n_rules, CNET_MATCH_MAX_RULES); i++)
+    {
+      g_snprintf (key, sizeof key, "rule%u_hits", i);
+      g_variant_lookup (counters, key, "t", &stats->rule_hits[i]);
+    }
+}
+
+/* A failed Stats call: when the lease ended meanwhile, that is the error
+ * to report; else cnetd's, without the D-Bus decoration. */
+static void
+cnet_port_lease_stats_failed (CnetPort *port, GError **error,
+                              GError *call_error)
+{
+  g_autoptr (GError) owned = call_error;
+
+  if (!g_error_matches (owned, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !cnet_port_check_lease (port, error))
+    return;
+  g_dbus_error_strip_remote_error (owned);
+  g_propagate_error (error, g_steal_pointer (&owned));
+}
+
+static GVariant *
+cnet_port_lease_stats_args (void)
+{
+  return g_variant_new ("(ss)", CNET_DBUS_INTERFACE_LEASE, "Stats");
+}
+
+/* A leased port's XDP counters live in cnetd: read the lease's Stats, one
+ * property, one round trip (cnetd reads the counters as it answers). The
+ * number of rules is the port's own: it changes them through cnetd. */
 gboolean
 cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats, GError **error)
 {
   g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) dict = NULL;
-  g_autoptr (GVariant) rules = NULL;
-  char key[32];
+  GError *call_error = NULL;
 
   if (port->lease_connection == NULL)
     return TRUE; /* not active yet: nothing counted */
-  reply =
-    g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
-                                 port->lease_path,
-                                 "org.freedesktop.DBus.Properties", "GetAll",
-                                 g_variant_new ("(s)",
-                                                CNET_DBUS_INTERFACE_LEASE),
-                                 G_VARIANT_TYPE ("(a{sv})"),
-                                 G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL,
-                                 error);
+  reply = g_dbus_connection_call_sync (port->lease_connection, CNET_DBUS_NAME,
+                                       port->lease_path,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       cnet_port_lease_stats_args (),
+                                       G_VARIANT_TYPE ("(v)"),
+                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                                       NULL, &call_error);
   if (reply == NULL)
-    return FALSE;
-  dict = g_variant_get_child_value (reply, 0);
-  {
-    g_autoptr (GVariantDict) all = g_variant_dict_new (dict);
-    g_autoptr (GVariant) counters =
-      g_variant_dict_lookup_value (all, "Stats", G_VARIANT_TYPE ("a{st}"));
-
-    rules = g_variant_dict_lookup_value (all, "Rules", G_VARIANT_TYPE ("as"));
-    stats->n_rules = rules ? (guint) g_variant_n_children (rules) : 0;
-    if (counters == NULL)
-      return TRUE;
-    g_variant_lookup (counters, "xdp_redirected", "t", &stats->xdp_redirected);
-    g_variant_lookup (counters, "xdp_passed", "t", &stats->xdp_passed);
-    g_variant_lookup (counters, "xdp_dropped", "t", &stats->xdp_dropped);
-    for (guint i = 0; i < MIN (stats->n_rules, CNET_MATCH_MAX_RULES); i++)
-      {
-        g_snprintf (key, sizeof key, "rule%u_hits", i);
-        g_variant_lookup (counters, key, "t", &stats->rule_hits[i]);
-      }
-  }
+    {
+      cnet_port_lease_stats_failed (port, error, call_error);
+      return FALSE;
+    }
+  cnet_port_apply_lease_stats (stats, reply);
   return TRUE;
+}
+
+static void
+cnet_port_lease_stats_done (GObject *source, GAsyncResult *result,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GVariant) reply = NULL;
+  GError *call_error = NULL;
+  GError *error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result,
+                                         &call_error);
+  if (reply == NULL)
+    {
+      cnet_port_lease_stats_failed (g_task_get_source_object (task), &error,
+                                    call_error);
+      g_task_return_error (task, error);
+      return;
+    }
+  cnet_port_apply_lease_stats (g_task_get_task_data (task), reply);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The asynchronous Stats call of cnet_port_get_stats_async(): fills the
+ * task's data (a CnetPortStats) and returns @task, which it takes. */
+void
+cnet_port_get_lease_stats_async (CnetPort *port, GTask *task)
+{
+  g_dbus_connection_call (port->lease_connection, CNET_DBUS_NAME,
+                          port->lease_path, "org.freedesktop.DBus.Properties",
+                          "Get", cnet_port_lease_stats_args (),
+                          G_VARIANT_TYPE ("(v)"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          g_task_get_cancellable (task),
+                          cnet_port_lease_stats_done, task);
 }
 
 /* A leased port's rules live in cnetd's program: ask cnetd to change

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A port's state, shared by the files of the port: cnet-port.c (the
- * GObject), cnet-port-socket.c (kernel set-up), cnet-port-datapath.c,
- * cnet-port-lease.c and cnet-port-source.c (the GSource).
+ * GObject), cnet-port-open.c (bringing it up), cnet-port-socket.c (kernel
+ * set-up), cnet-port-datapath.c, cnet-port-wait.c, cnet-port-lease.c,
+ * cnet-port-stats.c (the counters) and cnet-port-source.c (the GSource).
  */
 #pragma once
 
@@ -184,6 +185,10 @@ cnet_ring_needs_wakeup (CnetRing *r)
 const char *cnet_port_tx_refusal (CnetPort *port, CnetPacket *pkt,
                                   GError **error);
 
+/* cnet-port-open.c: GInitable.init of CnetPort */
+gboolean cnet_port_initable_init (GInitable *initable,
+                                  GCancellable *cancellable, GError **error);
+
 /* cnet-port-socket.c */
 gboolean cnet_port_fail (CnetPort *self, GError **error, int errsv,
                          const char *what);
@@ -202,12 +207,15 @@ void cnet_port_start (CnetPort *self);
 
 /* cnet-port-datapath.c */
 void cnet_port_refill (CnetPort *self);
+
+/* cnet-port-wait.c */
 gboolean cnet_port_check_gone (CnetPort *port, GError **error);
 
 /* cnet-port-lease.c */
 gboolean cnet_port_init_leased (CnetPort *self, GError **error);
 gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
                                     GError **error);
+void cnet_port_get_lease_stats_async (CnetPort *port, GTask *task);
 gboolean cnet_port_set_lease_rules (CnetPort *port,
                                     const char *const *canonical,
                                     GError **error);

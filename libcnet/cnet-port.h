@@ -71,7 +71,8 @@ guint cnet_port_rx_burst (CnetPort *port, CnetPacket **packets,
 guint cnet_port_tx_burst (CnetPort *port, CnetPacket **packets,
                           guint n_packets);
 guint cnet_port_tx_flush (CnetPort *port);
-gboolean cnet_port_wait (CnetPort *port, int timeout_ms, GError **error);
+gboolean cnet_port_wait (CnetPort *port, int timeout_ms,
+                         GCancellable *cancellable, GError **error);
 
 guint cnet_port_receive (CnetPort *port, CnetBatch *batch, GError **error);
 guint cnet_port_send (CnetPort *port, CnetBatch *batch, GError **error);
@@ -99,5 +100,11 @@ guint cnet_port_forward_burst (CnetPort *port, CnetPacket **packets,
 G_GNUC_WARN_UNUSED_RESULT
 gboolean cnet_port_get_stats (CnetPort *port, CnetPortStats *stats,
                               GError **error);
+void cnet_port_get_stats_async (CnetPort *port, GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+G_GNUC_WARN_UNUSED_RESULT
+gboolean cnet_port_get_stats_finish (CnetPort *port, GAsyncResult *result,
+                                     CnetPortStats *stats, GError **error);
 
 G_END_DECLS

@@ -250,6 +250,9 @@ gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
 gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
                                          guint64 *hits, guint n_hits,
                                          GError **error);
+gboolean cnet_xdp_program_read_queue_counters (
+  CnetXdpProgram *prog, guint queue, struct cnet_xdp_queue_counters *sum,
+  GError **error);
 
 /* cnet-port.c: ports on sockets leased from cnetd */
 CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,

@@ -295,9 +295,9 @@ finish_acquire (AcquireRequest *req)
     {
       g_autoptr (GError) napi_error = NULL;
 
-      lease->napi_held =
-        cnetd_napi_hold (iface->ifindex, req->ifname, &napi_error);
-      if (!lease->napi_held)
+      lease->napi = cnetd_napi_lease_new (iface->ifindex, req->ifname,
+                                          lease->id, lease->fd, &napi_error);
+      if (lease->napi == NULL)
         g_message ("lease %u: %s", lease->id, napi_error->message);
     }
 
@@ -359,7 +359,8 @@ finish_acquire (AcquireRequest *req)
   g_variant_builder_add (&info, "{sv}", "tx-metadata-len",
                          g_variant_new_uint32 (bound.tx_meta_len));
   g_variant_builder_add (&info, "{sv}", "busy-poll-napi",
-                         g_variant_new_boolean (lease->napi_held));
+                         g_variant_new_boolean (
+                           cnetd_napi_lease_is_applied (lease->napi)));
   {
     g_auto (GStrv) meta =
       cnet_flags_to_nicks (CNET_TYPE_RX_METADATA_FLAGS, lease->rx_metadata);

@@ -58,9 +58,7 @@ cnetd_lease_dispose (GObject *object)
       cnet_xdp_program_release_queue (lease->prog, lease->queue, lease);
     }
   /* Before the program may go: its NAPI instances (veth) go with it. */
-  if (lease->napi_held)
-    cnetd_napi_release (lease->ifindex);
-  lease->napi_held = FALSE;
+  g_clear_pointer (&lease->napi, cnetd_napi_lease_free);
   close_fd (&lease->fd);
   close_fd (&lease->guard_fd);
   close_fd (&lease->pidfd);

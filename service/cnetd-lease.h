@@ -13,6 +13,7 @@
 #include "cnetd-auth.h"
 #include "cnetd-dbus-generated.h"
 #include "cnetd-manager.h"
+#include "cnetd-napi.h"
 
 G_BEGIN_DECLS
 
@@ -49,7 +50,7 @@ struct _CnetdLease
   gboolean zerocopy;
   gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
   guint tx_meta_len;     /* the UMEM's tx_metadata_len */
-  gboolean napi_held;    /* holds the interface's busy-poll NAPI settings */
+  CnetdNapiLease *napi;  /* its part in the interface's busy-poll settings */
   guint rx_metadata;     /* CnetRxMetadataFlags the program writes for it */
   struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
   guint n_rules;

@@ -10,6 +10,7 @@
 
 #include "cnet-private.h"
 #include "cnetd-manager.h"
+#include "cnetd-napi.h"
 
 typedef struct
 {
@@ -74,6 +75,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GDBusConnection) connection = NULL;
   g_autofree char *address = NULL;
+  g_autofree char *busy_poll_napi = NULL;
   g_autofree char *config_path = NULL;
   gboolean session = FALSE, replace = FALSE, verbose = FALSE;
   Daemon d = { 0 };
@@ -89,6 +91,11 @@ main (int argc, char **argv)
       NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages",
       NULL },
+    { "busy-poll-napi", 0, 0, G_OPTION_ARG_STRING, &busy_poll_napi,
+      "When to set a leased interface's NAPI settings for busy polling: "
+      "auto (once the lease's frames show busy polling reaches them), "
+      "always, never",
+      "auto|always|never" },
     G_OPTION_ENTRY_NULL
   };
 
@@ -96,6 +103,12 @@ main (int argc, char **argv)
   context = g_option_context_new ("- lease AF_XDP queues over D-Bus");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cnetd: %s\n", error->message);
+      return 2;
+    }
+  if (busy_poll_napi != NULL &&
+      !cnetd_napi_set_policy_from_string (busy_poll_napi, &error))
     {
       g_printerr ("cnetd: %s\n", error->message);
       return 2;

@@ -14,6 +14,7 @@
 #include "cnetd-lease.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
+#include "cnetd-napi.h"
 #include "cnetd-uds.h"
 #include "cnetd-xsk.h"
 

@@ -388,7 +388,7 @@ cnetd_lease_refresh_stats (CnetdLease *lease)
   struct xdp_statistics xs = { 0 };
   socklen_t len = sizeof xs;
   guint64 hits[CNET_MATCH_MAX_RULES] = { 0 };
-  guint64 r = 0, p = 0, d = 0;
+  struct cnet_xdp_queue_counters qc;
   GVariantBuilder b;
   char key[32];
 
@@ -402,12 +402,13 @@ cnetd_lease_refresh_stats (CnetdLease *lease)
       add_stat (&b, "rx_fill_ring_empty_descs", xs.rx_fill_ring_empty_descs);
       add_stat (&b, "tx_ring_empty_descs", xs.tx_ring_empty_descs);
     }
-  if (cnet_xdp_program_get_queue_counters (lease->prog, lease->queue, &r, &p,
-                                           &d, NULL))
+  if (cnet_xdp_program_read_queue_counters (lease->prog, lease->queue, &qc,
+                                            NULL))
     {
-      add_stat (&b, "xdp_redirected", r);
-      add_stat (&b, "xdp_passed", p);
-      add_stat (&b, "xdp_dropped", d);
+      add_stat (&b, "xdp_redirected", qc.redirected);
+      add_stat (&b, "xdp_redirected_bytes", qc.redirected_bytes);
+      add_stat (&b, "xdp_passed", qc.passed);
+      add_stat (&b, "xdp_dropped", qc.dropped);
     }
   if (lease->active &&
       cnet_xdp_program_get_rule_hits (lease->prog, lease->queue, hits,

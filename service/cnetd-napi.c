@@ -7,6 +7,13 @@
  * Linux 6.13: a client cannot, it needs CAP_NET_ADMIN); when the last such
  * lease goes, it puts back what it found.
  *
+ * When (cnetd --busy-poll-napi): by default once the lease's socket has
+ * received a frame through a NAPI instance (SO_INCOMING_NAPI_ID), since
+ * only then does its busy polling drive that instance; on veth it never
+ * does (docs/data-path.md), and deferring its interrupts would only hold
+ * every frame until the gro-flush-timeout watchdog. `always` applies them
+ * when the lease starts, `never` not at all.
+ *
  * Only netlink, never sysfs: /sys/class/net shows the network namespace
  * sysfs was mounted in, which need not be cnetd's, and writing there
  * could change a same-named interface elsewhere.
@@ -17,6 +24,11 @@
 #include "cnet-private.h"
 #include "cnetd-napi.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 typedef struct
 {
   guint ifindex;
@@ -25,6 +37,17 @@ typedef struct
 } NapiHold;
 
 static GHashTable *holds; /* ifindex -> NapiHold */
+static CnetdNapiPolicy policy = CNETD_NAPI_POLICY_AUTO;
+
+struct _CnetdNapiLease
+{
+  guint ifindex;
+  guint lease_id;
+  char *ifname;
+  int fd;           /* a duplicate of the lease's socket, while waiting */
+  guint watch_id;   /* the SO_INCOMING_NAPI_ID check, while waiting */
+  gboolean applied; /* holds the interface's settings */
+};
 
 static void
 napi_hold_free (gpointer data)
@@ -149,4 +172,143 @@ cnetd_napi_get_n_holds (guint ifindex)
     holds ? g_hash_table_lookup (holds, GUINT_TO_POINTER (ifindex)) : NULL;
 
   return hold ? hold->n_holds : 0;
+}
+
+gboolean
+cnetd_napi_set_policy_from_string (const char *name, GError **error)
+{
+  if (g_strcmp0 (name, "auto") == 0)
+    policy = CNETD_NAPI_POLICY_AUTO;
+  else if (g_strcmp0 (name, "always") == 0)
+    policy = CNETD_NAPI_POLICY_ALWAYS;
+  else if (g_strcmp0 (name, "never") == 0)
+    policy = CNETD_NAPI_POLICY_NEVER;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--busy-poll-napi: \"%s\" is not one of auto, always, "
+                   "never",
+                   name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The NAPI instance the socket's received frames came through: 0 until
+ * one arrived, and on drivers whose XDP receive queues name none (veth
+ * registers them before its instance has an id), for good. */
+static guint
+napi_lease_socket_napi_id (CnetdNapiLease *nl)
+{
+  guint napi_id = 0;
+  socklen_t len = sizeof napi_id;
+
+  if (getsockopt (nl->fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, &napi_id, &len) < 0)
+    return 0;
+  return napi_id;
+}
+
+static void
+napi_lease_stop_watch (CnetdNapiLease *nl)
+{
+  g_clear_handle_id (&nl->watch_id, g_source_remove);
+  if (nl->fd >= 0)
+    close (nl->fd);
+  nl->fd = -1;
+}
+
+static gboolean
+napi_lease_apply (CnetdNapiLease *nl)
+{
+  g_autoptr (GError) error = NULL;
+
+  nl->applied = cnetd_napi_hold (nl->ifindex, nl->ifname, &error);
+  if (!nl->applied)
+    g_message ("lease %u: busy polling without cnetd's NAPI settings: %s",
+               nl->lease_id, error->message);
+  return nl->applied;
+}
+
+static gboolean
+napi_lease_check (gpointer user_data)
+{
+  CnetdNapiLease *nl = user_data;
+  guint napi_id = napi_lease_socket_napi_id (nl);
+
+  if (napi_id == 0)
+    return G_SOURCE_CONTINUE;
+  g_debug ("lease %u: the socket's frames come through NAPI %u", nl->lease_id,
+           napi_id);
+  nl->watch_id = 0;
+  napi_lease_stop_watch (nl);
+  napi_lease_apply (nl);
+  return G_SOURCE_REMOVE;
+}
+
+/* How often a waiting lease's socket is asked; what is lost by asking
+ * rarely is the settings' effect for that long after the first frame. */
+#define CNETD_NAPI_CHECK_MS 200
+
+CnetdNapiLease *
+cnetd_napi_lease_new (guint ifindex, const char *ifname, guint lease_id,
+                      int xsk_fd, GError **error)
+{
+  g_autoptr (CnetdNapiLease) nl = NULL;
+
+  if (policy == CNETD_NAPI_POLICY_NEVER)
+    {
+      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
+                   "%s: cnetd runs with --busy-poll-napi=never; busy "
+                   "polling without its interface settings",
+                   ifname);
+      return NULL;
+    }
+  nl = g_new0 (CnetdNapiLease, 1);
+  nl->ifindex = ifindex;
+  nl->lease_id = lease_id;
+  nl->ifname = g_strdup (ifname);
+  nl->fd = -1;
+  /* AUTO waits for the first frame the socket receives to tell; a kernel
+   * that cannot apply them at all is said at once. */
+  if (policy == CNETD_NAPI_POLICY_ALWAYS || !cnet_kernel_at_least (6, 13))
+    {
+      nl->applied = cnetd_napi_hold (ifindex, ifname, error);
+      return nl->applied ? g_steal_pointer (&nl) : NULL;
+    }
+  nl->fd = fcntl (xsk_fd, F_DUPFD_CLOEXEC, 3);
+  if (nl->fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
+                   "%s: cannot watch the lease's socket: %s", ifname,
+                   g_strerror (errsv));
+      return NULL;
+    }
+  if (napi_lease_socket_napi_id (nl) != 0)
+    {
+      napi_lease_stop_watch (nl);
+      napi_lease_apply (nl);
+      return g_steal_pointer (&nl);
+    }
+  nl->watch_id = g_timeout_add (CNETD_NAPI_CHECK_MS, napi_lease_check, nl);
+  return g_steal_pointer (&nl);
+}
+
+gboolean
+cnetd_napi_lease_is_applied (const CnetdNapiLease *nl)
+{
+  return nl != NULL && nl->applied;
+}
+
+void
+cnetd_napi_lease_free (CnetdNapiLease *nl)
+{
+  if (nl == NULL)
+    return;
+  napi_lease_stop_watch (nl);
+  if (nl->applied)
+    cnetd_napi_release (nl->ifindex);
+  g_free (nl->ifname);
+  g_free (nl);
 }

@@ -26,4 +26,30 @@ void cnetd_napi_release (guint ifindex);
 
 guint cnetd_napi_get_n_holds (guint ifindex);
 
+/* When cnetd applies those settings for a lease with busy polling
+ * (cnetd --busy-poll-napi): */
+typedef enum
+{
+  /* once the lease's socket shows that busy polling reaches a NAPI
+   * instance (SO_INCOMING_NAPI_ID set by a received frame); never on veth,
+   * where it does not and the settings would only delay every frame to
+   * the gro-flush-timeout watchdog */
+  CNETD_NAPI_POLICY_AUTO,
+  CNETD_NAPI_POLICY_ALWAYS, /* when the lease starts */
+  CNETD_NAPI_POLICY_NEVER,
+} CnetdNapiPolicy;
+
+gboolean cnetd_napi_set_policy_from_string (const char *name, GError **error);
+
+/* A lease's part in the settings: applied (a hold) or waiting for the
+ * socket's first frame to tell (AUTO). */
+typedef struct _CnetdNapiLease CnetdNapiLease;
+
+CnetdNapiLease *cnetd_napi_lease_new (guint ifindex, const char *ifname,
+                                      guint lease_id, int xsk_fd,
+                                      GError **error);
+gboolean cnetd_napi_lease_is_applied (const CnetdNapiLease *nl);
+void cnetd_napi_lease_free (CnetdNapiLease *nl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CnetdNapiLease, cnetd_napi_lease_free)
+
 G_END_DECLS

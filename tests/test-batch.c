@@ -446,7 +446,7 @@ test_echo (Fixture *f, gconstpointer data)
           g_assert_cmpuint (got, ==, cnet_batch_get_n_packets (batch));
           if (got == 0)
             {
-              cnet_port_wait (port, 10, &error);
+              cnet_port_wait (port, 10, NULL, &error);
               continue;
             }
           g_assert_cmpuint (cnet_batch_swap_macs (batch), ==, got);

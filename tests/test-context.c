@@ -192,7 +192,7 @@ worker_main (gpointer data)
           if (n == 0)
             {
               cnet_port_tx_flush (out);
-              cnet_port_wait (g_ptr_array_index (mine, i), 5, NULL);
+              cnet_port_wait (g_ptr_array_index (mine, i), 5, NULL, NULL);
             }
         }
     }

@@ -132,37 +132,121 @@ test_double_free (void)
   g_test_trap_assert_stderr ("*not held by the application (double free*");
 }
 
-/* Several threads allocating and freeing at once never hand out one frame
- * twice and lose none. */
+/* Several threads allocating, handing packets to each other and freeing
+ * at once: a frame is never held by two owners, and none is lost. Every
+ * frame has an owner slot (0: the mempool's, else a thread's number + 1),
+ * claimed with a compare-and-exchange when a thread gets the frame, moved
+ * when a packet is handed over, and cleared before the frame goes back: a
+ * frame handed out while another thread holds it fails the exchange at
+ * once, whatever the timing. Each holder also writes its number into the
+ * data and checks it before letting go. */
 #define THREADS 4
-#define ROUNDS 2000
+#define ROUNDS 3000
+#define FRAMES 64
+#define BURST 24
+
+typedef struct
+{
+  CnetMempool *pool;
+  guintptr base; /* the lowest data address of a fresh packet */
+  guint frame_size;
+  gint owner[FRAMES]; /* atomic */
+  GAsyncQueue *handoff[THREADS];
+} Owners;
+
+typedef struct
+{
+  Owners *o;
+  gint me; /* thread number + 1 */
+  guint allocated;
+  guint received;
+} Churner;
+
+static guint
+frame_of (Owners *o, CnetPacket *pkt)
+{
+  gsize len;
+  guintptr d = (guintptr) cnet_packet_get_data (pkt, &len);
+  guint frame;
+
+  /* Packets here keep the data where the allocation put it. */
+  g_assert_cmpuint ((d - o->base) % o->frame_size, ==, 0);
+  frame = (guint) ((d - o->base) / o->frame_size);
+  g_assert_cmpuint (frame, <, FRAMES);
+  return frame;
+}
+
+/* Moves @pkt's frame from @from to @to; fails if anyone else holds it. */
+static void
+move_owner (Owners *o, CnetPacket *pkt, gint from, gint to)
+{
+  gint prev = 0;
+
+  if (!g_atomic_int_compare_and_exchange_full (&o->owner[frame_of (o, pkt)],
+                                               from, to, &prev))
+    g_error ("frame %u: owner %d expected %d, but %d holds it",
+             frame_of (o, pkt), to, from, prev);
+}
+
+static void
+mark (CnetPacket *pkt, gint me)
+{
+  g_assert_true (
+    cnet_packet_write (pkt, 0, (const guint8 *) &me, sizeof me, NULL));
+}
+
+static void
+check_mark (CnetPacket *pkt, gint me)
+{
+  gint got = 0;
+
+  g_assert_true (cnet_packet_read (pkt, 0, (guint8 *) &got, sizeof got, NULL));
+  g_assert_cmpint (got, ==, me);
+}
 
 static gpointer
 churn_thread (gpointer data)
 {
-  CnetMempool *pool = data;
+  Churner *c = data;
+  Owners *o = c->o;
+  GAsyncQueue *next = o->handoff[c->me % THREADS];
 
   for (guint r = 0; r < ROUNDS; r++)
     {
-      CnetPacket *pkts[32];
-      guint n = cnet_mempool_alloc_bulk (pool, pkts, G_N_ELEMENTS (pkts));
+      CnetPacket *pkts[BURST + FRAMES];
+      guint n = cnet_mempool_alloc_bulk (o->pool, pkts, 1 + r % BURST);
+      CnetPacket *in;
 
+      c->allocated += n;
       for (guint i = 0; i < n; i++)
         {
-          guint32 mark = GPOINTER_TO_UINT (g_thread_self ()) ^ r ^ i;
-          gsize len;
-          guint8 *d;
+          move_owner (o, pkts[i], 0, c->me);
+          g_assert_true (cnet_packet_set_length (pkts[i], 8, NULL));
+          mark (pkts[i], c->me);
+        }
+      /* Packets other threads handed over become ours. */
+      while (n < G_N_ELEMENTS (pkts) &&
+             (in = g_async_queue_try_pop (o->handoff[c->me - 1])) != NULL)
+        {
+          gint from = 0;
 
-          g_assert_true (cnet_packet_set_length (pkts[i], 4, NULL));
-          d = cnet_packet_get_data (pkts[i], &len);
-          memcpy (d, &mark, 4);
+          g_assert_true (
+            cnet_packet_read (in, 0, (guint8 *) &from, sizeof from, NULL));
+          move_owner (o, in, from, c->me);
+          mark (in, c->me);
+          pkts[n++] = in;
+          c->received++;
+        }
+      /* Hand one on to the next thread; give the rest back. */
+      if (n > 0 && r % 3 == 0)
+        {
+          check_mark (pkts[--n], c->me);
+          g_async_queue_push (next, pkts[n]);
         }
       for (guint i = 0; i < n; i++)
         {
-          guint32 mark = GPOINTER_TO_UINT (g_thread_self ()) ^ r ^ i;
-          gsize len;
-          guint8 *d = cnet_packet_get_data (pkts[i], &len);
-          g_assert_cmpmem (d, 4, &mark, 4);
+          check_mark (pkts[i], c->me);
+          move_owner (o, pkts[i], c->me, 0);
         }
       cnet_packet_free_bulk (pkts, n);
     }
@@ -172,14 +256,58 @@ churn_thread (gpointer data)
 static void
 test_threads (void)
 {
-  g_autoptr (CnetMempool) pool = cnet_mempool_new (100, 2048, 0, NULL);
+  g_autoptr (CnetMempool) pool = cnet_mempool_new (FRAMES, 2048, 0, NULL);
+  Owners o = { .pool = pool, .base = G_MAXSIZE, .frame_size = 2048 };
+  Churner churners[THREADS];
   GThread *threads[THREADS];
+  CnetPacket *all[FRAMES];
+  guint allocated = 0, received = 0;
+
+  /* Where the frames are: every frame once, then back. */
+  g_assert_cmpuint (cnet_mempool_alloc_bulk (pool, all, FRAMES), ==, FRAMES);
+  for (guint i = 0; i < FRAMES; i++)
+    {
+      gsize len;
+
+      o.base = MIN (o.base, (guintptr) cnet_packet_get_data (all[i], &len));
+    }
+  cnet_packet_free_bulk (all, FRAMES);
 
   for (guint i = 0; i < THREADS; i++)
-    threads[i] = g_thread_new ("churn", churn_thread, pool);
+    o.handoff[i] = g_async_queue_new ();
+  for (guint i = 0; i < THREADS; i++)
+    {
+      churners[i] = (Churner){ .o = &o, .me = (gint) i + 1 };
+      threads[i] = g_thread_new ("churn", churn_thread, &churners[i]);
+    }
   for (guint i = 0; i < THREADS; i++)
     g_thread_join (threads[i]);
-  g_assert_cmpuint (cnet_mempool_get_n_free (pool), ==, 100);
+
+  /* Packets handed over after their receiver finished. */
+  for (guint i = 0; i < THREADS; i++)
+    {
+      CnetPacket *in;
+
+      while ((in = g_async_queue_try_pop (o.handoff[i])) != NULL)
+        {
+          gint from = 0;
+
+          g_assert_true (
+            cnet_packet_read (in, 0, (guint8 *) &from, sizeof from, NULL));
+          g_assert_cmpint (from % THREADS, ==, (gint) i);
+          move_owner (&o, in, from, 0);
+          cnet_packet_free_bulk (&in, 1);
+        }
+      g_async_queue_unref (o.handoff[i]);
+      allocated += churners[i].allocated;
+      received += churners[i].received;
+    }
+  g_assert_cmpuint (allocated, >, 0);
+  g_assert_cmpuint (received, >, 0);
+  for (guint i = 0; i < FRAMES; i++)
+    g_assert_cmpint (o.owner[i], ==, 0);
+  g_assert_cmpuint (cnet_mempool_get_n_free (pool), ==, FRAMES);
+  g_assert_cmpuint (cnet_mempool_get_n_in_use (pool), ==, 0);
 }
 
 int

@@ -107,7 +107,7 @@ receive_one (CnetPort *port)
   /* Awaited, not slept on: the port's fd wakes up on arrival. */
   while (cnet_port_rx_burst (port, &pkt, 1) == 0)
     {
-      g_assert_true (cnet_port_wait (port, 10000, &error));
+      g_assert_true (cnet_port_wait (port, 10000, NULL, &error));
       g_assert_no_error (error);
     }
   return pkt;
@@ -200,7 +200,7 @@ send_all (CnetPort *port, CnetPacket *pkt)
 
   g_assert_cmpuint (cnet_port_tx_burst (port, &pkt, 1), ==, 1);
   while (cnet_port_tx_flush (port) > 0)
-    cnet_port_wait (port, 10, NULL);
+    cnet_port_wait (port, 10, NULL, NULL);
   g_assert_true (cnet_port_get_stats (port, &stats, NULL));
   g_assert_cmpuint (stats.tx_invalid_descs, ==, 0);
 }

@@ -173,7 +173,7 @@ receive (CnetPort *port, CnetPacket **pkts, guint want)
     {
       guint n = cnet_port_rx_burst (port, pkts + got, MIN (64, want - got));
       if (n == 0)
-        cnet_port_wait (port, 10, NULL);
+        cnet_port_wait (port, 10, NULL, NULL);
       got += n;
     }
   return got;

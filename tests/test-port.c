@@ -8,7 +8,9 @@
 #include <cnet/cnet.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cnet-test-netns.h"
@@ -62,7 +64,7 @@ receive_n (CnetPort *port, CnetPacket **pkts, guint n, int timeout_ms)
       if (r == 0)
         {
           g_autoptr (GError) error = NULL;
-          cnet_port_wait (port, 10, &error);
+          cnet_port_wait (port, 10, NULL, &error);
           g_assert_no_error (error);
         }
       got += r;
@@ -603,7 +605,7 @@ test_fault_interface_deleted (Fixture *f, gconstpointer data)
    * loss, naming the interface (the kernel sets ENETDOWN on the socket as
    * it unregisters the device, before `ip link del` returns). */
   g_assert_cmpuint (cnet_port_rx_burst (port, pkts, 64), ==, 0);
-  waited = cnet_port_wait (port, 100, &error);
+  waited = cnet_port_wait (port, 100, NULL, &error);
   g_assert_false (waited);
   g_assert_error (error, CNET_ERROR, CNET_ERROR_INTERFACE_GONE);
   g_assert_nonnull (strstr (error->message, f->ns->veth_a));
@@ -718,6 +720,111 @@ test_fault_tx_ring_full (Fixture *f, gconstpointer data)
   close (fd);
 }
 
+/* Waits until thread @tid sleeps in poll(): the state a cancellation must
+ * wake it from. A condition, not a fixed sleep. */
+static void
+await_thread_in_poll (int tid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/self/task/%d/syscall", tid);
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      long nr;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      nr = strtol (text, NULL, 10);
+#ifdef SYS_poll
+      if (nr == SYS_poll)
+        return;
+#endif
+      if (nr == SYS_ppoll)
+        return;
+      g_usleep (1000);
+    }
+}
+
+typedef struct
+{
+  CnetPort *port;
+  GCancellable *cancellable;
+  int tid; /* atomic; set once the thread runs */
+  GError *error;
+} WaitThread;
+
+static gpointer
+wait_thread (gpointer data)
+{
+  WaitThread *w = data;
+  gboolean ready;
+
+  g_atomic_int_set (&w->tid, (int) gettid ());
+  ready = cnet_port_wait (w->port, -1, w->cancellable, &w->error);
+  return GINT_TO_POINTER (ready);
+}
+
+/* cnet_port_wait() with a GCancellable: cancelled before the call it
+ * returns CANCELLED at once; cancelled from another thread while it sleeps
+ * in poll() without traffic (and without limit) it returns CANCELLED; with
+ * traffic it returns TRUE, and cancelling afterwards changes nothing. */
+static void
+test_wait_cancellable (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetMempool) pool = NULL;
+  g_autoptr (CnetPort) port = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
+  WaitThread w = { 0 };
+  GThread *thread;
+  CnetPacket *pkts[4];
+  guint8 buf[128];
+  gsize len;
+  int fd;
+
+  if (f->ns == NULL)
+    return;
+  pool = cnet_mempool_new (256, 2048, 0, &error);
+  g_assert_no_error (error);
+  port = open_port (f->ns->veth_a, 0, pool, CNET_XDP_MODE_NATIVE, 64);
+
+  /* Already cancelled: no wait at all, even without limit. */
+  cancellable = g_cancellable_new ();
+  g_cancellable_cancel (cancellable);
+  g_assert_false (cnet_port_wait (port, -1, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&cancellable);
+
+  /* Cancelled from another thread while the wait sleeps in poll(). */
+  w.port = port;
+  w.cancellable = cancellable = g_cancellable_new ();
+  thread = g_thread_new ("waiter", wait_thread, &w);
+  while (g_atomic_int_get (&w.tid) == 0)
+    g_usleep (1000);
+  await_thread_in_poll (g_atomic_int_get (&w.tid));
+  g_cancellable_cancel (cancellable);
+  g_assert_false (GPOINTER_TO_INT (g_thread_join (thread)));
+  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&w.error);
+  g_clear_object (&cancellable);
+
+  /* Traffic: a frame from the peer ends the wait with TRUE. */
+  cancellable = g_cancellable_new ();
+  fd = cnet_test_packet_socket (f->ns->veth_b);
+  len = cnet_test_frame_build (buf, 64, f->ns->mac_a, f->ns->mac_b, 1, 0);
+  g_assert_true (cnet_test_packet_send (fd, buf, len));
+  g_assert_true (cnet_port_wait (port, -1, cancellable, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cnet_port_rx_burst (port, pkts, 4), ==, 1);
+  cnet_packet_free_bulk (pkts, 1);
+  /* The wait gave its hold on the cancellable's fd back: cancelling it
+   * later is harmless, and a plain wait still works. */
+  g_cancellable_cancel (cancellable);
+  g_assert_false (cnet_port_wait (port, 0, NULL, &error));
+  g_assert_no_error (error);
+  close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -737,6 +844,7 @@ main (int argc, char **argv)
   ADD ("/cnet/port/error/same-queue-twice", test_same_queue_twice);
   ADD ("/cnet/port/fault/interface-deleted", test_fault_interface_deleted);
   ADD ("/cnet/port/fault/tx-ring-full", test_fault_tx_ring_full);
+  ADD ("/cnet/port/wait/cancellable", test_wait_cancellable);
 #undef ADD
 
   return g_test_run ();

@@ -80,7 +80,7 @@ receive_all (CnetPort *port, GPtrArray *payloads, guint want, int timeout_ms)
         }
       cnet_packet_free_bulk (pkts, n);
       if (n == 0)
-        cnet_port_wait (port, 10, NULL);
+        cnet_port_wait (port, 10, NULL, NULL);
     }
   return payloads->len;
 }

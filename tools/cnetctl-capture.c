@@ -195,7 +195,7 @@ capture_steal (CnetClient *client, const char *iface)
         {
           g_autoptr (GError) wait_error = NULL;
 
-          if (!cnet_port_wait (port, wait_ms (deadline), &wait_error) &&
+          if (!cnet_port_wait (port, wait_ms (deadline), NULL, &wait_error) &&
               wait_error != NULL)
             {
               writer_close (&w, NULL);

@@ -97,7 +97,7 @@ take_sample (CnetClient *client, const char *what, GError **error)
     }
   else
     {
-      g_auto (GStrv) paths = cnet_client_list_interfaces (client, error);
+      g_auto (GStrv) paths = cnet_client_list_interfaces (client, NULL, error);
 
       if (paths == NULL)
         return NULL;
@@ -304,8 +304,9 @@ print_table (Sample *prev, Sample *cur, int n)
   };
   static const char *const capture_keys[8] = { "captured", NULL, NULL, NULL,
                                                "lost",     NULL, NULL, NULL };
+  /* A lease's TX is not counted anywhere cnetd can read it. */
   static const char *const lease_keys[8] = { "xdp_redirected",
-                                             NULL,
+                                             "xdp_redirected_bytes",
                                              NULL,
                                              NULL,
                                              "rx_dropped+xdp_dropped",

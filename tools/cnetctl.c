@@ -254,7 +254,7 @@ lookup_b (GVariant *info, const char *key)
 static GPtrArray *
 all_interfaces (CnetClient *client, GError **error)
 {
-  g_auto (GStrv) paths = cnet_client_list_interfaces (client, error);
+  g_auto (GStrv) paths = cnet_client_list_interfaces (client, NULL, error);
   g_autoptr (GPtrArray) out = NULL;
 
   if (paths == NULL)
@@ -343,7 +343,7 @@ static int
 cmd_status (CnetClient *client)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *version = cnet_client_get_version (client, &error);
+  g_autofree char *version = cnet_client_get_version (client, NULL, &error);
   g_autoptr (GPtrArray) ifaces = NULL;
   g_autoptr (GPtrArray) leases = NULL;
   guint managed = 0, attached = 0, active = 0;

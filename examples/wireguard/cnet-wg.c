@@ -687,7 +687,7 @@ rx_thread (gpointer data)
 
       if (n == 0)
         {
-          if (!cnet_port_wait (port, 100, &error) && error != NULL)
+          if (!cnet_port_wait (port, 100, NULL, &error) && error != NULL)
             {
               g_printerr ("cnet-wg: %s: %s\n", w->name, error->message);
               g_main_loop_quit (loop);

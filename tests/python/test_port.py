@@ -3,9 +3,11 @@
 its own (see conftest.py): echo byte-exact, errors as GLib.Error, and the
 port's main-loop source."""
 import socket
+import threading
+import time
 
 import pytest
-from gi.repository import GLib
+from gi.repository import Gio, GLib
 
 from frames import packet_socket, swap_macs, udp_frame
 
@@ -187,3 +189,43 @@ def test_main_loop(cnet, netns, spin_usecs, busy_poll_usecs):
     else:
         assert stats.source_spins == 0
         assert stats.source_sleeps > 0
+
+
+def await_in_poll(tid):
+    """Until thread @tid sleeps in poll() (x86-64: poll 7, ppoll 271)."""
+    while True:
+        with open(f"/proc/self/task/{tid}/syscall") as f:
+            if f.read().split()[0] in ("7", "271"):
+                return
+        time.sleep(0.001)
+
+
+def test_wait_cancellable(cnet, netns):
+    """Port.wait(timeout, cancellable): CANCELLED when cancelled before the
+    call, and when another thread cancels while it sleeps without limit;
+    TRUE when a frame comes."""
+    pool = cnet.Mempool.new(256, 2048, 0)
+    port = cnet.Port.new(netns.veth_a, 0, pool)
+
+    cancellable = Gio.Cancellable()
+    cancellable.cancel()
+    with pytest.raises(GLib.Error) as excinfo:
+        port.wait(-1, cancellable)
+    assert excinfo.value.matches(Gio.io_error_quark(),
+                                 Gio.IOErrorEnum.CANCELLED)
+
+    cancellable = Gio.Cancellable()
+    waiter = threading.get_native_id()
+    canceller = threading.Thread(
+        target=lambda: (await_in_poll(waiter), cancellable.cancel()))
+    canceller.start()
+    with pytest.raises(GLib.Error) as excinfo:
+        port.wait(-1, cancellable)
+    canceller.join()
+    assert excinfo.value.matches(Gio.io_error_quark(),
+                                 Gio.IOErrorEnum.CANCELLED)
+
+    sock = packet_socket(netns.veth_b)
+    sock.send(udp_frame(netns.mac_a, netns.mac_b, 1, 64))
+    assert port.wait(-1, Gio.Cancellable())
+    assert port.receive(cnet.Batch.new(4)) == 1

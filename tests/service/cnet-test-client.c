@@ -122,7 +122,7 @@ main (int argc, char **argv)
 
       if (n == 0)
         {
-          cnet_port_wait (port, 50, NULL);
+          cnet_port_wait (port, 50, NULL, NULL);
           continue;
         }
       for (guint i = 0; i < n; i++)

@@ -160,7 +160,7 @@ class Env:
             f.write(text)
         return path
 
-    def start_cnetd(self, config=None, wait=True, env=None):
+    def start_cnetd(self, config=None, wait=True, env=None, args=()):
         if config is None:
             config = ('{ "interfaces": ["cs*"], "authorization": "group", '
                       '"group": "nogroup" }')
@@ -169,7 +169,7 @@ class Env:
         env = c_env(G_DEBUG="fatal-criticals", **(env or {}))
         self.cnetd = subprocess.Popen(
             ["ip", "netns", "exec", self.ns_a, CNETD, "--address",
-             self.address, "--config", path, "--verbose"],
+             self.address, "--config", path, "--verbose", *args],
             stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         if wait:

@@ -46,6 +46,17 @@ SO_BINDTODEVICE = 25
 libc = ctypes.CDLL(None, use_errno=True)
 
 
+def sockopt_int(fd, opt):
+    """An int SOL_SOCKET option of FD (Python's socket module cannot
+    wrap an AF_XDP socket)."""
+    val = ctypes.c_int(0)
+    size = ctypes.c_uint32(4)
+    if libc.getsockopt(fd, socket.SOL_SOCKET, opt, ctypes.byref(val),
+                       ctypes.byref(size)) < 0:
+        raise OSError(ctypes.get_errno(), f"getsockopt({opt})")
+    return val.value
+
+
 def errno_result(rc):
     if rc == 0:
         return {"ok": True}
@@ -97,6 +108,19 @@ class Lessee:
             return {"queue": self.port.get_queue(),
                     "rx-metadata": [n for n in self.port.props.rx_metadata
                                     .value_nicks if n != "none"]}
+        if cmd == "openbusy":
+            opts = GLib.Variant("a{sv}", {
+                "busy-poll-usecs": GLib.Variant("u", int(args[2])),
+                "busy-poll-budget": GLib.Variant("u", 64)})
+            self.port = self.client.open_port_full(args[0], int(args[1]),
+                                                   self.pool, opts, None)
+            # SO_BUSY_POLL (46), which cnetd set on the socket.
+            return {"queue": self.port.get_queue(),
+                    "busy-poll-usecs": sockopt_int(self.fd(), 46)}
+        if cmd == "napiid":
+            # SO_INCOMING_NAPI_ID (56): the NAPI instance the socket's
+            # frames came through, 0 for none.
+            return {"napi-id": sockopt_int(self.fd(), 56)}
         if cmd == "receive":
             n = self.port.receive(self.batch)
             return {"received": n, "ended": self.ended}

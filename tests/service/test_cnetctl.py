@@ -228,9 +228,13 @@ def test_colour(env):
     assert "\033[" not in out and "cnetd 1.0.0" in out, out
 
 
+FRAME_LEN = 14 + 20 + 8 + 64  # udp_flood's frames: Ethernet, IPv4, UDP, 64
+
+
 def test_monitor(env):
     """Three intervals with a UDP flow steered to a lease: the rates are
-    there, positive and no more than what was sent."""
+    there, positive and no more than what was sent; the lease's byte rate
+    is its packet rate times the frame's length."""
     env.start_cnetd()
     proc = hold_lease(env, "udp dport 9001")
     lease = cnetctl_json(env, "leases")[0]
@@ -273,6 +277,14 @@ def test_monitor(env):
         sent *= 11
     assert 0 < total_lease <= sent + 0.5, (total_lease, objs)
     assert total_rx <= sent * 2 + 100
+    # Per-lease bytes: every frame steered to the lease is FRAME_LEN long
+    # (the rule takes only the flood's UDP), so bytes / packets is that,
+    # give or take a frame counted between the two counters' reads.
+    total_bytes = sum(o["leases"][0]["rates"]["xdp_redirected_bytes"] *
+                      o["seconds"] for o in objs)
+    assert total_bytes > 0, objs
+    assert abs(total_bytes / total_lease - FRAME_LEN) < FRAME_LEN * 0.02, \
+        (total_bytes, total_lease, objs)
 
     # The table: 80 columns, three frames, the lease's row and rule.
     mon = cnetctl(env, "monitor", "--count", "3", "--interval", "0.2",
@@ -284,7 +296,11 @@ def test_monitor(env):
         assert rows[0].startswith("cnetctl monitor  every 0.2 s")
         assert rows[1].split()[:3] == ["WHAT", "RX", "pkt/s"]
         assert any(r.split()[0] == env.veth_a for r in rows[2:]), rows
-        assert any(r.split()[:2] == ["lease", str(lease["id"])] for r in rows)
+        lease_rows = [r.split() for r in rows
+                      if r.split()[:2] == ["lease", str(lease["id"])]]
+        assert len(lease_rows) == 1, rows
+        # WHAT is "lease N qQ": then RX pkt/s and RX B/s, both known.
+        assert lease_rows[0][3] != "-" and lease_rows[0][4] != "-", rows
         assert any("udp dport 9001" in r and r.endswith("hits/s")
                    for r in rows)
         assert all(len(r) <= 80 for r in rows), rows

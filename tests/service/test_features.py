@@ -6,6 +6,7 @@ busy polling needs for a lease and restores them when the lease goes."""
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -17,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NETDEV_PY = os.path.join(HERE, "..", "python")
 sys.path.insert(0, NETDEV_PY)
 from udsref import getsockopt_int  # noqa: E402  pylint: disable=wrong-import-position
+from conftest import CNETD  # noqa: E402
 
 
 def netlink(env, code):
@@ -76,13 +78,15 @@ def napis(env):
 def test_busy_poll_napi_settings(env):
     """A lease with busy polling gets defer-hard-irqs, gro-flush-timeout
     and irq-suspend-timeout on the interface's NAPI instances; they go back
-    to what they were when the lease ends."""
+    to what they were when the lease ends. (--busy-poll-napi=always: by
+    default cnetd waits for the socket to show busy polling reaches an
+    instance, which on veth it never does; the next test.)"""
     # GRO gives veth NAPI instances that outlive the XDP program, so the
     # restore is seen, not only the instances going away.
     netlink(env, f"netdev.set_gro({env.veth_a!r}, True)\nprint('{{}}')")
     before = napis(env)
     assert before, "veth with GRO has NAPI instances"
-    env.start_cnetd()
+    env.start_cnetd(args=["--busy-poll-napi=always"])
     lease, sock, guard, info = env.acquire(
         0, {"busy-poll-usecs": GLib.Variant("u", 50),
             "busy-poll-budget": GLib.Variant("u", 64)})
@@ -107,6 +111,66 @@ def test_busy_poll_napi_settings(env):
     env.call(lease, "org.cnet.Cnet1.Lease", "Release")
     os.close(sock)
     os.close(guard)
+
+
+def test_busy_poll_napi_auto_leaves_veth_alone(env):
+    """By default cnetd applies the NAPI settings only once the lease's
+    socket has received a frame through a NAPI instance
+    (SO_INCOMING_NAPI_ID). On veth frames arrive but name no instance,
+    so the settings stay as they were, and a busy-polling lessee's frames
+    are not held until the gro-flush-timeout watchdog (docs/data-path.md).
+    cnetd applying them when the lease starts, as --busy-poll-napi=always
+    does, fails this test."""
+    netlink(env, f"netdev.set_gro({env.veth_a!r}, True)\nprint('{{}}')")
+    before = napis(env)
+    assert before, "veth with GRO has NAPI instances"
+    env.start_cnetd()
+    lessee = env.lessee()
+    res = lessee("openbusy", env.veth_a, 0, 50)
+    assert res["busy-poll-usecs"] == 50, res
+    assert lessee("napiid")["napi-id"] == 0
+    env.ns_run(env.ns_b, ["ip", "neigh", "replace", ADDR_A, "lladdr",
+                          env.mac_a, "dev", env.veth_b])
+    script = f"""
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"x" * 32, ("{ADDR_A}", 9999))
+"""
+    env.ns_run(env.ns_b, ["/usr/bin/python3", "-c", script])
+    received = 0
+    deadline = time.monotonic() + 10
+    while received < 20 and time.monotonic() < deadline:
+        received += lessee("receive")["received"]
+    assert received >= 20, received
+    # What cnetd decides by: the frames came through no NAPI instance.
+    assert lessee("napiid")["napi-id"] == 0
+    assert napis(env) == before
+
+
+def test_busy_poll_napi_never(env):
+    """--busy-poll-napi=never: a busy-polling lease is granted with its
+    socket options and without the interface settings."""
+    netlink(env, f"netdev.set_gro({env.veth_a!r}, True)\nprint('{{}}')")
+    before = napis(env)
+    env.start_cnetd(args=["--busy-poll-napi=never"])
+    lease, sock, guard, info = env.acquire(
+        0, {"busy-poll-usecs": GLib.Variant("u", 50)})
+    assert info["busy-poll-napi"] is False
+    assert getsockopt_int(sock, socket.SOL_SOCKET, 46) == 50
+    assert napis(env) == before
+    env.call(lease, "org.cnet.Cnet1.Lease", "Release")
+    os.close(sock)
+    os.close(guard)
+
+
+def test_busy_poll_napi_option_refused(env):
+    """A bad --busy-poll-napi value stops cnetd at once, naming it."""
+    r = subprocess.run([CNETD, "--address", env.address,
+                        "--busy-poll-napi=sometimes"],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 2, r
+    assert "--busy-poll-napi" in r.stderr and "sometimes" in r.stderr, r
 
 
 def test_lease_rx_metadata(env):
