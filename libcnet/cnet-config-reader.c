@@ -46,7 +46,8 @@ cnet_reader_set_error_at (CnetReader *c, const char *path, gboolean at_key,
   reason = g_strdup_vprintf (format, args);
   va_end (args);
   cnet_reader_lookup_pos (c, path, at_key, &line, &col);
-  msg = cnet_config_format_message (c->self->name, line, col, path, reason);
+  msg = cnet_config_format_message (c->name ? c->name : c->self->name, line,
+                                    col, path, reason);
   g_set_error_literal (c->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
 }
 

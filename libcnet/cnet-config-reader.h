@@ -41,7 +41,8 @@ struct _CnetConfig
 
 typedef struct
 {
-  CnetConfig *self;
+  CnetConfig *self; /* what is read into; NULL for another document */
+  const char *name; /* the document's name in messages; NULL: self's */
   GHashTable *pos;
   GArray *trailing_commas; /* CnetConfigComma */
   GError **error;

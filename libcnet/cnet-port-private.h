@@ -27,17 +27,6 @@ typedef enum
   CNET_PORT_SOURCE_N_EVENTS,
 } CnetPortSourceEvent;
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-/* Linux 6.17 (linux/if_xdp.h); Debian 12's headers are older. */
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
-
 typedef struct
 {
   guint32 *producer;

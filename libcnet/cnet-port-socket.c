@@ -10,11 +10,11 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cnet-port-private.h"
+#include "cnet-xsk-private.h"
 
 static guint32 next_tag = 1;
 
@@ -23,10 +23,7 @@ static guint32 next_tag = 1;
 gboolean
 cnet_port_fail (CnetPort *self, GError **error, int errsv, const char *what)
 {
-  g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
-               "%s queue %u: %s: %s", self->interface, self->queue, what,
-               g_strerror (errsv));
-  return FALSE;
+  return cnet_xsk_fail (error, errsv, self->interface, self->queue, what);
 }
 
 static gboolean
@@ -64,94 +61,16 @@ cnet_port_unmap_ring (CnetRing *ring)
 static gboolean
 cnet_port_register_umem (CnetPort *self, GError **error)
 {
-  /* struct xdp_umem_reg of Linux 6.8: tx_metadata_len sits where older
-   * headers (Debian 12's) have padding, so the size is the same. */
-  struct
-  {
-    guint64 addr;
-    guint64 len;
-    guint32 chunk_size;
-    guint32 headroom;
-    guint32 flags;
-    guint32 tx_metadata_len;
-  } reg = {
-    .addr = (guint64) (guintptr) self->pool->area,
-    .len = self->pool->area_size,
-    .chunk_size = self->pool->frame_size,
-    .headroom = self->pool->umem_headroom,
-  };
-  G_STATIC_ASSERT (sizeof reg == sizeof (struct xdp_umem_reg));
-
-  if (self->settings.tx_metadata != CNET_TX_METADATA_NONE)
-    {
-      /* The metadata sits in front of each frame's data, in the headroom
-       * behind the packet header. */
-      reg.flags |= XDP_UMEM_TX_METADATA_LEN;
-      reg.tx_metadata_len = CNET_TX_METADATA_LEN;
-    }
-  if (setsockopt (self->fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) < 0)
-    {
-      int errsv = errno;
-      struct rlimit rl;
-
-      if (errsv == EINVAL &&
-          self->settings.tx_metadata != CNET_TX_METADATA_NONE)
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
-                       "%s queue %u: the kernel refuses AF_XDP TX metadata "
-                       "at UMEM registration (tx_metadata_len needs Linux "
-                       "6.11 or later): %s",
-                       self->interface, self->queue, g_strerror (errsv));
-          return FALSE;
-        }
-
-      if ((errsv == ENOBUFS || errsv == ENOMEM || errsv == EPERM) &&
-          getrlimit (RLIMIT_MEMLOCK, &rl) == 0 &&
-          rl.rlim_cur != RLIM_INFINITY && geteuid () != 0)
-        {
-          g_set_error (error, CNET_ERROR, CNET_ERROR_NO_MEMORY,
-                       "%s queue %u: cannot register the UMEM: the mempool's "
-                       "%" G_GSIZE_FORMAT " bytes exceed what RLIMIT_MEMLOCK "
-                       "(%llu bytes) lets this process lock; use fewer or "
-                       "smaller frames (%s)",
-                       self->interface, self->queue, self->pool->area_size,
-                       (unsigned long long) rl.rlim_cur, g_strerror (errsv));
-          return FALSE;
-        }
-      return cnet_port_fail (self, error, errsv, "cannot register the UMEM");
-    }
-  self->tx_meta_len = reg.tx_metadata_len;
-  self->tx_min_data_off = CNET_PACKET_HEADER_SIZE + reg.tx_metadata_len;
+  if (!cnet_xsk_register_umem (self->fd, self->interface, self->queue,
+                               self->pool->area, self->pool->area_size,
+                               self->pool->frame_size,
+                               self->pool->umem_headroom,
+                               self->settings.tx_metadata !=
+                                 CNET_TX_METADATA_NONE,
+                               &self->tx_meta_len, error))
+    return FALSE;
+  self->tx_min_data_off = CNET_PACKET_HEADER_SIZE + self->tx_meta_len;
   return TRUE;
-}
-
-static gboolean
-cnet_port_set_ring_size (CnetPort *self, int opt, guint size, const char *name,
-                         GError **error)
-{
-  if (setsockopt (self->fd, SOL_XDP, opt, &size, sizeof size) < 0)
-    {
-      g_autofree char *what =
-        g_strdup_printf ("cannot create the %s ring of %u entries", name, size);
-      return cnet_port_fail (self, error, errno, what);
-    }
-  return TRUE;
-}
-
-/* In copy mode the kernel sends at most XDP_MAX_TX_SKB_BUDGET frames per
- * sendto() (32 unless raised) and answers EAGAIN for the rest, so a burst of
- * 64 costs two system calls. Kernels from 6.17 take a per-socket budget up
- * to the TX ring's size; raising it makes one kick send the whole ring.
- * Older kernels say ENOPROTOOPT: they keep 32, which works, only slower. */
-static void
-cnet_port_set_tx_budget (CnetPort *self)
-{
-  guint budget = self->settings.tx_size;
-
-  if (setsockopt (self->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
-                  sizeof budget) < 0)
-    g_debug ("%s queue %u: TX budget stays at the kernel's default: %s",
-             self->interface, self->queue, g_strerror (errno));
 }
 
 /* Registers the UMEM on the socket (unless it will share @shared_fd's),
@@ -166,18 +85,9 @@ cnet_port_setup_rings (CnetPort *self, int shared_fd, GError **error)
   if (self->guard_fd >= 0)
     goto map;
   if ((shared_fd < 0 && !cnet_port_register_umem (self, error)) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_FILL_RING,
-                                self->settings.fill_size, "fill", error) ||
-      !cnet_port_set_ring_size (self, XDP_UMEM_COMPLETION_RING,
-                                self->settings.comp_size, "completion",
-                                error) ||
-      !cnet_port_set_ring_size (self, XDP_RX_RING, self->settings.rx_size, "RX",
-                                error) ||
-      !cnet_port_set_ring_size (self, XDP_TX_RING, self->settings.tx_size, "TX",
-                                error))
+      !cnet_xsk_make_rings (self->fd, self->interface, self->queue,
+                            &self->settings, error))
     return FALSE;
-
-  cnet_port_set_tx_budget (self);
 
 map:
   if (getsockopt (self->fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) < 0)
@@ -325,22 +235,8 @@ cnet_port_close_socket (CnetPort *self)
 gboolean
 cnet_port_set_busy_poll (CnetPort *self, GError **error)
 {
-  int one = 1;
-  int usecs = (int) self->settings.busy_poll_usecs;
-  int budget = (int) self->settings.busy_poll_budget;
-
-  if (self->settings.busy_poll_usecs == 0)
-    return TRUE;
-  if (setsockopt (self->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
-        0 ||
-      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof usecs) <
-        0 ||
-      setsockopt (self->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
-                  sizeof budget) < 0)
-    return cnet_port_fail (self, error, errno,
-                           "cannot enable busy polling (a busy-poll budget "
-                           "above the default needs CAP_NET_ADMIN)");
-  return TRUE;
+  return cnet_xsk_set_busy_poll (self->fd, self->interface, self->queue,
+                                 &self->settings, error);
 }
 
 gboolean

@@ -82,28 +82,6 @@ queue_busy_reason (CnetdIface *iface, guint queue, char *buf, gsize len)
     }
 }
 
-/* Makes a guard pair: cnetd keeps one end, watched for the client hanging
- * up; its own reading side is shut so that a client cannot queue data in
- * cnetd's memory. Returns the client's end, or -1. */
-static int
-cnetd_lease_make_guard (CnetdLease *lease, GError **error)
-{
-  int pair[2];
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-    {
-      int errsv = errno;
-      g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
-                   "cannot make a guard for the lease: %s", g_strerror (errsv));
-      return -1;
-    }
-  shutdown (pair[0], SHUT_RD);
-  lease->guard_fd = pair[0];
-  lease->guard_source = g_unix_fd_add (pair[0], G_IO_HUP | G_IO_ERR,
-                                       cnetd_lease_on_guard_hup, lease);
-  return pair[1];
-}
-
 static gboolean on_drain_retry (gpointer user_data);
 
 /* Whether the owner of the lease that left @queue draining has exited. */
@@ -291,17 +269,9 @@ finish_acquire (AcquireRequest *req)
       return FALSE;
     }
 
-  lease = g_new0 (CnetdLease, 1);
-  lease->manager = m;
-  lease->id = ++m->next_lease_id;
-  lease->path = g_strdup_printf (CNET_DBUS_LEASES_PATH "/%u", lease->id);
-  lease->ifindex = iface->ifindex;
-  lease->ifname = g_strdup (req->ifname);
-  lease->queue = queue;
-  lease->owner = g_strdup (sender);
-  lease->caller = req->caller;
+  lease = cnetd_lease_new (m, req->ifname, iface->ifindex, queue, sender,
+                           &req->caller);
   lease->fd = fd;
-  lease->guard_fd = -1;
   lease->pidfd = pidfd;
   lease->umem_dev = req->umem.dev;
   lease->umem_ino = req->umem.ino;
@@ -350,43 +320,8 @@ finish_acquire (AcquireRequest *req)
       lease->rx_metadata = granted < 0 ? 0 : (guint) granted;
     }
 
-  lease->object = cnetd_dbus_object_skeleton_new (lease->path);
-  lease->skeleton =
-    cnetd_stats_skeleton_new (cnetd_lease_skeleton_get_type (),
-                              (CnetdRefreshFunc) cnetd_lease_refresh_stats,
-                              lease);
-  cnetd_dbus_lease_set_interface (lease->skeleton, lease->ifname);
-  cnetd_dbus_lease_set_interface_object (lease->skeleton, iface->path);
-  cnetd_dbus_lease_set_queue (lease->skeleton, queue);
-  cnetd_dbus_lease_set_kind (lease->skeleton, "dbus");
-  cnetd_dbus_lease_set_owner (lease->skeleton, sender);
-  cnetd_dbus_lease_set_uid (lease->skeleton, req->caller.uid);
-  cnetd_dbus_lease_set_pid (lease->skeleton, req->caller.pid);
-  cnetd_dbus_lease_set_active (lease->skeleton, FALSE);
-  cnetd_dbus_lease_set_bind_mode (lease->skeleton,
-                                  bound.zerocopy ? "zerocopy" : "copy");
-  cnetd_dbus_lease_set_rules (lease->skeleton,
-                              req->opts.rules_text
-                                ? (const char *const *) req->opts.rules_text
-                                : (const char *const[]){ NULL });
-  cnetd_manager_guard_skeleton (m, lease->skeleton);
-  g_signal_connect (lease->skeleton, "handle-activate",
-                    G_CALLBACK (cnetd_lease_handle_activate), m);
-  g_signal_connect (lease->skeleton, "handle-release",
-                    G_CALLBACK (cnetd_lease_handle_release), m);
-  g_signal_connect (lease->skeleton, "handle-set-rules",
-                    G_CALLBACK (cnetd_lease_handle_set_rules), m);
-  cnetd_dbus_object_skeleton_set_lease (lease->object, lease->skeleton);
-  cnetd_lease_refresh_stats (lease);
-  g_hash_table_insert (m->leases, GUINT_TO_POINTER (lease->id), lease);
-  g_dbus_object_manager_server_export (m->server,
-                                       G_DBUS_OBJECT_SKELETON (lease->object));
-  lease->watch_id =
-    g_bus_watch_name_on_connection (m->connection, sender,
-                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                    cnetd_lease_on_owner_vanished, m, NULL);
-  lease->pid_source =
-    g_unix_fd_add (lease->pidfd, G_IO_IN, cnetd_lease_on_owner_exited, lease);
+  cnetd_lease_publish (lease, iface->path,
+                       (const char *const *) req->opts.rules_text);
   cnetd_iface_update_free_queues (iface);
   cnetd_iface_update_attached (iface);
 

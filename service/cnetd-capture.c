@@ -18,7 +18,6 @@
  */
 #include "cnetd-build-config.h"
 
-#include <glib-unix.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,7 +41,7 @@ typedef struct
   int pidfd;
   guint guard_source;
   guint pid_source;
-  guint watch_id;
+  gboolean held; /* in the client list, which ends it with its owner */
   CnetdDBusObjectSkeleton *object;
   CnetdDBusLease *skeleton;
 } CnetdCapture;
@@ -75,8 +74,8 @@ cnetd_capture_free (CnetdCapture *c)
   g_clear_object (&c->prog);
   g_clear_handle_id (&c->guard_source, g_source_remove);
   g_clear_handle_id (&c->pid_source, g_source_remove);
-  if (c->watch_id != 0)
-    g_bus_unwatch_name (c->watch_id);
+  if (c->held)
+    cnetd_clients_let_go (c->manager->clients, c->owner, c);
   if (c->guard_fd >= 0)
     close (c->guard_fd);
   if (c->pidfd >= 0)
@@ -99,44 +98,6 @@ cnetd_capture_end (CnetdCapture *c, const char *why)
   /* The slot is turned off and the ring taken out of the program before
    * the guard hangs up (in cnetd_capture_free). */
   g_hash_table_remove (c->manager->captures, GUINT_TO_POINTER (c->id));
-}
-
-static gboolean
-on_guard (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdCapture *c = user_data;
-
-  c->guard_source = 0;
-  cnetd_capture_end (c, "its guard was closed");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_owner_exited (int fd, GIOCondition condition, gpointer user_data)
-{
-  CnetdCapture *c = user_data;
-
-  c->pid_source = 0;
-  cnetd_capture_end (c, "its owner exited");
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_owner_vanished (GDBusConnection *connection, const char *name,
-                   gpointer user_data)
-{
-  CnetdManager *m = user_data;
-  GHashTableIter iter;
-  CnetdCapture *c;
-
-  g_hash_table_iter_init (&iter, m->captures);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (g_str_equal (c->owner, name))
-      {
-        g_message ("capture %u (%s) of %s ended: its owner left the bus", c->id,
-                   c->ifname, c->owner);
-        g_hash_table_iter_remove (&iter);
-      }
 }
 
 static void
@@ -169,78 +130,38 @@ capture_at (CnetdManager *m, const char *path)
   return NULL;
 }
 
-typedef struct
+static gpointer
+capture_find (CnetdManager *m, const char *path)
 {
-  CnetdManager *manager;
-  GDBusMethodInvocation *invocation;
-  CnetdDBusLease *skeleton;
-} ReleaseRequest;
-
-static void
-on_release_caller (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  ReleaseRequest *req = user_data;
-  g_autoptr (GDBusMethodInvocation) invocation = req->invocation;
-  g_autoptr (CnetdDBusLease) skeleton = req->skeleton;
-  CnetdManager *m = req->manager;
-  const char *path = g_dbus_method_invocation_get_object_path (invocation);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  g_autoptr (GError) error = NULL;
-  CnetdCaller caller;
-  CnetdCapture *c;
-
-  g_free (req);
-  if (!cnetd_auth_get_caller_finish (res, &caller, &error))
-    {
-      cnetd_return_error (invocation, error);
-      return;
-    }
-  c = capture_at (m, path);
-  if (c == NULL)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
-                              "no lease at %s", path);
-      return;
-    }
-  if (caller.uid != 0)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_PERMISSION_DENIED,
-                              "capture %u (%s) belongs to %s, not to %s; only "
-                              "its owner or root may release it",
-                              c->id, c->ifname, c->owner, sender);
-      return;
-    }
-  cnetd_capture_end (c, "released by root");
-  cnetd_dbus_lease_complete_release (skeleton, invocation);
+  return capture_at (m, path);
 }
+
+static const char *
+capture_owner (gpointer c)
+{
+  return ((CnetdCapture *) c)->owner;
+}
+
+static char *
+capture_describe (gpointer thing)
+{
+  CnetdCapture *c = thing;
+
+  return g_strdup_printf ("capture %u (%s)", c->id, c->ifname);
+}
+
+static const CnetdReleasable capture_kind = {
+  capture_find,
+  capture_owner,
+  capture_describe,
+  (CnetdClientEndFunc) cnetd_capture_end,
+};
 
 static gboolean
 handle_release (CnetdDBusLease *skeleton, GDBusMethodInvocation *invocation,
                 gpointer user_data)
 {
-  CnetdManager *m = user_data;
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
-  CnetdCapture *c =
-    capture_at (m, g_dbus_method_invocation_get_object_path (invocation));
-  ReleaseRequest *req;
-
-  if (c == NULL)
-    {
-      cnetd_return_new_error (invocation, CNET_ERROR_NOT_FOUND,
-                              "no such capture");
-      return TRUE;
-    }
-  if (g_strcmp0 (sender, c->owner) == 0)
-    {
-      cnetd_capture_end (c, "released");
-      cnetd_dbus_lease_complete_release (skeleton, invocation);
-      return TRUE;
-    }
-  req = g_new0 (ReleaseRequest, 1);
-  req->manager = m;
-  req->invocation = g_object_ref (invocation);
-  req->skeleton = g_object_ref (skeleton);
-  cnetd_auth_get_caller_async (m->connection, sender, on_release_caller, req);
+  cnetd_release (user_data, &capture_kind, skeleton, invocation);
   return TRUE;
 }
 
@@ -403,25 +324,22 @@ start_capture (CaptureRequest *req)
   cnetd_dbus_lease_set_rules (c->skeleton, rules_text
                                              ? (const char *const *) rules_text
                                              : (const char *const[]){ NULL });
-  cnetd_manager_guard_skeleton (m, c->skeleton);
-  g_signal_connect (c->skeleton, "handle-release", G_CALLBACK (handle_release),
-                    m);
-  g_signal_connect (c->skeleton, "handle-activate",
-                    G_CALLBACK (handle_not_for_captures), m);
-  g_signal_connect (c->skeleton, "handle-set-rules",
-                    G_CALLBACK (handle_set_rules_not_for_captures), m);
-  cnetd_dbus_object_skeleton_set_lease (c->object, c->skeleton);
+  cnetd_lease_object_serve (m, c->object, c->skeleton,
+                            G_CALLBACK (handle_not_for_captures),
+                            G_CALLBACK (handle_release),
+                            G_CALLBACK (handle_set_rules_not_for_captures));
   capture_refresh_stats (c);
   g_hash_table_insert (m->captures, GUINT_TO_POINTER (c->id), c);
   g_dbus_object_manager_server_export (m->server,
                                        G_DBUS_OBJECT_SKELETON (c->object));
-  c->watch_id =
-    g_bus_watch_name_on_connection (m->connection, sender,
-                                    G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                    on_owner_vanished, m, NULL);
-  c->pid_source = g_unix_fd_add (c->pidfd, G_IO_IN, on_owner_exited, c);
-  c->guard_source =
-    g_unix_fd_add (c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN, on_guard, c);
+  cnetd_clients_hold (m->clients, sender, c,
+                      (CnetdClientEndFunc) cnetd_capture_end);
+  c->held = TRUE;
+  cnetd_end_on_fd (&c->pid_source, c->pidfd, G_IO_IN, c,
+                   (CnetdClientEndFunc) cnetd_capture_end, "its owner exited");
+  cnetd_end_on_fd (&c->guard_source, c->guard_fd, G_IO_HUP | G_IO_ERR | G_IO_IN,
+                   c, (CnetdClientEndFunc) cnetd_capture_end,
+                   "its guard was closed");
 
   g_variant_builder_add (&info, "{sv}", "ifindex",
                          g_variant_new_uint32 (c->ifindex));

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cnetd's own configuration, read with libcnet's JSONC reader (comments,
- * strict syntax, positions in errors).
+ * strict syntax) and its positioned typed getters (cnet_reader_*, in
+ * libcnet/cnet-config-reader.h): every error names the file, line,
+ * column and key.
  */
 #include "cnetd-build-config.h"
 
@@ -11,7 +13,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "cnet-config-private.h"
+#include "cnet-config-reader.h"
 #include "cnet-private.h"
 #include "cnetd-config.h"
 
@@ -51,272 +53,269 @@ cnetd_config_free (CnetdConfig *config)
   g_free (config);
 }
 
-typedef struct
-{
-  const char *name;
-  GHashTable *positions;
-  GError **error;
-} Reader;
-
-static gboolean fail (Reader *r, const char *path, gboolean at_key,
-                      const char *fmt, ...) G_GNUC_PRINTF (4, 5);
-
+/* An interface name for the `uds` entries (not a glob): the reader's
+ * check, and no glob characters. */
 static gboolean
-fail (Reader *r, const char *path, gboolean at_key, const char *fmt, ...)
+read_interface_name (CnetReader *r, const char *path, JsonNode *v, char **out)
 {
-  CnetConfigPos *pos = g_hash_table_lookup (r->positions, path);
-  g_autofree char *reason = NULL;
-  g_autofree char *msg = NULL;
-  va_list args;
-
-  va_start (args, fmt);
-  reason = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  msg =
-    cnet_config_format_message (r->name,
-                                pos ? (at_key ? pos->key_line : pos->value_line)
-                                    : 1,
-                                pos ? (at_key ? pos->key_col : pos->value_col)
-                                    : 1,
-                                path, reason);
-  g_set_error_literal (r->error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
-  return FALSE;
-}
-
-static const char *
-get_str (JsonObject *obj, const char *key)
-{
-  JsonNode *v = json_object_get_member (obj, key);
-
-  return v != NULL && JSON_NODE_HOLDS_VALUE (v) &&
-             json_node_get_value_type (v) == G_TYPE_STRING
-           ? json_node_get_string (v)
-           : NULL;
+  if (!cnet_reader_get_string (r, path, v, TRUE, out) ||
+      !cnet_reader_check_interface_name (r, path, FALSE, *out))
+    return FALSE;
+  if (strpbrk (*out, "*?[") != NULL)
+    return fail_at (r, path, FALSE,
+                    "\"%s\" is a glob: a socket serves one interface, by its "
+                    "name",
+                    *out);
+  return TRUE;
 }
 
 /* One entry of `uds`: { interface, path, mode, user, group, shared }. */
 static gboolean
-read_uds_entry (Reader *r, const char *epath, JsonNode *e, CnetdConfig *config)
+read_uds_entry (CnetReader *r, const char *epath, JsonNode *e,
+                CnetdUdsConfig *u)
 {
+  static const char *const known[] = { "interface", "path",   "mode", "user",
+                                       "group",     "shared", NULL };
   g_autoptr (GList) members = NULL;
-  CnetdUdsConfig *u;
   JsonObject *obj;
 
-  if (!JSON_NODE_HOLDS_OBJECT (e))
-    return fail (r, epath, FALSE,
-                 "expected an object: { \"interface\": \"eth1\", \"path\": "
-                 "\"/run/afxdp_dp/eth1/afxdp.sock\" }");
-  obj = json_node_get_object (e);
-  u = g_new0 (CnetdUdsConfig, 1);
-  u->mode = 0600;
-  u->uid = u->gid = -1;
-  g_ptr_array_add (config->uds, u);
+  if (!cnet_reader_get_object (r, epath, e, &obj))
+    return FALSE;
   members = json_object_get_members (obj);
   for (GList *l = members; l != NULL; l = l->next)
     {
       const char *key = l->data;
       g_autofree char *path = cnet_config_path_append_key (epath, key);
+      g_autofree char *s = NULL;
       JsonNode *v = json_object_get_member (obj, key);
-      const char *s = get_str (obj, key);
 
       if (g_str_equal (key, "interface"))
         {
-          if (s == NULL || *s == '\0' || strlen (s) > 15 ||
-              strpbrk (s, "*?[/") != NULL)
-            return fail (r, path, FALSE,
-                         "expected an interface name of 1 to 15 characters "
-                         "(not a glob)");
-          u->interface = g_strdup (s);
+          if (!read_interface_name (r, path, v, &u->interface))
+            return FALSE;
         }
       else if (g_str_equal (key, "path"))
         {
-          if (s == NULL || s[0] != '/' ||
-              strlen (s) >= sizeof ((struct sockaddr_un *) NULL)->sun_path)
-            return fail (r, path, FALSE,
-                         "expected an absolute path of at most 107 bytes");
-          u->path = g_strdup (s);
+          if (!cnet_reader_get_string (r, path, v, FALSE, &u->path))
+            return FALSE;
+          if (u->path[0] != '/' ||
+              strlen (u->path) >=
+                sizeof ((struct sockaddr_un *) NULL)->sun_path)
+            return fail_at (r, path, FALSE,
+                            "expected an absolute path of at most 107 bytes");
         }
       else if (g_str_equal (key, "mode"))
         {
           char *end = NULL;
-          guint64 mode = s ? g_ascii_strtoull (s, &end, 8) : G_MAXUINT64;
+          guint64 mode;
 
-          if (s == NULL || *s == '\0' || *end != '\0' || mode > 0777)
-            return fail (r, path, FALSE,
-                         "expected the socket file's mode as an octal "
-                         "string, such as \"0660\"");
+          if (!cnet_reader_get_string (r, path, v, FALSE, &s))
+            return FALSE;
+          mode = g_ascii_strtoull (s, &end, 8);
+          if (*end != '\0' || mode > 0777)
+            return fail_at (r, path, FALSE,
+                            "\"%s\" is not a file mode: expected an octal "
+                            "string, such as \"0660\"",
+                            s);
           u->mode = (guint) mode;
         }
       else if (g_str_equal (key, "user"))
         {
-          struct passwd *pw = s ? getpwnam (s) : NULL;
+          struct passwd *pw;
 
+          if (!cnet_reader_get_string (r, path, v, FALSE, &s))
+            return FALSE;
+          pw = getpwnam (s);
           if (pw == NULL)
-            return fail (r, path, FALSE, "expected the name of a user");
+            return fail_at (r, path, FALSE,
+                            "\"%s\" is not the name of a user here", s);
           u->uid = pw->pw_uid;
         }
       else if (g_str_equal (key, "group"))
         {
-          struct group *gr = s ? getgrnam (s) : NULL;
+          struct group *gr;
 
+          if (!cnet_reader_get_string (r, path, v, FALSE, &s))
+            return FALSE;
+          gr = getgrnam (s);
           if (gr == NULL)
-            return fail (r, path, FALSE, "expected the name of a group");
+            return fail_at (r, path, FALSE,
+                            "\"%s\" is not the name of a group here", s);
           u->gid = gr->gr_gid;
         }
       else if (g_str_equal (key, "shared"))
         {
-          if (!JSON_NODE_HOLDS_VALUE (v) ||
-              json_node_get_value_type (v) != G_TYPE_BOOLEAN)
-            return fail (r, path, FALSE, "expected true or false");
-          u->shared = json_node_get_boolean (v);
+          if (!cnet_reader_get_bool (r, path, v, &u->shared))
+            return FALSE;
         }
       else
-        return fail (r, path, TRUE,
-                     "unknown key \"%s\"; known here: interface, path, "
-                     "mode, user, group, shared",
-                     key);
+        return cnet_reader_fail_unknown_key (r, path, key, known);
     }
   if (u->interface == NULL || u->path == NULL)
-    return fail (r, epath, FALSE, "an entry needs \"%s\"",
-                 u->interface == NULL ? "interface" : "path");
-  for (guint i = 0; i + 1 < config->uds->len; i++)
-    {
-      const CnetdUdsConfig *o = g_ptr_array_index (config->uds, i);
+    return fail_at (r, epath, FALSE, "an entry needs \"%s\"",
+                    u->interface == NULL ? "interface" : "path");
+  return TRUE;
+}
 
-      if (g_str_equal (o->interface, u->interface) ||
-          g_str_equal (o->path, u->path))
-        return fail (r, epath, FALSE,
-                     "%s is served by an earlier entry already",
-                     g_str_equal (o->path, u->path) ? u->path : u->interface);
+static gboolean
+read_uds (CnetReader *r, const char *path, JsonNode *v, CnetdConfig *config)
+{
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (v))
+    return fail_at (r, path, FALSE,
+                    "expected an array of the interfaces served over the "
+                    "device plugin's socket protocol, found %s",
+                    cnet_reader_describe_node (v));
+  array = json_node_get_array (v);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *epath = cnet_config_path_append_index (path, i);
+      CnetdUdsConfig *u = g_new0 (CnetdUdsConfig, 1);
+
+      u->mode = 0600;
+      u->uid = u->gid = -1;
+      g_ptr_array_add (config->uds, u);
+      if (!read_uds_entry (r, epath, json_array_get_element (array, i), u))
+        return FALSE;
+      for (guint j = 0; j < i; j++)
+        {
+          const CnetdUdsConfig *o = g_ptr_array_index (config->uds, j);
+
+          if (g_str_equal (o->interface, u->interface) ||
+              g_str_equal (o->path, u->path))
+            return fail_at (r, epath, FALSE,
+                            "%s is served by an earlier entry already",
+                            g_str_equal (o->path, u->path) ? u->path
+                                                           : u->interface);
+        }
     }
   return TRUE;
 }
 
 static gboolean
-read_config (Reader *r, JsonNode *root, CnetdConfig *config)
+read_interfaces (CnetReader *r, const char *path, JsonNode *v,
+                 CnetdConfig *config)
 {
-  JsonObject *obj;
-  g_autoptr (GList) members = NULL;
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  JsonArray *array;
 
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return fail (r, "", FALSE, "expected an object");
-  obj = json_node_get_object (root);
+  if (!JSON_NODE_HOLDS_ARRAY (v))
+    return fail_at (r, path, FALSE,
+                    "expected an array of interface names or globs, found %s",
+                    cnet_reader_describe_node (v));
+  array = json_node_get_array (v);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *epath = cnet_config_path_append_index (path, i);
+      g_autofree char *name = NULL;
+
+      if (!cnet_reader_get_string (r, epath, json_array_get_element (array, i),
+                                   FALSE, &name))
+        return FALSE;
+      if (strlen (name) > 15)
+        return fail_at (r, epath, FALSE,
+                        "\"%s\" is longer than the kernel's 15 characters: "
+                        "expected an interface name or glob, such as "
+                        "\"eth0\" or \"veth*\"",
+                        name);
+      g_strv_builder_add (b, name);
+    }
+  g_strfreev (config->interfaces);
+  config->interfaces = g_strv_builder_end (b);
+  return TRUE;
+}
+
+static gboolean
+read_config (CnetReader *r, JsonNode *root, CnetdConfig *config)
+{
+  static const char *const known[] = { "interfaces",
+                                       "authorization",
+                                       "group",
+                                       "max-leases-per-user",
+                                       "max-umem-bytes-per-user",
+                                       "uds",
+                                       "keep-xdp-attached",
+                                       NULL };
+  g_autoptr (GList) members = NULL;
+  JsonObject *obj;
+
+  if (!cnet_reader_get_object (r, "", root, &obj))
+    return FALSE;
   members = json_object_get_members (obj);
   for (GList *l = members; l != NULL; l = l->next)
     {
       const char *key = l->data;
       g_autofree char *path = cnet_config_path_append_key ("", key);
+      g_autofree char *s = NULL;
       JsonNode *v = json_object_get_member (obj, key);
 
       if (g_str_equal (key, "interfaces"))
         {
-          g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-          JsonArray *array;
-
-          if (!JSON_NODE_HOLDS_ARRAY (v))
-            return fail (r, path, FALSE,
-                         "expected an array of interface names or globs");
-          array = json_node_get_array (v);
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            {
-              JsonNode *e = json_array_get_element (array, i);
-              g_autofree char *epath = cnet_config_path_append_index (path, i);
-
-              if (!JSON_NODE_HOLDS_VALUE (e) ||
-                  json_node_get_value_type (e) != G_TYPE_STRING ||
-                  *json_node_get_string (e) == '\0' ||
-                  strlen (json_node_get_string (e)) > 15)
-                return fail (r, epath, FALSE,
-                             "expected an interface name or glob of 1 to 15 "
-                             "characters, such as \"eth0\" or \"veth*\"");
-              g_strv_builder_add (b, json_node_get_string (e));
-            }
-          g_strfreev (config->interfaces);
-          config->interfaces = g_strv_builder_end (b);
+          if (!read_interfaces (r, path, v, config))
+            return FALSE;
         }
       else if (g_str_equal (key, "authorization"))
         {
-          const char *mode = JSON_NODE_HOLDS_VALUE (v) &&
-                                 json_node_get_value_type (v) == G_TYPE_STRING
-                               ? json_node_get_string (v)
-                               : NULL;
-
-          if (g_strcmp0 (mode, "polkit") == 0)
+          if (!cnet_reader_get_string (r, path, v, TRUE, &s))
+            return FALSE;
+          if (g_str_equal (s, "polkit"))
             config->auth_mode = CNETD_AUTH_POLKIT;
-          else if (g_strcmp0 (mode, "group") == 0)
+          else if (g_str_equal (s, "group"))
             config->auth_mode = CNETD_AUTH_GROUP;
           else
-            return fail (r, path, FALSE, "expected \"polkit\" or \"group\"");
+            return fail_at (r, path, FALSE,
+                            "\"%s\" is not one of \"polkit\", \"group\"", s);
         }
       else if (g_str_equal (key, "group"))
         {
-          if (!JSON_NODE_HOLDS_VALUE (v) ||
-              json_node_get_value_type (v) != G_TYPE_STRING ||
-              *json_node_get_string (v) == '\0')
-            return fail (r, path, FALSE, "expected a unix group name");
-          g_free (config->group);
-          config->group = g_strdup (json_node_get_string (v));
+          if (!cnet_reader_get_string (r, path, v, FALSE, &config->group))
+            return FALSE;
         }
       else if (g_str_equal (key, "max-leases-per-user"))
         {
-          gint64 n;
-
-          if (!JSON_NODE_HOLDS_VALUE (v) ||
-              json_node_get_value_type (v) != G_TYPE_INT64 ||
-              (n = json_node_get_int (v)) < 1 || n > 1024)
-            return fail (r, path, FALSE, "expected a number from 1 to 1024");
-          config->max_leases_per_user = (guint) n;
+          if (!cnet_reader_get_uint (r, path, v, 1, 1024, "leases",
+                                     &config->max_leases_per_user))
+            return FALSE;
         }
       else if (g_str_equal (key, "max-umem-bytes-per-user"))
         {
           gint64 n;
 
+          /* Beyond the reader's 32-bit integers: checked here. */
           if (!JSON_NODE_HOLDS_VALUE (v) ||
-              json_node_get_value_type (v) != G_TYPE_INT64 ||
-              (n = json_node_get_int (v)) < 65536 ||
-              n > (G_GINT64_CONSTANT (1) << 40))
-            return fail (r, path, FALSE,
-                         "expected a number of bytes from 65536 to 2^40");
+              json_node_get_value_type (v) != G_TYPE_INT64)
+            return fail_at (r, path, FALSE,
+                            "expected an integer (bytes), found %s",
+                            cnet_reader_describe_node (v));
+          n = json_node_get_int (v);
+          if (n < 65536 || n > (G_GINT64_CONSTANT (1) << 40))
+            return fail_at (r, path, FALSE,
+                            "%" G_GINT64_FORMAT " is out of range: expected "
+                            "bytes from 65536 to 2^40",
+                            n);
           config->max_umem_bytes_per_user = (guint64) n;
         }
       else if (g_str_equal (key, "uds"))
         {
-          JsonArray *array;
-
-          if (!JSON_NODE_HOLDS_ARRAY (v))
-            return fail (r, path, FALSE,
-                         "expected an array of the interfaces served over "
-                         "the device plugin's socket protocol");
-          array = json_node_get_array (v);
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            {
-              g_autofree char *epath = cnet_config_path_append_index (path, i);
-
-              if (!read_uds_entry (r, epath, json_array_get_element (array, i),
-                                   config))
-                return FALSE;
-            }
+          if (!read_uds (r, path, v, config))
+            return FALSE;
         }
       else if (g_str_equal (key, "keep-xdp-attached"))
         {
-          if (!JSON_NODE_HOLDS_VALUE (v) ||
-              json_node_get_value_type (v) != G_TYPE_BOOLEAN)
-            return fail (r, path, FALSE, "expected true or false");
-          config->keep_xdp_attached = json_node_get_boolean (v);
+          if (!cnet_reader_get_bool (r, path, v, &config->keep_xdp_attached))
+            return FALSE;
         }
       else if (g_str_equal (key, "max-leases-per-client"))
-        return fail (r, path, FALSE,
-                     "limits are per user now: use \"max-leases-per-user\"");
+        return fail_at (r, path, FALSE,
+                        "limits are per user now: use "
+                        "\"max-leases-per-user\"");
       else
-        return fail (r, path, TRUE,
-                     "unknown key \"%s\"; known here: interfaces, "
-                     "authorization, group, max-leases-per-user, "
-                     "max-umem-bytes-per-user, uds, keep-xdp-attached",
-                     key);
+        return cnet_reader_fail_unknown_key (r, path, key, known);
     }
   if (config->auth_mode == CNETD_AUTH_GROUP && config->group == NULL)
-    return fail (r, "authorization", FALSE,
-                 "\"group\" authorization needs a \"group\"");
+    return fail_at (r, "authorization", FALSE,
+                    "\"group\" authorization needs a \"group\"");
   return TRUE;
 }
 
@@ -331,7 +330,7 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
     g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
   g_autofree char *clean = NULL;
   gsize clean_len;
-  Reader r = { name, NULL, error };
+  CnetReader r = { .name = name, .error = error };
 
   clean =
     cnet_config_strip_comments (name, data, strlen (data), &clean_len, error);
@@ -360,7 +359,7 @@ cnetd_config_load_data (const char *name, const char *data, GError **error)
                    json_error->message);
       return NULL;
     }
-  r.positions = positions;
+  r.pos = positions;
   if (!read_config (&r, json_parser_get_root (parser), config))
     return NULL;
   return g_steal_pointer (&config);

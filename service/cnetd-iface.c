@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cnetd's interface objects: one per network interface, kept up to date
- * from rtnetlink, with the queues that are free, leased and draining.
+ * cnetd's interface objects (CnetdIface, cnetd-iface.h): one per network
+ * interface, kept up to date from rtnetlink, with the queues that are
+ * free, leased and draining.
  */
 
 #include "cnetd-build-config.h"
@@ -259,11 +260,9 @@ cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
 
   if (iface == NULL)
     {
-      iface = g_new0 (CnetdIface, 1);
+      iface = g_object_new (CNETD_TYPE_IFACE, NULL);
       iface->manager = m;
       iface->ifindex = link->ifindex;
-      iface->draining =
-        g_ptr_array_new_with_free_func ((GDestroyNotify) cnetd_drain_free);
       iface->path =
         g_strdup_printf (CNET_DBUS_INTERFACES_PATH "/%u", link->ifindex);
       iface->object = cnetd_dbus_object_skeleton_new (iface->path);
@@ -283,19 +282,49 @@ cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link)
   cnetd_iface_update (iface, link);
 }
 
-void
-cnetd_iface_free (CnetdIface *iface)
+G_DEFINE_FINAL_TYPE (CnetdIface, cnetd_iface, G_TYPE_OBJECT)
+
+static void
+cnetd_iface_init (CnetdIface *iface)
 {
-  g_dbus_object_manager_server_unexport (iface->manager->server, iface->path);
-  g_object_set_data (G_OBJECT (iface->skeleton), "cnetd-owner", NULL);
+  iface->draining =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cnetd_drain_free);
+}
+
+/* Unexports the interface's object and lets go of the program it keeps
+ * (which detaches it, if the interface is still there). */
+static void
+cnetd_iface_dispose (GObject *object)
+{
+  CnetdIface *iface = CNETD_IFACE (object);
+
+  if (iface->object != NULL)
+    g_dbus_object_manager_server_unexport (iface->manager->server, iface->path);
+  if (iface->skeleton != NULL)
+    g_object_set_data (G_OBJECT (iface->skeleton), "cnetd-owner", NULL);
   g_clear_object (&iface->skeleton);
   g_clear_object (&iface->object);
-  g_ptr_array_unref (iface->draining);
   g_clear_handle_id (&iface->keep_retry, g_source_remove);
-  g_clear_object (&iface->kept); /* detaches it, if the interface is there */
+  g_clear_object (&iface->kept);
+  G_OBJECT_CLASS (cnetd_iface_parent_class)->dispose (object);
+}
+
+static void
+cnetd_iface_finalize (GObject *object)
+{
+  CnetdIface *iface = CNETD_IFACE (object);
+
+  g_ptr_array_unref (iface->draining);
   g_free (iface->name);
   g_free (iface->path);
-  g_free (iface);
+  G_OBJECT_CLASS (cnetd_iface_parent_class)->finalize (object);
+}
+
+static void
+cnetd_iface_class_init (CnetdIfaceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cnetd_iface_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cnetd_iface_finalize;
 }
 
 static void

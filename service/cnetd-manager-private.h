@@ -8,7 +8,10 @@
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
+#include "cnetd-client.h"
 #include "cnetd-dbus-generated.h"
+#include "cnetd-iface.h"
+#include "cnetd-lease.h"
 #include "cnetd-link.h"
 #include "cnetd-manager.h"
 #include "cnetd-napi.h"
@@ -16,21 +19,6 @@
 #include "cnetd-xsk.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  CnetdManager *manager;
-  guint ifindex;
-  char *name;
-  char *path;
-  guint n_rx_queues;
-  CnetdDBusObjectSkeleton *object;
-  CnetdDBusInterface *skeleton;
-  GPtrArray *draining;  /* CnetdDrain *, owned */
-  CnetXdpProgram *kept; /* "keep-xdp-attached": held while cnetd runs */
-  gboolean keep_failed; /* said once why it could not be kept */
-  guint keep_retry;     /* tries again every second while it fails */
-} CnetdIface;
 
 /* A queue whose lease ended while its socket may still be open somewhere:
  * not leased again until the kernel says no socket is bound to it. Its
@@ -48,49 +36,15 @@ typedef struct
   guint64 umem_bytes;
 } CnetdDrain;
 
-typedef struct
-{
-  CnetdManager *manager;
-  guint id;
-  char *path;
-  CnetdDBusObjectSkeleton *object;
-  CnetdDBusLease *skeleton;
-
-  guint ifindex;
-  char *ifname;
-  guint queue;
-  char *owner;
-  CnetdCaller caller;
-  guint watch_id;
-
-  int fd;       /* cnetd's copy of the socket */
-  int guard_fd; /* cnetd's end of the guard; the client holds the other */
-  guint guard_source;
-  int pidfd; /* the owner process */
-  guint pid_source;
-  dev_t umem_dev; /* the client's memfd */
-  ino_t umem_ino;
-  guint64 umem_bytes;
-  CnetXdpProgram *prog;
-  gboolean active;
-  gboolean need_wakeup;
-  gboolean zerocopy;
-  gboolean multi_buffer; /* bound with XDP_USE_SG; a sharing lease inherits */
-  guint tx_meta_len;     /* the UMEM's tx_metadata_len */
-  CnetdNapiLease *napi;  /* its part in the interface's busy-poll settings */
-  guint rx_metadata;     /* CnetRxMetadataFlags the program writes for it */
-  struct cnet_xdp_rule rules[CNET_MATCH_MAX_RULES];
-  guint n_rules;
-} CnetdLease;
-
 struct _CnetdManager
 {
   GDBusConnection *connection;
   CnetdConfig *config;
   GDBusObjectManagerServer *server;
   CnetdDBusManager *skeleton;
-  GHashTable *ifaces; /* ifindex → CnetdIface */
-  GHashTable *leases; /* id → CnetdLease */
+  GHashTable *ifaces;    /* ifindex → CnetdIface, a reference */
+  GHashTable *leases;    /* id → CnetdLease, a reference */
+  CnetdClients *clients; /* who holds leases and captures */
   guint next_lease_id;
   int nl_fd;
   guint nl_source;
@@ -165,18 +119,29 @@ QueueState cnetd_iface_queue_state (CnetdIface *iface, guint queue);
 void cnetd_iface_update_free_queues (CnetdIface *iface);
 void cnetd_iface_update_attached (CnetdIface *iface);
 void cnetd_iface_add_or_update (CnetdManager *m, const CnetdLinkInfo *link);
-void cnetd_iface_free (CnetdIface *iface);
 gboolean cnetd_iface_on_netlink (int fd, GIOCondition condition,
                                  gpointer user_data);
 
 /* cnetd-lease.c */
+/* What cnetd_release() needs of a kind of lease object. */
+typedef struct
+{
+  gpointer (*find) (CnetdManager *m, const char *path); /* NULL: none */
+  const char *(*owner_of) (gpointer thing);             /* a unique bus name */
+  char *(*describe) (gpointer thing); /* "lease 3 (eth0 queue 0)" */
+  CnetdClientEndFunc end;
+} CnetdReleasable;
+
+void cnetd_release (CnetdManager *m, const CnetdReleasable *kind,
+                    CnetdDBusLease *skeleton,
+                    GDBusMethodInvocation *invocation);
 void cnetd_lease_end (CnetdLease *lease, const char *why);
-gboolean cnetd_lease_on_guard_hup (int fd, GIOCondition condition,
-                                   gpointer user_data);
-gboolean cnetd_lease_on_owner_exited (int fd, GIOCondition condition,
-                                      gpointer user_data);
-void cnetd_lease_on_owner_vanished (GDBusConnection *connection,
-                                    const char *name, gpointer user_data);
+int cnetd_lease_make_guard (CnetdLease *lease, GError **error);
+void cnetd_lease_object_serve (CnetdManager *m, CnetdDBusObjectSkeleton *object,
+                               CnetdDBusLease *skeleton, GCallback activate,
+                               GCallback release, GCallback set_rules);
+void cnetd_lease_publish (CnetdLease *lease, const char *iface_path,
+                          const char *const *rules_text);
 gboolean cnetd_lease_handle_release (CnetdDBusLease *skeleton,
                                      GDBusMethodInvocation *invocation,
                                      gpointer user_data);

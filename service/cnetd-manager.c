@@ -502,8 +502,10 @@ cnetd_manager_new (GDBusConnection *connection, CnetdConfig *config,
   m->config = config;
   m->nl_fd = -1;
   m->ifaces =
-    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cnetd_iface_free);
-  m->leases = g_hash_table_new (NULL, NULL);
+    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_object_unref);
+  m->leases =
+    g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_object_unref);
+  m->clients = cnetd_clients_new (connection);
   m->uds_leases = g_hash_table_new_full (NULL, NULL, NULL,
                                          (GDestroyNotify) cnetd_uds_lease_free);
   m->server = g_dbus_object_manager_server_new (CNET_DBUS_PATH);
@@ -572,6 +574,7 @@ cnetd_manager_free (CnetdManager *m)
         cnetd_lease_end (l->data, "cnetd stops");
       g_hash_table_unref (m->leases);
     }
+  g_clear_pointer (&m->clients, cnetd_clients_free);
   if (m->stats_timer)
     g_source_remove (m->stats_timer);
   if (m->drain_timer)

@@ -41,15 +41,10 @@
 
 #include "cnet-private.h"
 #include "cnet-xdp-program.h"
+#include "cnet-xsk-private.h"
 #include "cnetd-auth.h"
 #include "cnetd-uds.h"
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
 #ifndef SO_PEERGROUPS
 #define SO_PEERGROUPS 59
 #endif

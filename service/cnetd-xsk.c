@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The kernel side of a lease (linux/if_xdp.h): check the client's memfd,
- * register it as the socket's UMEM, make the four rings and bind the socket
+ * register it as the socket's UMEM, make the four rings (with libcnet's
+ * own set-up, cnet-xsk-private.h, as a direct port does) and bind the socket
  * to exactly the leased interface and queue, all before the client sees
  * the socket. A bound AF_XDP socket cannot be bound again, and after
  * SO_BINDTODEVICE (which only CAP_NET_RAW may change) not to another
@@ -18,17 +19,8 @@
 #include <unistd.h>
 
 #include "cnet-private.h"
+#include "cnet-xsk-private.h"
 #include "cnetd-xsk.h"
-
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
 
 /* Takes @fd (always: closed on failure) and checks that it is a memfd
  * sealed against shrinking and growing whose size is whole frames. */
@@ -85,15 +77,6 @@ cnetd_umem_clear (CnetdUmem *umem)
   umem->fd = -1;
 }
 
-static gboolean
-xsk_fail (GError **error, int errsv, const char *ifname, guint queue,
-          const char *what)
-{
-  g_set_error (error, CNET_ERROR, cnet_error_from_errno (errsv),
-               "%s queue %u: %s: %s", ifname, queue, what, g_strerror (errsv));
-  return FALSE;
-}
-
 /* Maps the memfd and registers it; the mapping goes once registered (the
  * kernel pins the pages and keeps its own mapping of them). cnetd has
  * CAP_IPC_LOCK: the pages count against its per-user limit, not against
@@ -103,65 +86,19 @@ xsk_register_umem (int fd, const char *ifname, guint queue,
                    const CnetdAcquireOptions *opts, const CnetdUmem *umem,
                    CnetdXskBound *bound, GError **error)
 {
-  /* struct xdp_umem_reg of Linux 6.8 (tx_metadata_len where Debian 12's
-   * headers have padding). */
-  struct
-  {
-    guint64 addr;
-    guint64 len;
-    guint32 chunk_size;
-    guint32 headroom;
-    guint32 flags;
-    guint32 tx_metadata_len;
-  } reg = {
-    .len = umem->size,
-    .chunk_size = opts->frame_size,
-    .headroom = opts->headroom,
-  };
-  G_STATIC_ASSERT (sizeof reg == sizeof (struct xdp_umem_reg));
-
-  if (opts->port.tx_metadata != 0)
-    {
-      reg.flags |= XDP_UMEM_TX_METADATA_LEN;
-      reg.tx_metadata_len = CNET_TX_METADATA_LEN;
-    }
-  void *area;
-  int r, errsv;
-
-  area =
+  void *area =
     mmap (NULL, umem->size, PROT_READ | PROT_WRITE, MAP_SHARED, umem->fd, 0);
-  if (area == MAP_FAILED)
-    return xsk_fail (error, errno, ifname, queue, "cannot map the UMEM memfd");
-  reg.addr = (guint64) (guintptr) area;
-  r = setsockopt (fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg);
-  errsv = errno;
-  munmap (area, umem->size);
-  if (r < 0 && errsv == EINVAL && opts->port.tx_metadata != 0)
-    {
-      g_set_error (error, CNET_ERROR, CNET_ERROR_NOT_SUPPORTED,
-                   "%s queue %u: the kernel refuses AF_XDP TX metadata at UMEM "
-                   "registration (tx_metadata_len needs Linux 6.11 or later): "
-                   "%s",
-                   ifname, queue, g_strerror (errsv));
-      return FALSE;
-    }
-  if (r < 0)
-    return xsk_fail (error, errsv, ifname, queue, "cannot register the UMEM");
-  bound->tx_meta_len = reg.tx_metadata_len;
-  return TRUE;
-}
+  gboolean ok;
 
-static gboolean
-xsk_ring (int fd, int opt, guint size, const char *name, const char *ifname,
-          guint queue, GError **error)
-{
-  if (setsockopt (fd, SOL_XDP, opt, &size, sizeof size) < 0)
-    {
-      g_autofree char *what =
-        g_strdup_printf ("cannot create the %s ring of %u entries", name, size);
-      return xsk_fail (error, errno, ifname, queue, what);
-    }
-  return TRUE;
+  if (area == MAP_FAILED)
+    return cnet_xsk_fail (error, errno, ifname, queue,
+                          "cannot map the UMEM memfd");
+  ok = cnet_xsk_register_umem (fd, ifname, queue, area, umem->size,
+                               opts->frame_size, opts->headroom,
+                               opts->port.tx_metadata != 0, &bound->tx_meta_len,
+                               error);
+  munmap (area, umem->size);
+  return ok;
 }
 
 /* Creates the socket for a lease, ready for the client: UMEM registered
@@ -193,54 +130,25 @@ cnetd_xsk_open (const char *ifname, guint ifindex, guint queue,
   fd = socket (AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
   if (fd < 0)
     {
-      xsk_fail (error, errno, ifname, queue, "cannot create an AF_XDP socket");
+      cnet_xsk_fail (error, errno, ifname, queue,
+                     "cannot create an AF_XDP socket");
       return -1;
     }
   if ((shared_fd < 0 &&
        !xsk_register_umem (fd, ifname, queue, opts, umem, bound, error)) ||
-      !xsk_ring (fd, XDP_UMEM_FILL_RING, opts->port.fill_size, "fill", ifname,
-                 queue, error) ||
-      !xsk_ring (fd, XDP_UMEM_COMPLETION_RING, opts->port.comp_size,
-                 "completion", ifname, queue, error) ||
-      !xsk_ring (fd, XDP_RX_RING, opts->port.rx_size, "RX", ifname, queue,
-                 error) ||
-      !xsk_ring (fd, XDP_TX_RING, opts->port.tx_size, "TX", ifname, queue,
-                 error))
+      !cnet_xsk_make_rings (fd, ifname, queue, &opts->port, error))
     goto fail;
-
-  /* One kick sends a whole TX ring in copy mode (Linux 6.17; older kernels
-   * keep their default of 32, which works). */
-  {
-    guint budget = opts->port.tx_size;
-    if (setsockopt (fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
-                    sizeof budget) < 0)
-      g_debug ("%s queue %u: TX budget stays at the kernel's default: %s",
-               ifname, queue, g_strerror (errno));
-  }
 
   /* Only CAP_NET_RAW may change this, and bind() then refuses any other
    * interface (EINVAL): a second line behind bound-once. */
   if (setsockopt (fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen (ifname)) < 0)
     {
-      xsk_fail (error, errno, ifname, queue,
-                "cannot bind the socket to the device");
+      cnet_xsk_fail (error, errno, ifname, queue,
+                     "cannot bind the socket to the device");
       goto fail;
     }
-  if (opts->port.busy_poll_usecs != 0)
-    {
-      int one = 1, usecs = (int) opts->port.busy_poll_usecs,
-          budget = (int) opts->port.busy_poll_budget;
-
-      if (setsockopt (fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof one) <
-            0 ||
-          setsockopt (fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof usecs) < 0 ||
-          setsockopt (fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
-                      sizeof budget) < 0)
-        {
-          xsk_fail (error, errno, ifname, queue, "cannot enable busy polling");
-          goto fail;
-        }
-    }
+  if (!cnet_xsk_set_busy_poll (fd, ifname, queue, &opts->port, error))
+    goto fail;
 
   if (shared_fd >= 0)
     {

@@ -382,3 +382,27 @@ def test_capture_ends_with_its_interface(env):
     # Put a veth back so the teardown finds an interface to check.
     env.ns_run(env.ns_a, ["ip", "link", "add", env.veth_a, "type", "veth",
                           "peer", "name", env.veth_a + "x"])
+
+
+def test_capture_release_by_others(env):
+    """A capture is released as a queue lease is (one function decides):
+    nobody may not release someone else's capture, and it keeps running;
+    root may, and the capture ends."""
+    env.start_cnetd()
+    pcap = os.path.join(env.dir, "others.pcap")
+    cap = capture(env, env.veth_a, "-c", 1000, "-w", pcap)
+    wait_capture_lease(env)
+    (lease,) = captures(env)
+    res = run(NOBODY + ["busctl", "--address=" + env.address, "call",
+                        "org.cnet.Cnet1", lease, "org.cnet.Cnet1.Lease",
+                        "Release"], check=False)
+    assert res.returncode != 0
+    assert "belongs to" in res.stderr and "only its owner or root" in \
+        res.stderr, res.stderr
+    assert captures(env) == [lease]
+    # Root (another connection than cnetctl's) may.
+    env.call(lease, "org.cnet.Cnet1.Lease", "Release")
+    env.wait_for(lambda: captures(env) == [], "root's release")
+    cap.communicate(timeout=60)
+    with open(env.cnetd_log, encoding="utf-8") as f:
+        assert "released by root" in f.read()
