@@ -7,7 +7,13 @@
  *       back to their sender (MACs, IPs and ports swapped, which keeps the
  *       checksums valid) and exits;
  *   hold ADDRESS IFACE QUEUE [RULE...]  says "ready" and waits to be
- *       killed.
+ *       killed;
+ *   open-async|cancel-async ADDRESS IFACE QUEUE  the C twin of
+ *       async-client.py: connects with cnet_client_connect_async() and
+ *       opens with cnet_client_open_port_async() from a GMainLoop while a
+ *       5 ms timer keeps firing; says "opening" once the open is under
+ *       way, and when the timer has fired three times during it says
+ *       "ticking" (open-async) or cancels it (cancel-async).
  *
  * QUEUE may be "any". With FRAMES=N in the environment the mempool has N
  * frames. The last line it prints is JSON: what it did, or the error.
@@ -56,6 +62,98 @@ fail (GError *error)
   return 1;
 }
 
+typedef struct
+{
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  CnetMempool *pool;
+  const char *iface;
+  guint queue;
+  gboolean cancel;
+  gboolean opening;
+  guint ticks;
+  CnetPort *port;
+  GError *error;
+} AsyncOpen;
+
+static gboolean
+async_tick (gpointer user_data)
+{
+  AsyncOpen *a = user_data;
+
+  if (a->opening && ++a->ticks == 3)
+    {
+      if (a->cancel)
+        g_cancellable_cancel (a->cancellable);
+      else
+        {
+          g_print ("ticking\n");
+          fflush (stdout);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+async_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncOpen *a = user_data;
+
+  a->opening = FALSE;
+  a->port =
+    cnet_client_open_port_finish (CNET_CLIENT (source), result, &a->error);
+  g_main_loop_quit (a->loop);
+}
+
+static void
+async_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncOpen *a = user_data;
+  g_autoptr (CnetClient) client =
+    cnet_client_connect_finish (result, &a->error);
+
+  if (client == NULL)
+    {
+      g_main_loop_quit (a->loop);
+      return;
+    }
+  a->opening = TRUE;
+  cnet_client_open_port_async (client, a->iface, a->queue, a->pool, NULL,
+                               a->cancellable, async_opened, a);
+  g_print ("opening\n");
+  fflush (stdout);
+}
+
+static int
+open_async (const char *address, const char *iface, guint queue,
+            gboolean cancel)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CnetMempool) pool = cnet_mempool_new (4096, 2048, 0, &error);
+  AsyncOpen a = { loop, cancellable, pool, iface, queue, cancel };
+  guint timer;
+  int ret;
+
+  if (pool == NULL)
+    return fail (error);
+  timer = g_timeout_add (5, async_tick, &a);
+  cnet_client_connect_async (address, NULL, async_connected, &a);
+  g_main_loop_run (loop);
+  g_source_remove (timer);
+  if (a.port == NULL)
+    {
+      ret = fail (a.error);
+      g_clear_error (&a.error);
+      return ret;
+    }
+  g_print ("{\"uid\": %u, \"queue\": %u, \"ticks\": %u}\n", (guint) getuid (),
+           cnet_port_get_queue (a.port), a.ticks);
+  g_object_unref (a.port);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -72,7 +170,9 @@ main (int argc, char **argv)
 
   if (argc < 5)
     {
-      g_printerr ("usage: %s echo|hold ADDRESS IFACE QUEUE [COUNT] [RULE...]\n",
+      g_printerr ("usage: %s echo|hold|open-async|cancel-async ADDRESS IFACE "
+                  "QUEUE "
+                  "[COUNT] [RULE...]\n",
                   argv[0]);
       return 2;
     }
@@ -81,6 +181,9 @@ main (int argc, char **argv)
   iface = argv[3];
   queue =
     g_str_equal (argv[4], "any") ? CNET_DBUS_ANY_QUEUE : (guint) atoi (argv[4]);
+  if (g_str_equal (mode, "open-async") || g_str_equal (mode, "cancel-async"))
+    return open_async (address, iface, queue,
+                       g_str_equal (mode, "cancel-async"));
   if (g_str_equal (mode, "echo"))
     {
       count = (guint) atoi (argv[5]);

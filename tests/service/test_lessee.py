@@ -306,21 +306,27 @@ def drain_hold(env):
     return holder.stdin
 
 
-def async_client(env, mode):
-    from conftest import NOBODY
-    return env.spawn(["ip", "netns", "exec", env.ns_a] + NOBODY +
-                     ["/usr/bin/python3", ASYNC_CLIENT, env.address,
-                      env.veth_a, mode])
+def async_client(env, mode, lang="python"):
+    """The async open from a running main loop, in Python
+    (async-client.py) or in C (cnet-test-client open-async|cancel-async)."""
+    from conftest import CLIENT, NOBODY
+    if lang == "c":
+        argv = [CLIENT, mode + "-async", env.address, env.veth_a, "0"]
+    else:
+        argv = ["/usr/bin/python3", ASYNC_CLIENT, env.address, env.veth_a,
+                mode]
+    return env.spawn(["ip", "netns", "exec", env.ns_a] + NOBODY + argv)
 
 
-def test_async_open_keeps_the_loop_running(env):
+@pytest.mark.parametrize("lang", ["python", "c"])
+def test_async_open_keeps_the_loop_running(env, lang):
     """open_port_async from a GLib.MainLoop: while cnetd holds the open
     back (its queue drains: the last owner died, a child of it still has
     the socket), the loop's 5 ms timer keeps firing; the port opens once
-    the queue is free."""
+    the queue is free. From Python and from C."""
     env.start_cnetd()
     keeper = drain_hold(env)
-    proc = async_client(env, "open")
+    proc = async_client(env, "open", lang)
     assert proc.stdout.readline().strip() == "opening"
     # cnetd holds the open back while the queue drains; the client's loop
     # runs meanwhile, or it could not say so.
@@ -333,13 +339,15 @@ def test_async_open_keeps_the_loop_running(env):
     assert res["ticks"] >= 3, res
 
 
-def test_async_open_cancelled(env):
+@pytest.mark.parametrize("lang", ["python", "c"])
+def test_async_open_cancelled(env, lang):
     """Cancelling open_port_async mid-way (while cnetd holds it back)
     gives G_IO_ERROR_CANCELLED and leaves no lease: the lease cnetd grants
-    after the cancel ends with its guard, which nobody received."""
+    after the cancel ends with its guard, which nobody received. From
+    Python and from C."""
     env.start_cnetd()
     keeper = drain_hold(env)
-    proc = async_client(env, "cancel")
+    proc = async_client(env, "cancel", lang)
     assert proc.stdout.readline().strip() == "opening"
     out, _ = proc.communicate(timeout=60)
     res = json.loads(out.strip().splitlines()[-1])
