@@ -115,14 +115,15 @@ void
 cnetd_lease_end (CnetdLease *lease, const char *why)
 {
   CnetdManager *m = lease->manager;
-  g_autoptr (CnetdLease) owned = NULL;
   CnetdIface *iface;
 
   g_message ("lease %u (%s queue %u, %s, uid %u, pid %u) ends: %s", lease->id,
              lease->ifname, lease->queue, lease->owner, lease->caller.uid,
              lease->caller.pid, why);
-  /* Ours until the end of this function; the table lets go of its own. */
-  owned = g_object_ref (lease);
+  /* Ours until the end of this function; the table lets go of its own.
+   * (A plain ref and unref: scan-build took a g_autoptr only assigned for
+   * a dead store.) */
+  g_object_ref (lease);
   g_hash_table_remove (m->leases, GUINT_TO_POINTER (lease->id));
   iface = g_hash_table_lookup (m->ifaces, GUINT_TO_POINTER (lease->ifindex));
   if (iface != NULL)
@@ -150,6 +151,7 @@ cnetd_lease_end (CnetdLease *lease, const char *why)
     }
   /* The lease may have taken the program loaded ahead: load the next. */
   cnetd_manager_preload_program (m);
+  g_object_unref (lease);
 }
 
 /* Makes a guard pair: cnetd keeps one end, watched for the client hanging
