@@ -106,10 +106,10 @@ cnet_xdp_program_kfunc_fields (CnetXdpProgram *prog, guint32 fields,
 
 /* Asks the program to write RX metadata @fields (CNET_XDP_META_*) before
  * the frames of @queue, or none with 0. Returns the fields it will write:
- * the arrival time whenever any was asked for, the device's fields where
- * the kernel, the driver and the attach mode allow (and a message saying
- * why not in *@why_not, when one was left out); -1 with @error set when
- * the program could not be changed. */
+ * the arrival time when asked for (it works everywhere), the device's
+ * fields where the kernel, the driver and the attach mode allow (and a
+ * message saying why not in *@why_not, when one was left out); -1 with
+ * @error set when the program could not be changed. */
 gint64
 cnet_xdp_program_set_rx_metadata (CnetXdpProgram *prog, guint queue,
                                   guint32 fields, char **why_not,
@@ -132,9 +132,9 @@ cnet_xdp_program_set_rx_metadata (CnetXdpProgram *prog, guint queue,
   g_mutex_lock (&prog->lock);
   if (fields != 0)
     {
-      granted = CNET_XDP_META_ARRIVAL_TIME |
+      granted = (fields & CNET_XDP_META_ARRIVAL_TIME) |
                 cnet_xdp_program_kfunc_fields (prog, fields, why);
-      level = (granted & CNET_XDP_META_KFUNCS) ? 2 : 1;
+      level = (granted & CNET_XDP_META_KFUNCS) ? 2 : granted != 0 ? 1 : 0;
       if (level > prog->meta_level)
         {
           g_autoptr (GError) local_error = NULL;
@@ -150,8 +150,8 @@ cnet_xdp_program_set_rx_metadata (CnetXdpProgram *prog, guint queue,
               /* Arrival times still work without the kfuncs. */
               g_string_append_printf (why, "%s%s", why->len ? "; " : "",
                                       local_error->message);
-              granted = CNET_XDP_META_ARRIVAL_TIME;
-              if (prog->meta_level < 1 &&
+              granted &= ~(guint32) CNET_XDP_META_KFUNCS;
+              if (granted != 0 && prog->meta_level < 1 &&
                   !cnet_xdp_program_upgrade (prog, 1, error))
                 {
                   g_mutex_unlock (&prog->lock);

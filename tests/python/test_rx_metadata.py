@@ -153,6 +153,29 @@ def test_generic_mode_has_no_device_fields(cnet, netns):
             assert pkt.get_rx_hash() == (False, 0, 0)
 
 
+def test_hash_without_arrival_time(cnet, netns):
+    """The clock is read only for ports that ask for arrival times: a port
+    that asks for the hash alone gets the hash and no arrival time; in
+    generic mode, where the hash cannot be had, it gets nothing at all and
+    still receives."""
+    M = cnet.RxMetadataFlags
+    sock = packet_socket(netns.veth_b)
+    for mode, granted in ((None, M.HASH), (cnet.XdpMode.GENERIC, M.NONE)):
+        pool, port = open_port(cnet, netns, M.HASH, xdp_mode=mode)
+        assert port.props.rx_metadata == granted
+        for i in range(10):
+            sock.send(udp_frame(netns.mac_a, netns.mac_b, i, 64))
+        keep = []
+        receive_all(port, cnet.Batch.new(64), 10, keep)
+        for burst in keep:
+            assert set(burst[2]) == {int(granted)}, (mode, set(burst[2]))
+            assert set(burst[0]) == {0}
+            assert (set(burst[1]) != {0}) == (granted == M.HASH)
+            for pkt in burst[3]:
+                assert pkt.get_arrival_time() == (False, 0)
+        del keep, port, pool
+
+
 def test_no_metadata(cnet, netns):
     """A port that asks for none gets none, even in a frame that had some
     before (the same mempool, an earlier port with metadata)."""
