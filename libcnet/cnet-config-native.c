@@ -9,9 +9,9 @@
 
 #include "cnet-config-private.h"
 #include "cnet-enums.h"
+#include "cnet-match-private.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
 

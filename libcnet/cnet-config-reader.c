@@ -10,9 +10,10 @@
 
 #include "cnet-config-private.h"
 #include "cnet-enums.h"
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
 #include "cnet-port-settings.h"

@@ -11,9 +11,10 @@
 #include <linux/if_xdp.h>
 #include <stdalign.h>
 
+#include "cnet-mempool-private.h"
+#include "cnet-netdev-private.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-uds-private.h"
 #include "cnet-xdp-common.h"
 #include "cnet-xdp-program.h"

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 
 #include "cnet-config-reader.h"
-#include "cnet-private.h"
+#include "cnet-error.h"
 #include "cnetd-config.h"
 
 static void
