@@ -11,7 +11,9 @@
 
 #include "cnet-batch-private.h"
 #include "cnet-batch.h"
+#include "cnet-mempool-private.h"
 #include "cnet-mempool.h"
+#include "cnet-packet-private.h"
 #include "cnet-packet.h"
 #include "cnet-rx-metadata-private.h"
 

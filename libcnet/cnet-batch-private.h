@@ -6,7 +6,8 @@
 #pragma once
 
 #include "cnet-batch.h"
-#include "cnet-private.h"
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
 
 G_BEGIN_DECLS
 

@@ -5,9 +5,10 @@
 
 #include "cnet-batch-private.h"
 #include "cnet-batch.h"
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
-#include "cnet-rx-metadata-private.h"
 
 /**
  * CnetBatch:

@@ -11,8 +11,8 @@
 
 #include "cnet-capture-private.h"
 #include "cnet-dbus.h"
+#include "cnet-error-private.h"
 #include "cnet-error.h"
-#include "cnet-private.h"
 #include "cnet-xdp-common.h"
 
 /**

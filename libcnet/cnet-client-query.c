@@ -13,7 +13,8 @@
 #include "cnet-bus-generated.h"
 #include "cnet-capture-private.h"
 #include "cnet-client-private.h"
-#include "cnet-private.h"
+#include "cnet-dbus.h"
+#include "cnet-error.h"
 
 /* One method call on cnetd, its reply typed by the D-Bus XML. No timeout:
  * a polkit agent may ask the user; cancel instead. */

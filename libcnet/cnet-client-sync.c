@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include "cnet-client-private.h"
-#include "cnet-private.h"
+#include "cnet-mempool.h"
 
 typedef struct
 {

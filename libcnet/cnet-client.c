@@ -6,10 +6,14 @@
 
 #include "cnet-bus-generated.h"
 #include "cnet-client-private.h"
+#include "cnet-dbus.h"
 #include "cnet-enums.h"
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
+#include "cnet-port-private.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
+#include "cnet-xsk-private.h"
 
 /**
  * CnetClient:

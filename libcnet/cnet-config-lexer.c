@@ -11,10 +11,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "cnet-config-private.h"
-#include "cnet-private.h"
+#include "cnet-error.h"
 
 char *
 cnet_config_format_message (const char *name, guint line, guint col,

@@ -9,9 +9,9 @@
 
 #include "cnet-config-private.h"
 #include "cnet-enums.h"
+#include "cnet-match-private.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
 
@@ -435,39 +435,12 @@ cnet_reader_get_uds_path (CnetReader *c, const char *path, JsonNode *v,
   return TRUE;
 }
 
-/* An array of non-empty strings, such as port or thread names. */
-static gboolean
-cnet_reader_get_names (CnetReader *c, const char *path, JsonNode *v,
-                       const char *what, GStrv *out)
-{
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (!JSON_NODE_HOLDS_ARRAY (v))
-    return fail_at (c, path, FALSE, "expected an array of %s names, found %s",
-                    what, cnet_reader_describe_node (v));
-  array = json_node_get_array (v);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autofree char *epath = cnet_config_path_append_index (path, i);
-      g_autofree char *name = NULL;
-
-      if (!cnet_reader_get_string (c, epath, json_array_get_element (array, i),
-                                   FALSE, &name))
-        return FALSE;
-      g_strv_builder_add (builder, name);
-    }
-  g_strfreev (*out);
-  *out = g_strv_builder_end (builder);
-  return TRUE;
-}
-
 /* `ports` of a thread (`lports` in CNDP's dialect). */
 gboolean
 cnet_config_parse_thread_ports (CnetReader *c, const char *path, JsonNode *v,
                                 CnetThreadSpec *spec)
 {
-  return cnet_reader_get_names (c, path, v, "port", &spec->ports);
+  return cnet_reader_get_strv (c, path, v, "port names", NULL, &spec->ports);
 }
 
 gboolean
@@ -598,7 +571,8 @@ cnet_config_parse_cnet_port_groups (CnetReader *c, JsonNode *node,
               else if (g_str_equal (key, "mempool"))
                 r = cnet_reader_get_string (c, path, v, FALSE, &mempool);
               else if (g_str_equal (key, "threads"))
-                r = cnet_reader_get_names (c, path, v, "thread", &threads);
+                r = cnet_reader_get_strv (c, path, v, "thread names", NULL,
+                                          &threads);
               else if (g_str_equal (key, "rules"))
                 r = cnet_reader_get_rules (c, path, v, &rules);
               else if (g_str_equal (key, "description"))

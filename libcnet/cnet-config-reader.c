@@ -10,9 +10,10 @@
 
 #include "cnet-config-private.h"
 #include "cnet-enums.h"
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
 #include "cnet-port-settings.h"
@@ -217,6 +218,37 @@ cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
                   json_node_get_string (node), nicks->str);
 }
 
+/* An array of non-empty strings, such as port or thread names: @what says
+ * what the array holds in the error ("port names"). @check, if given,
+ * checks each string in turn (its path is the element's). */
+gboolean
+cnet_reader_get_strv (CnetReader *c, const char *path, JsonNode *node,
+                      const char *what, CnetReaderCheck check, GStrv *out)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return fail_at (c, path, FALSE, "expected an array of %s, found %s", what,
+                    cnet_reader_describe_node (node));
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *epath = cnet_config_path_append_index (path, i);
+      g_autofree char *s = NULL;
+
+      if (!cnet_reader_get_string (c, epath, json_array_get_element (array, i),
+                                   FALSE, &s))
+        return FALSE;
+      if (check != NULL && !check (c, epath, s))
+        return FALSE;
+      g_strv_builder_add (builder, s);
+    }
+  g_strfreev (*out);
+  *out = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 /* Flags: an array of their nicks, such as ["checksum", "timestamp"]. */
 gboolean
 cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
@@ -337,4 +369,62 @@ cnet_reader_split_port_name (const char *name, gint64 *number)
   if (g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT16, &v, NULL))
     *number = (gint64) v;
   return g_strndup (name, (gsize) (colon - name));
+}
+
+/* The load sequence of a document, for CnetConfig and cnetd's
+ * configuration: comments stripped (cnet_config_strip_comments()), the
+ * syntax checked strictly and the position of every member recorded in
+ * *@positions (cnet_config_scan()), then parsed by json-glib. The scanner
+ * takes trailing commas and lists them in @trailing_commas; with
+ * @commas_refused, the first is an error at its place, "syntax error: a
+ * comma before the closing bracket (@commas_refused)", before parsing;
+ * without, the caller decides later, and they are blanked out for
+ * json-glib, which is strict. */
+JsonParser *
+cnet_reader_load (const char *name, const char *text, gsize length,
+                  GArray *trailing_commas, const char *commas_refused,
+                  GHashTable **positions, GError **error)
+{
+  g_autofree char *stripped = NULL;
+  g_autoptr (GHashTable) pos = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) local = NULL;
+  gsize stripped_len;
+
+  stripped =
+    cnet_config_strip_comments (name, text, length, &stripped_len, error);
+  if (stripped == NULL)
+    return NULL;
+  pos = cnet_config_scan (name, stripped, stripped_len, trailing_commas, error);
+  if (pos == NULL)
+    return NULL;
+  if (commas_refused != NULL && trailing_commas->len > 0)
+    {
+      CnetConfigComma *comma =
+        &g_array_index (trailing_commas, CnetConfigComma, 0);
+      g_autofree char *reason = g_strdup_printf ("syntax error: a comma before "
+                                                 "the closing bracket (%s)",
+                                                 commas_refused);
+      g_autofree char *msg =
+        cnet_config_format_message (name, comma->line, comma->col, comma->path,
+                                    reason);
+
+      g_set_error_literal (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
+      return NULL;
+    }
+  for (guint i = 0; i < trailing_commas->len; i++)
+    stripped[g_array_index (trailing_commas, CnetConfigComma, i).offset] = ' ';
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, stripped, (gssize) stripped_len,
+                                   &local))
+    {
+      /* The scanner took it (a lone UTF-16 surrogate escape, say), so this
+       * is json-glib's own limit; it is still the file's fault. */
+      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, "%s: %s", name,
+                   local->message);
+      return NULL;
+    }
+  *positions = g_steal_pointer (&pos);
+  return g_steal_pointer (&parser);
 }

@@ -77,6 +77,12 @@ gboolean cnet_reader_get_bool (CnetReader *c, const char *path, JsonNode *node,
 gboolean cnet_reader_get_uint (CnetReader *c, const char *path, JsonNode *node,
                                guint min, guint max, const char *unit,
                                guint *out);
+/* Checks one string of an array read by cnet_reader_get_strv(). */
+typedef gboolean (*CnetReaderCheck) (CnetReader *c, const char *path,
+                                     const char *value);
+gboolean cnet_reader_get_strv (CnetReader *c, const char *path, JsonNode *node,
+                               const char *what, CnetReaderCheck check,
+                               GStrv *out);
 gboolean cnet_reader_get_flags (CnetReader *c, const char *path, JsonNode *node,
                                 GType type, guint *out);
 gboolean cnet_reader_get_enum (CnetReader *c, const char *path, JsonNode *node,
@@ -91,6 +97,10 @@ gboolean cnet_reader_check_headroom (CnetReader *c, const char *path,
 gboolean cnet_reader_check_interface_name (CnetReader *c, const char *path,
                                            gboolean at_key, const char *name);
 char *cnet_reader_split_port_name (const char *name, gint64 *number);
+JsonParser *cnet_reader_load (const char *name, const char *text, gsize length,
+                              GArray *trailing_commas,
+                              const char *commas_refused,
+                              GHashTable **positions, GError **error);
 
 /* cnet-config-native.c */
 gboolean cnet_config_parse_application (CnetReader *c, JsonNode *node);

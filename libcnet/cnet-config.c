@@ -6,9 +6,9 @@
 
 #include "cnet-config-private.h"
 #include "cnet-enums.h"
+#include "cnet-error.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-config-reader.h"
 
@@ -333,38 +333,19 @@ static gboolean
 cnet_config_load (CnetConfig *self, const char *text, gsize length,
                   GError **error)
 {
-  g_autofree char *stripped = NULL;
   g_autoptr (GHashTable) positions = NULL;
   g_autoptr (JsonParser) parser = NULL;
-  g_autoptr (GError) local = NULL;
   g_autoptr (GArray) trailing =
     g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
-  gsize stripped_len;
   CnetReader c = { .self = self, .error = error, .trailing_commas = trailing };
 
-  stripped =
-    cnet_config_strip_comments (self->name, text, length, &stripped_len, error);
-  if (stripped == NULL)
-    return FALSE;
-  positions =
-    cnet_config_scan (self->name, stripped, stripped_len, trailing, error);
-  if (positions == NULL)
+  /* Trailing commas are taken here: cnet_config_parse_root() refuses them
+   * in libcnet's dialect, once it knows the dialect. */
+  parser = cnet_reader_load (self->name, text, length, trailing, NULL,
+                             &positions, error);
+  if (parser == NULL)
     return FALSE;
   c.pos = positions;
-  /* json-glib is strict: blank the trailing commas out (the scanner took
-   * them; cnet_config_parse_root() refuses them in libcnet's dialect). */
-  for (guint i = 0; i < trailing->len; i++)
-    stripped[g_array_index (trailing, CnetConfigComma, i).offset] = ' ';
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, stripped, (gssize) stripped_len,
-                                   &local))
-    {
-      /* The scanner took it, so this is json-glib's own limit. */
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, "%s: %s",
-                   self->name, local->message);
-      return FALSE;
-    }
   return cnet_config_parse_root (&c, json_parser_get_root (parser));
 }
 

@@ -6,7 +6,7 @@
 #include "cnet-config-private.h"
 #include "cnet-context.h"
 #include "cnet-enums.h"
-#include "cnet-private.h"
+#include "cnet-error.h"
 #include "cnet-xdp-program.h"
 
 /**

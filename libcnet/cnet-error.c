@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error-private.h"
 #include "cnet-error.h"
-#include "cnet-private.h"
 
 /* One entry per CnetError value, in order: the D-Bus error names under which
  * the codes cross the bus (see DESIGN.md, "Naming"). */

@@ -5,8 +5,9 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "cnet-error.h"
+#include "cnet-match-private.h"
 #include "cnet-match.h"
-#include "cnet-private.h"
 
 /**
  * CnetMatch:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <linux/if_xdp.h>
@@ -8,8 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cnet-error.h"
+#include "cnet-mempool-private.h"
 #include "cnet-mempool.h"
-#include "cnet-private.h"
 
 /**
  * CnetMempool:

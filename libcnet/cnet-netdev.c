@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <linux/ethtool.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -16,7 +17,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error.h"
+#include "cnet-features-private.h"
+#include "cnet-netdev-private.h"
 
 static int
 cnet_netdev_ethtool (int fd, const char *ifname, void *cmd)

@@ -7,10 +7,9 @@
 
 #include <string.h>
 
+#include "cnet-mempool-private.h"
 #include "cnet-packet-private.h"
 #include "cnet-packet.h"
-#include "cnet-private.h"
-#include "cnet-rx-metadata-private.h"
 
 static gboolean
 cnet_packet_check_room (CnetPacket *pkt, const char *what, guint want,

@@ -2,13 +2,14 @@
 /*
  * What the packet's files share: cnet-packet.c (references, freeing,
  * accessors), cnet-packet-edit.c (bounds and bytes) and
- * cnet-packet-metadata.c (RX metadata, TX requests). The packet's layout
- * is in cnet-private.h (the mempool and the ports use it too).
+ * cnet-packet-metadata.c (RX metadata, TX requests), and the multi-buffer
+ * chain helpers the batch and the port's data path use too. The packet's
+ * layout is in cnet-mempool-private.h (it lives in the mempool's frames).
  */
 #pragma once
 
 #include "cnet-error.h"
-#include "cnet-private.h"
+#include "cnet-mempool-private.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +37,14 @@ cnet_packet_check_owned (CnetPacket *pkt, GError **error)
 
 /* Gives the frames of the segments from @seg on back to @pool. */
 void cnet_packet_free_chain (CnetMempool *pool, CnetPacket *seg);
+
+/* cnet-packet.c: multi-buffer chains */
+void cnet_packet_free_segments (CnetPacket *head);
+guint cnet_packet_total_length (CnetPacket *pkt);
+gboolean cnet_packet_change_length (CnetPacket *pkt, const char *what,
+                                    guint length, gboolean grow,
+                                    GError **error);
+void cnet_packet_copy_chain (CnetPacket *pkt, guint offset, guint8 *buf,
+                             gsize length, gboolean to_packet);
 
 G_END_DECLS

@@ -3,10 +3,9 @@
 
 #include <string.h>
 
+#include "cnet-mempool-private.h"
 #include "cnet-packet-private.h"
 #include "cnet-packet.h"
-#include "cnet-private.h"
-#include "cnet-rx-metadata-private.h"
 
 /**
  * CnetPacket:

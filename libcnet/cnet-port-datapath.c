@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <linux/if_xdp.h>
 #include <poll.h>
@@ -17,7 +18,10 @@
 
 #include "cnet-batch-private.h"
 #include "cnet-enums.h"
+#include "cnet-mempool-private.h"
+#include "cnet-packet-private.h"
 #include "cnet-port-private.h"
+#include "cnet-xsk-private.h"
 
 /* Puts frames from the RX cache on the fill ring, as many as there is
  * room for. Only the receiving thread calls this. */

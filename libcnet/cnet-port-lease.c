@@ -14,6 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error.h"
+#include "cnet-match.h"
+#include "cnet-mempool-private.h"
 #include "cnet-port-private.h"
 
 /* A socket from cnetd, bound, with its UMEM and rings: map the rings and

@@ -11,8 +11,13 @@
 #include <linux/if_xdp.h>
 #include <unistd.h>
 
+#include "cnet-error.h"
+#include "cnet-match.h"
+#include "cnet-mempool-private.h"
+#include "cnet-netdev-private.h"
 #include "cnet-port-private.h"
 #include "cnet-xdp-program-private.h"
+#include "cnet-xsk-private.h"
 
 /* Asks the XDP program for the RX metadata the port wants; keeps what it
  * got (the property reads it back) and says why the rest is missing. */

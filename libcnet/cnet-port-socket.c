@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <linux/if_xdp.h>
 #include <poll.h>
@@ -13,6 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-error.h"
+#include "cnet-match-private.h"
+#include "cnet-mempool-private.h"
+#include "cnet-netdev-private.h"
 #include "cnet-port-private.h"
 #include "cnet-xsk-private.h"
 

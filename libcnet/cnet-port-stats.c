@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <linux/if_xdp.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "cnet-port-private.h"
 #include "cnet-port-stats.h"
+#include "cnet-xdp-program-private.h"
 
 G_DEFINE_BOXED_TYPE (CnetPortStats, cnet_port_stats, cnet_port_stats_copy,
                      cnet_port_stats_free)

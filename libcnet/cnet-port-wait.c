@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "cnet-error.h"
 #include "cnet-port-private.h"
 
 /* Whether the port's interface is still there. When a device goes, the

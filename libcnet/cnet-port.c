@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
 #include "cnet-enums.h"
+#include "cnet-match.h"
+#include "cnet-mempool-private.h"
 #include "cnet-port-private.h"
 #include "cnet-xdp-program-private.h"
 

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "cnet-private.h"
+#include "cnet-mempool-private.h"
 #include "cnet-xdp-common.h"
 
 G_BEGIN_DECLS

@@ -18,15 +18,16 @@
 #include "config.h"
 
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cnet-error-private.h"
 #include "cnet-mempool.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnet-uds-private.h"
 
 struct _CnetUdsClient

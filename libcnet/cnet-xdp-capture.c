@@ -7,11 +7,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error-private.h"
 #include "cnet-xdp-capture-private.h"
 #include "cnet-xdp-common.h"
 #include "cnet-xdp-program-private.h"

@@ -3,8 +3,9 @@
  * CnetXdpProgram's internals: its state, shared by the program's files
  * (cnet-xdp-program.c: the GObject, loading and attaching;
  * cnet-xdp-program-queues.c: a queue's slot; cnet-xdp-capture.c: capture
- * slots; cnet-xdp-program-rx-metadata.c), and its RX metadata side, for
- * ports and cnetd's leases.
+ * slots; cnet-xdp-program-rx-metadata.c), and what ports and cnetd's
+ * leases use: a queue's slot (owner, XSKMAP socket, rules, counters) and
+ * the RX metadata side.
  */
 #pragma once
 
@@ -56,6 +57,30 @@ struct bpf_object *cnet_xdp_object_load (const char *what, int level,
                                          GError **error);
 /* The fd of @obj's XDP program (loaded), or -1. */
 int cnet_xdp_object_prog_fd (struct bpf_object *obj);
+
+/* --- For ports and cnetd ------------------------------------------------- */
+
+/* cnet-xdp-program.c */
+gboolean cnet_xdp_program_preload (GError **error);
+int cnet_xdp_program_get_xsks_fd (CnetXdpProgram *prog);
+
+/* cnet-xdp-program-queues.c: a queue's slot */
+gboolean cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
+                                       gpointer owner, GError **error);
+void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
+                                     gpointer owner);
+gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
+                                      GError **error);
+void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
+gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
+                                     const struct cnet_xdp_rule *rules,
+                                     guint n_rules, GError **error);
+gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
+                                         guint64 *hits, guint n_hits,
+                                         GError **error);
+gboolean cnet_xdp_program_read_queue_counters (
+  CnetXdpProgram *prog, guint queue, struct cnet_xdp_queue_counters *sum,
+  GError **error);
 
 /* --- RX metadata (cnet-xdp-program-rx-metadata.c) ------------------------ */
 

@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <gio/gio.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -11,8 +12,8 @@
 #include <xdp/libxdp.h>
 
 #include "cnet-enums.h"
-#include "cnet-features-private.h"
-#include "cnet-private.h"
+#include "cnet-error-private.h"
+#include "cnet-netdev-private.h"
 #include "cnet-xdp-capture-private.h"
 #include "cnet-xdp-common.h"
 #include "cnet-xdp-program-private.h"

@@ -3,11 +3,13 @@
  * The kernel set-up of an AF_XDP socket (linux/if_xdp.h) that a direct
  * port (cnet-port-socket.c) and cnetd's leases (service/cnetd-xsk.c)
  * share: UMEM registration, the four rings and the TX budget, busy-poll
- * options. Private to libcnet and cnetd; errors say "IFNAME queue N:".
+ * options, and the flags of linux/if_xdp.h that older headers lack.
+ * Private to libcnet and cnetd; errors say "IFNAME queue N:".
  */
 #pragma once
 
 #include <gio/gio.h>
+#include <linux/if_xdp.h>
 
 #include "cnet-port-settings.h"
 
@@ -23,6 +25,23 @@ G_BEGIN_DECLS
 #ifndef XDP_MAX_TX_SKB_BUDGET
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
+
+/* Multi-buffer (Linux 6.6) and TX metadata (6.8; the UMEM flag 6.11). */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+#ifndef XDP_TX_METADATA
+#define XDP_TX_METADATA (1 << 1)
+#endif
+#ifndef XDP_UMEM_TX_METADATA_LEN
+#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
+#endif
+/* The size libcnet registers: struct xsk_tx_metadata with launch_time
+ * (Linux 6.15), a multiple of 8 as the kernel wants. */
+#define CNET_TX_METADATA_LEN 24
 
 gboolean cnet_xsk_fail (GError **error, int errsv, const char *ifname,
                         guint queue, const char *what);

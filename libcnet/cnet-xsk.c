@@ -6,12 +6,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <linux/if_xdp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error-private.h"
 #include "cnet-xsk-private.h"
 
 gboolean

@@ -6,6 +6,7 @@
 
 #include "cnetd-build-config.h"
 
+#include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <glib-unix.h>
 #include <poll.h>
@@ -14,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error.h"
 #include "cnetd-manager-private.h"
 #include "cnet-enums.h"
 #include "cnet-port-settings.h"

@@ -11,7 +11,7 @@
 #include <pwd.h>
 #include <string.h>
 
-#include "cnet-private.h"
+#include "cnet-error.h"
 #include "cnetd-auth.h"
 
 static void

@@ -7,7 +7,7 @@
  */
 #include "cnetd-build-config.h"
 
-#include "cnet-private.h"
+#include "cnet-dbus.h"
 #include "cnetd-bouncer.h"
 
 const CnetdMethodRule cnetd_method_rules[] = {

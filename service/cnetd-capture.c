@@ -18,10 +18,13 @@
  */
 #include "cnetd-build-config.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error.h"
 #include "cnet-xdp-capture-private.h"
 #include "cnetd-manager-private.h"
 #include "cnetd-options.h"

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 
 #include "cnet-config-reader.h"
-#include "cnet-private.h"
+#include "cnet-error.h"
 #include "cnetd-config.h"
 
 static void
@@ -193,36 +193,16 @@ read_uds (CnetReader *r, const char *path, JsonNode *v, CnetdConfig *config)
   return TRUE;
 }
 
+/* An interface name or glob of `interfaces`. */
 static gboolean
-read_interfaces (CnetReader *r, const char *path, JsonNode *v,
-                 CnetdConfig *config)
+check_interface_glob (CnetReader *r, const char *path, const char *name)
 {
-  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (!JSON_NODE_HOLDS_ARRAY (v))
+  if (strlen (name) > 15)
     return fail_at (r, path, FALSE,
-                    "expected an array of interface names or globs, found %s",
-                    cnet_reader_describe_node (v));
-  array = json_node_get_array (v);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      g_autofree char *epath = cnet_config_path_append_index (path, i);
-      g_autofree char *name = NULL;
-
-      if (!cnet_reader_get_string (r, epath, json_array_get_element (array, i),
-                                   FALSE, &name))
-        return FALSE;
-      if (strlen (name) > 15)
-        return fail_at (r, epath, FALSE,
-                        "\"%s\" is longer than the kernel's 15 characters: "
-                        "expected an interface name or glob, such as "
-                        "\"eth0\" or \"veth*\"",
-                        name);
-      g_strv_builder_add (b, name);
-    }
-  g_strfreev (config->interfaces);
-  config->interfaces = g_strv_builder_end (b);
+                    "\"%s\" is longer than the kernel's 15 characters: "
+                    "expected an interface name or glob, such as "
+                    "\"eth0\" or \"veth*\"",
+                    name);
   return TRUE;
 }
 
@@ -252,7 +232,8 @@ read_config (CnetReader *r, JsonNode *root, CnetdConfig *config)
 
       if (g_str_equal (key, "interfaces"))
         {
-          if (!read_interfaces (r, path, v, config))
+          if (!cnet_reader_get_strv (r, path, v, "interface names or globs",
+                                     check_interface_glob, &config->interfaces))
             return FALSE;
         }
       else if (g_str_equal (key, "authorization"))
@@ -323,42 +304,16 @@ CnetdConfig *
 cnetd_config_load_data (const char *name, const char *data, GError **error)
 {
   g_autoptr (CnetdConfig) config = cnetd_config_new_default ();
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GHashTable) positions = NULL;
-  g_autoptr (GError) json_error = NULL;
   g_autoptr (GArray) trailing =
     g_array_new (FALSE, FALSE, sizeof (CnetConfigComma));
-  g_autofree char *clean = NULL;
-  gsize clean_len;
   CnetReader r = { .name = name, .error = error };
 
-  clean =
-    cnet_config_strip_comments (name, data, strlen (data), &clean_len, error);
-  if (clean == NULL)
+  parser = cnet_reader_load (name, data, strlen (data), trailing,
+                             "JSON has none", &positions, error);
+  if (parser == NULL)
     return NULL;
-  positions = cnet_config_scan (name, clean, clean_len, trailing, error);
-  if (positions == NULL)
-    return NULL;
-  if (trailing->len > 0)
-    {
-      CnetConfigComma *c = &g_array_index (trailing, CnetConfigComma, 0);
-      g_autofree char *msg =
-        cnet_config_format_message (name, c->line, c->col, c->path,
-                                    "syntax error: a comma before the closing "
-                                    "bracket (JSON has none)");
-
-      g_set_error_literal (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, msg);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, clean, (gssize) clean_len,
-                                   &json_error))
-    {
-      /* The scanner took it (a lone UTF-16 surrogate escape, say), so this
-       * is json-glib's own limit; it is still the file's fault. */
-      g_set_error (error, CNET_ERROR, CNET_ERROR_INVALID_CONFIG, "%s: %s", name,
-                   json_error->message);
-      return NULL;
-    }
   r.pos = positions;
   if (!read_config (&r, json_parser_get_root (parser), config))
     return NULL;

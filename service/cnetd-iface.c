@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
 #include "cnet-features-private.h"
+#include "cnet-netdev-private.h"
 #include "cnetd-manager-private.h"
 
 /* --- interfaces ---------------------------------------------------------- */

@@ -7,10 +7,14 @@
 
 #include "cnetd-build-config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error-private.h"
+#include "cnet-xdp-program-private.h"
 #include "cnetd-manager-private.h"
 #include "cnetd-napi.h"
 

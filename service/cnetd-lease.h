@@ -8,7 +8,8 @@
 
 #include <sys/types.h>
 
-#include "cnet-private.h"
+#include "cnet-match.h"
+#include "cnet-xdp-common.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
 #include "cnetd-dbus-generated.h"

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error-private.h"
 #include "cnetd-link.h"
 
 gboolean

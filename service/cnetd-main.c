@@ -8,7 +8,8 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "cnet-private.h"
+#include "cnet-dbus.h"
+#include "cnet-error.h"
 #include "cnetd-manager.h"
 #include "cnetd-napi.h"
 

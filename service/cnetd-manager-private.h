@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "cnet-private.h"
+#include "cnet-error.h"
 #include "cnet-xdp-program.h"
 #include "cnetd-auth.h"
 #include "cnetd-client.h"

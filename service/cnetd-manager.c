@@ -22,6 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cnet-dbus.h"
+#include "cnet-error.h"
+#include "cnet-xdp-program-private.h"
 #include "cnetd-manager-private.h"
 
 /* --- Stats read when asked for ------------------------------------------

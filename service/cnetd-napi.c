@@ -20,8 +20,8 @@
  */
 #include "config.h"
 
+#include "cnet-error-private.h"
 #include "cnet-features-private.h"
-#include "cnet-private.h"
 #include "cnetd-napi.h"
 
 #include <errno.h>

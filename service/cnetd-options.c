@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "cnet-error.h"
+#include "cnet-match-private.h"
 #include "cnetd-options.h"
 
 /* XDP_PACKET_HEADROOM: what the kernel keeps at the start of each frame. */

@@ -3,8 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "cnet-match.h"
 #include "cnet-port-settings.h"
-#include "cnet-private.h"
+#include "cnet-xdp-common.h"
 
 G_BEGIN_DECLS
 

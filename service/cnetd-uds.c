@@ -31,6 +31,7 @@
  */
 #include "cnetd-build-config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -39,7 +40,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error-private.h"
+#include "cnet-xdp-program-private.h"
 #include "cnet-xdp-program.h"
 #include "cnet-xsk-private.h"
 #include "cnetd-auth.h"

@@ -10,6 +10,7 @@
  */
 #include "cnetd-build-config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/if_xdp.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
+#include "cnet-error-private.h"
+#include "cnet-netdev-private.h"
 #include "cnet-xsk-private.h"
 #include "cnetd-xsk.h"
 

@@ -11,7 +11,8 @@
 
 #include <gio/gio.h>
 
-#include "cnet-private.h"
+#include "cnet-dbus.h"
+#include "cnet-error.h"
 #include "cnetd-bouncer.h"
 #include "cnetd-dbus-generated.h"
 #include "cnetd-manager.h"

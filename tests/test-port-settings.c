@@ -12,9 +12,10 @@
 #include <gio/gio.h>
 
 #include "cnet-config-private.h"
+#include "cnet-error.h"
+#include "cnet-mempool.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
-#include "cnet-private.h"
 #include "cnetd-options.h"
 
 /* Values of @info that must be refused; 0-terminated count in *n. */

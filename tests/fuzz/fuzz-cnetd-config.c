@@ -5,8 +5,8 @@
  * position; a configuration that loads is consistent (group authorization
  * names a group, the lease limit is in range, the globs are short).
  */
-#include "cnet-private.h"
 #include "cnetd-config.h"
+#include "cnet-error.h"
 #include "fuzz.h"
 
 int

@@ -19,6 +19,7 @@
 #include "cnetd-build-config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gunixfdlist.h>
 #include <sched.h>
@@ -26,8 +27,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cnet-private.h"
 #include "cnetd-config.h"
+#include "cnet-dbus.h"
+#include "cnet-error.h"
+#include "cnet-match.h"
 #include "cnetd-manager.h"
 #include "fuzz.h"
 

@@ -5,7 +5,8 @@
  * Any dictionary gives options or a CNET_ERROR; parsed rules fit the
  * lease's table, and each prints as a rule that parses.
  */
-#include "cnet-private.h"
+#include "cnet-error.h"
+#include "cnet-match.h"
 #include "cnetd-options.h"
 #include "fuzz.h"
 

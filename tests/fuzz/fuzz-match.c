@@ -7,7 +7,7 @@
  */
 #include <cnet/cnet.h>
 
-#include "cnet-private.h"
+#include "cnet-match-private.h"
 #include "fuzz.h"
 
 int

@@ -1,40 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the parts of libcnet share and users never see.
+ * A mempool's internals and the layout of its frames: the packet header
+ * every frame starts with, the frame caches ports exchange frames through,
+ * the UMEM sockets sharing the area. The packet (cnet-packet.c and its
+ * files, through cnet-packet-private.h), the batch and the port use the
+ * header too: it is here, with the frames it lives in, so that the mempool
+ * needs nothing of theirs.
  */
 #pragma once
 
-#include <errno.h>
-#include <stdalign.h>
-
-#include "cnet-dbus.h"
-#include "cnet-error.h"
-#include "cnet-match.h"
 #include "cnet-mempool.h"
 #include "cnet-packet.h"
-#include "cnet-types.h"
-#include "cnet-xdp-common.h"
 
 G_BEGIN_DECLS
-
-#define CNET_CACHE_LINE 64
-
-/* Multi-buffer (Linux 6.6) and TX metadata (6.8; the UMEM flag 6.11). */
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
-#ifndef XDP_PKT_CONTD
-#define XDP_PKT_CONTD (1 << 0)
-#endif
-#ifndef XDP_TX_METADATA
-#define XDP_TX_METADATA (1 << 1)
-#endif
-#ifndef XDP_UMEM_TX_METADATA_LEN
-#define XDP_UMEM_TX_METADATA_LEN (1 << 2)
-#endif
-/* The size libcnet registers: struct xsk_tx_metadata with launch_time
- * (Linux 6.15), a multiple of 8 as the kernel wants. */
-#define CNET_TX_METADATA_LEN 24
 
 /* The packet header lives in the first CNET_PACKET_HEADER_SIZE bytes of its
  * frame, inside the UMEM headroom, where the kernel never writes (it places
@@ -183,6 +161,7 @@ cnet_packet_drop_ref (CnetPacket *pkt, CnetPacketState keep_state)
   return FALSE;
 }
 
+/* cnet-packet.c: makes @pkt hold a reference on its mempool. */
 void cnet_packet_pin_pool (CnetPacket *pkt);
 
 static inline void
@@ -196,83 +175,5 @@ cnet_packet_init_owned (CnetPacket *pkt, guint16 data_off, guint16 len)
   pkt->tx_flags = 0;
   pkt->rx_meta = 0;
 }
-
-/* cnet-packet.c: multi-buffer chains */
-void cnet_packet_free_segments (CnetPacket *head);
-guint cnet_packet_total_length (CnetPacket *pkt);
-gboolean cnet_packet_change_length (CnetPacket *pkt, const char *what,
-                                    guint length, gboolean grow,
-                                    GError **error);
-void cnet_packet_copy_chain (CnetPacket *pkt, guint offset, guint8 *buf,
-                             gsize length, gboolean to_packet);
-
-/* cnet-error.c */
-CnetError cnet_error_from_errno (int errsv);
-
-/* cnet-netdev.c: facts about an interface */
-typedef struct
-{
-  char name[16];
-  guint ifindex;
-  guint n_rx_queues; /* 0: unknown */
-  char driver[32];
-} CnetNetdevInfo;
-
-gboolean cnet_netdev_lookup (const char *ifname, CnetNetdevInfo *info,
-                             GError **error);
-gboolean cnet_netdev_exists (guint ifindex);
-gboolean cnet_netdev_xdp_features (guint ifindex, guint64 *features);
-CnetBindMode cnet_bind_mode_choose (CnetBindMode asked, guint ifindex,
-                                    gboolean can_retry);
-gboolean cnet_netdev_queue_has_xsk (guint ifindex, guint queue,
-                                    gboolean *has_xsk);
-
-/* NETDEV_XDP_ACT_* of linux/netdev.h (kernel 6.3) */
-#define CNET_NETDEV_XDP_ACT_BASIC (1u << 0)
-#define CNET_NETDEV_XDP_ACT_XSK_ZEROCOPY (1u << 3)
-
-/* cnet-xdp-program.c: the part ports use */
-CnetXdpProgram *cnet_xdp_program_acquire (const char *ifname, CnetXdpMode mode,
-                                          CnetXdpAttachFlags flags,
-                                          GError **error);
-gboolean cnet_xdp_program_claim_queue (CnetXdpProgram *prog, guint queue,
-                                       gpointer owner, GError **error);
-void cnet_xdp_program_release_queue (CnetXdpProgram *prog, guint queue,
-                                     gpointer owner);
-gboolean cnet_xdp_program_set_socket (CnetXdpProgram *prog, guint queue, int fd,
-                                      GError **error);
-void cnet_xdp_program_clear_socket (CnetXdpProgram *prog, guint queue);
-int cnet_xdp_program_get_xsks_fd (CnetXdpProgram *prog);
-gboolean cnet_xdp_program_preload (GError **error);
-gboolean cnet_xdp_program_set_rules (CnetXdpProgram *prog, guint queue,
-                                     const struct cnet_xdp_rule *rules,
-                                     guint n_rules, GError **error);
-gboolean cnet_xdp_program_get_rule_hits (CnetXdpProgram *prog, guint queue,
-                                         guint64 *hits, guint n_hits,
-                                         GError **error);
-gboolean cnet_xdp_program_read_queue_counters (
-  CnetXdpProgram *prog, guint queue, struct cnet_xdp_queue_counters *sum,
-  GError **error);
-
-/* cnet-port.c: ports on sockets leased from cnetd */
-CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
-                                guint ifindex, guint queue,
-                                CnetMempool *mempool, gboolean need_wakeup,
-                                const guint ring_sizes[4], GError **error);
-/* For CnetClient: the RX metadata cnetd's program writes for the lease. */
-void cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags);
-void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
-                          const char *lease_path, CnetBindMode bind_mode,
-                          const char *const *rules);
-void cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
-                                 CnetTxMetadataFlags tx_metadata,
-                                 guint tx_meta_len);
-
-/* cnet-match.c */
-void cnet_match_to_xdp (const CnetMatch *match, struct cnet_xdp_rule *rule);
-gboolean cnet_match_compile_rules (const char *const *rules,
-                                   struct cnet_xdp_rule *xdp, guint *n_rules,
-                                   GStrv *canonical, guint *bad_index,
-                                   GError **error);
 
 G_END_DECLS
