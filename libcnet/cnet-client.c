@@ -10,7 +10,7 @@
 #include "cnet-enums.h"
 #include "cnet-error.h"
 #include "cnet-mempool-private.h"
-#include "cnet-port-private.h"
+#include "cnet-port-lease-private.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
 #include "cnet-xsk-private.h"

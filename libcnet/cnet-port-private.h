@@ -3,8 +3,7 @@
  * A port's state, shared by the files of the port: cnet-port.c (the
  * GObject), cnet-port-open.c (bringing it up), cnet-port-socket.c (kernel
  * set-up), cnet-port-datapath.c, cnet-port-wait.c, cnet-port-lease.c,
- * cnet-port-stats.c (the counters) and cnet-port-source.c (the GSource);
- * and the constructor of a leased port, for CnetClient (cnet-client.c).
+ * cnet-port-stats.c (the counters) and cnet-port-source.c (the GSource).
  */
 #pragma once
 
@@ -13,6 +12,7 @@
 
 #include "cnet-mempool-private.h"
 #include "cnet-netdev-private.h"
+#include "cnet-port-lease-private.h"
 #include "cnet-port-settings.h"
 #include "cnet-port.h"
 #include "cnet-uds-private.h"
@@ -216,20 +216,8 @@ void cnet_port_refill (CnetPort *self);
 /* cnet-port-wait.c */
 gboolean cnet_port_check_gone (CnetPort *port, GError **error);
 
-/* cnet-port-lease.c: ports on sockets leased from cnetd; CnetClient makes
- * them with the first four. */
-CnetPort *cnet_port_new_leased (int fd, int guard_fd, const char *interface,
-                                guint ifindex, guint queue,
-                                CnetMempool *mempool, gboolean need_wakeup,
-                                const guint ring_sizes[4], GError **error);
-/* The RX metadata cnetd's program writes for the lease. */
-void cnet_port_set_lease_rx_metadata (CnetPort *port, guint flags);
-void cnet_port_set_lease (CnetPort *port, GDBusConnection *connection,
-                          const char *lease_path, CnetBindMode bind_mode,
-                          const char *const *rules);
-void cnet_port_set_lease_socket (CnetPort *port, gboolean multi_buffer,
-                                 CnetTxMetadataFlags tx_metadata,
-                                 guint tx_meta_len);
+/* cnet-port-lease.c: the rest of the lease side (the constructor and
+ * setters CnetClient uses are in cnet-port-lease-private.h). */
 gboolean cnet_port_init_leased (CnetPort *self, GError **error);
 gboolean cnet_port_get_lease_stats (CnetPort *port, CnetPortStats *stats,
                                     GError **error);
